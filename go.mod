@@ -1,0 +1,3 @@
+module github.com/vcheck-dev/vcheck
+
+go 1.26
