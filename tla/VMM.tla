@@ -1,0 +1,231 @@
+-------------------------------- MODULE VMM --------------------------------
+(***************************************************************************)
+(* Resource control of the vcheck VMM (Popek & Goldberg's second          *)
+(* condition): the control program keeps every resource it hands out.    *)
+(*                                                                         *)
+(* A host has physical CPUs and memory regions (one region per GiB).      *)
+(* VMs ask for vCPUs and regions (Create), the VMM admits a request only  *)
+(* if it fits (Grant), puts vCPUs on CPUs in a deprivileged mode          *)
+(* (Dispatch), the guest runs directly (GuestStep) until it executes a    *)
+(* sensitive instruction (Trap) or the timer fires (Preempt), and both    *)
+(* hand the CPU back to the VMM.  A VM gives its resources back           *)
+(* (Release), its record goes away (Destroy), and the VMM scrubs a        *)
+(* released region before anyone else gets it (Scrub).                    *)
+(*                                                                         *)
+(* The action names are the names used by refmodel/vmm, impl/vmm, their   *)
+(* event traces (see README.md, "Trace format") and the Go tests.         *)
+(***************************************************************************)
+EXTENDS Naturals, FiniteSets
+
+CONSTANTS
+    CPUs,     \* the physical CPUs (harts) of the host
+    Regions,  \* the memory regions of the host, one per GiB
+    VMs,      \* the names of the VMs that may ask for resources
+    Demand,   \* Demand[v] = [vcpus |-> n, mem |-> m]: what VM v asks for
+    Host,     \* model value: run[c] = Host means CPU c runs the VMM itself
+    Nobody    \* model value: residue[r] = Nobody means region r is clean
+
+ASSUME
+    /\ Host \notin VMs
+    /\ Nobody \notin VMs
+    /\ \A v \in VMs : /\ Demand[v].vcpus \in Nat \ {0}
+                      /\ Demand[v].mem \in Nat \ {0}
+
+VARIABLES
+    status,   \* status[v]: "absent", "requested", "admitted" or "released"
+    mem,      \* mem[v]: the regions granted to VM v (its owner's view)
+    residue,  \* residue[r]: the VM whose data region r holds, or Nobody
+    run,      \* run[c]: Host, or the vCPU <<v, i>> that CPU c runs
+    mode,     \* mode[c]: the privilege mode of CPU c, "M", "S" or "U"
+    prot      \* prot[c]: the regions that CPU c's protection unit (PMP and
+              \* page tables) lets the code it runs touch; the VMM itself
+              \* runs in M mode, outside that protection, so it is {} then
+
+vars == <<status, mem, residue, run, mode, prot>>
+
+-----------------------------------------------------------------------------
+(* Helpers. *)
+
+Modes == {"M", "S", "U"}
+
+\* The mode guests run in: always U, whatever mode the guest believes it
+\* is in (ring compression).  Every sensitive instruction then traps.
+GuestMode == "U"
+
+\* The vCPUs of VM v are the pairs <<v, 1>> .. <<v, Demand[v].vcpus>>.
+VCPUs(v) == {v} \X (1 .. Demand[v].vcpus)
+AllVCPUs == UNION {VCPUs(v) : v \in VMs}
+VMOf(vc) == vc[1]
+
+Admitted == {v \in VMs : status[v] = "admitted"}
+GrantedVCPUs == UNION {VCPUs(v) : v \in Admitted}
+Running(vc) == \E c \in CPUs : run[c] = vc
+
+Owned == UNION {mem[v] : v \in VMs}
+FreeRegions == Regions \ Owned
+CleanRegions == {r \in FreeRegions : residue[r] = Nobody}
+
+\* The sum of the regions granted, counting a region twice if two VMs
+\* hold it (so that an overlap shows up as a capacity overrun too).
+GrantedRegionCount == Cardinality({p \in VMs \X Regions : p[2] \in mem[p[1]]})
+
+\* A request fits if the host still has the vCPUs and the regions for it
+\* (regions still dirty count: the VMM scrubs them before the grant).
+\* vCPUs are not overcommitted: every granted vCPU can have its own CPU.
+Fits(v) == /\ Cardinality(GrantedVCPUs) + Demand[v].vcpus <= Cardinality(CPUs)
+           /\ Demand[v].mem <= Cardinality(FreeRegions)
+
+-----------------------------------------------------------------------------
+(* The control program. *)
+
+Init == /\ status = [v \in VMs |-> "absent"]
+        /\ mem = [v \in VMs |-> {}]
+        /\ residue = [r \in Regions |-> Nobody]
+        /\ run = [c \in CPUs |-> Host]
+        /\ mode = [c \in CPUs |-> "M"]
+        /\ prot = [c \in CPUs |-> {}]
+
+\* A user asks for VM v with Demand[v] (also called Request).
+Create(v) == /\ status[v] = "absent"
+             /\ status' = [status EXCEPT ![v] = "requested"]
+             /\ UNCHANGED <<mem, residue, run, mode, prot>>
+
+\* Admission: the VMM grants a request only if it fits, and only with
+\* scrubbed regions.  Abstraction: the guest is taken to write all of its
+\* memory at once, so every granted region holds v's data from now on.
+Grant(v) == /\ status[v] = "requested"
+            /\ Fits(v)
+            /\ \E S \in SUBSET CleanRegions :
+                  /\ Cardinality(S) = Demand[v].mem
+                  /\ mem' = [mem EXCEPT ![v] = S]
+                  /\ residue' = [r \in Regions |-> IF r \in S THEN v
+                                                   ELSE residue[r]]
+            /\ status' = [status EXCEPT ![v] = "admitted"]
+            /\ UNCHANGED <<run, mode, prot>>
+
+\* The VMM puts vCPU vc of an admitted VM on a CPU it holds: it drops the
+\* privilege to GuestMode and restricts the protection unit to vc's VM.
+Dispatch(c, vc) == /\ run[c] = Host
+                   /\ VMOf(vc) \in Admitted
+                   /\ vc \in VCPUs(VMOf(vc))
+                   /\ ~Running(vc)
+                   /\ run' = [run EXCEPT ![c] = vc]
+                   /\ mode' = [mode EXCEPT ![c] = GuestMode]
+                   /\ prot' = [prot EXCEPT ![c] = mem[VMOf(vc)]]
+                   /\ UNCHANGED <<status, mem, residue>>
+
+\* The guest runs an innocuous instruction directly; it may touch any
+\* region that the protection unit lets it touch.
+GuestStep(c) == /\ run[c] /= Host
+                /\ \E r \in prot[c] :
+                      residue' = [residue EXCEPT ![r] = VMOf(run[c])]
+                /\ UNCHANGED <<status, mem, run, mode, prot>>
+
+\* The guest executes a sensitive instruction: it traps, and the CPU
+\* passes to the VMM (M mode), which emulates the instruction.
+Trap(c) == /\ run[c] /= Host
+           /\ run' = [run EXCEPT ![c] = Host]
+           /\ mode' = [mode EXCEPT ![c] = "M"]
+           /\ prot' = [prot EXCEPT ![c] = {}]
+           /\ UNCHANGED <<status, mem, residue>>
+
+\* The timer fires: the CPU passes to the VMM.
+Preempt(c) == /\ run[c] /= Host
+              /\ run' = [run EXCEPT ![c] = Host]
+              /\ mode' = [mode EXCEPT ![c] = "M"]
+              /\ prot' = [prot EXCEPT ![c] = {}]
+              /\ UNCHANGED <<status, mem, residue>>
+
+\* VM v gives its resources back; none of its vCPUs may be on a CPU.  Its
+\* regions keep its data until they are scrubbed.
+Release(v) == /\ status[v] = "admitted"
+              /\ \A vc \in VCPUs(v) : ~Running(vc)
+              /\ status' = [status EXCEPT ![v] = "released"]
+              /\ mem' = [mem EXCEPT ![v] = {}]
+              /\ UNCHANGED <<residue, run, mode, prot>>
+
+\* The record of VM v goes away: a released VM, or a request withdrawn.
+Destroy(v) == /\ status[v] \in {"requested", "released"}
+              /\ status' = [status EXCEPT ![v] = "absent"]
+              /\ UNCHANGED <<mem, residue, run, mode, prot>>
+
+\* The VMM zeroes a free region that still holds a former owner's data.
+Scrub(r) == /\ r \in FreeRegions
+            /\ residue[r] /= Nobody
+            /\ residue' = [residue EXCEPT ![r] = Nobody]
+            /\ UNCHANGED <<status, mem, run, mode, prot>>
+
+Next == \/ \E v \in VMs : Create(v) \/ Grant(v) \/ Release(v) \/ Destroy(v)
+        \/ \E c \in CPUs : \/ \E vc \in GrantedVCPUs : Dispatch(c, vc)
+                           \/ GuestStep(c)
+                           \/ Trap(c)
+                           \/ Preempt(c)
+        \/ \E r \in Regions : Scrub(r)
+
+\* Fairness: the timer fires (Preempt); the VMM does its own work
+\* (Dispatch, Grant, Scrub).  Users (Create, Release, Destroy) and
+\* guests (GuestStep, Trap) owe nothing.
+Fairness == /\ \A c \in CPUs : WF_vars(Preempt(c))
+            /\ \A vc \in AllVCPUs : WF_vars(\E c \in CPUs : Dispatch(c, vc))
+            /\ \A v \in VMs : WF_vars(Grant(v))
+            /\ \A r \in Regions : WF_vars(Scrub(r))
+
+Spec == Init /\ [][Next]_vars /\ Fairness
+
+-----------------------------------------------------------------------------
+(* Safety. *)
+
+TypeOK == /\ status \in [VMs -> {"absent", "requested", "admitted", "released"}]
+          /\ mem \in [VMs -> SUBSET Regions]
+          /\ residue \in [Regions -> VMs \cup {Nobody}]
+          /\ run \in [CPUs -> AllVCPUs \cup {Host}]
+          /\ mode \in [CPUs -> Modes]
+          /\ prot \in [CPUs -> SUBSET Regions]
+
+\* Memory separation (1): a region has at most one owner.
+Separation == \A v, w \in VMs : v /= w => mem[v] \cap mem[w] = {}
+
+\* Memory separation (2): a running vCPU only ever touches its own VM's
+\* regions.
+Confinement == \A c \in CPUs : run[c] /= Host => prot[c] \subseteq mem[VMOf(run[c])]
+
+\* Scrub before reuse: a VM's regions never hold another VM's data: not
+\* a former owner's (the VMM scrubbed them before the grant), and not a
+\* neighbour's (no guest can touch them, by Confinement).
+ScrubBeforeReuse == \A v \in Admitted : \A r \in mem[v] : residue[r] /= Nobody => residue[r] = v
+
+\* Capacity: the total granted never exceeds what the host has.
+Capacity == /\ Cardinality(GrantedVCPUs) <= Cardinality(CPUs)
+            /\ GrantedRegionCount <= Cardinality(Regions)
+            /\ \A v \in VMs : status[v] /= "admitted" => mem[v] = {}
+
+\* Guests never run in a privileged mode.
+GuestDeprivileged == \A c \in CPUs : run[c] /= Host => mode[c] = GuestMode
+
+\* A CPU runs at most one vCPU, and a vCPU runs on at most one CPU; only
+\* vCPUs of admitted VMs run.
+ExclusiveCPU == /\ \A c, d \in CPUs : c /= d /\ run[c] /= Host => run[c] /= run[d]
+                /\ \A c \in CPUs : run[c] /= Host => run[c] \in GrantedVCPUs
+
+Safety == /\ TypeOK /\ Separation /\ Confinement
+          /\ ScrubBeforeReuse /\ Capacity /\ GuestDeprivileged /\ ExclusiveCPU
+
+-----------------------------------------------------------------------------
+(* Liveness, under Fairness. *)
+
+\* The VMM regains every CPU infinitely often.
+VMMRegainsCPUs == \A c \in CPUs : []<>(run[c] = Host)
+
+\* Every vCPU of an admitted VM that is runnable (not on a CPU) eventually
+\* runs, unless its VM gives its resources back first.
+AdmittedVMsRun == \A vc \in AllVCPUs :
+                     (VMOf(vc) \in Admitted /\ ~Running(vc))
+                        ~> (Running(vc) \/ VMOf(vc) \notin Admitted)
+
+\* A request that fits is eventually granted, unless it is withdrawn or
+\* another grant makes it stop fitting first.
+RequestsGranted == \A v \in VMs :
+                      (status[v] = "requested" /\ Fits(v))
+                         ~> (status[v] /= "requested" \/ ~Fits(v))
+
+=============================================================================
