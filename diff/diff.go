@@ -1,0 +1,240 @@
+// Package diff compares two implementations of rv64pg retire record by
+// retire record, and stops at the first divergence.
+//
+//	 program ──► Target A ──► Retire, Retire, ... ─┐
+//	         └─► Target B ──► Retire, Retire, ... ─┴─► Lockstep ──► Result / Divergence
+//
+// diff knows the Target interface and nothing about any implementation:
+// refmodel.Machine, the engine's Machine, one VM of a VMM and the external
+// adapters all satisfy it without importing this package.
+package diff
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/vcheck-dev/vcheck/spec"
+)
+
+// Target is anything that yields retire records. Its methods use only
+// spec types.
+type Target interface {
+	// Step runs one step (one retired instruction or one trap) of the next
+	// hart and returns its record.
+	Step() spec.Retire
+	// Exit reports how the target stopped; Reason is spec.Running while it
+	// has not.
+	Exit() spec.Exit
+	// State returns a full snapshot of one hart, for strict mode.
+	State(hart int) spec.ArchState
+}
+
+// Mode selects how much is compared.
+type Mode uint8
+
+const (
+	// Default compares every field of every retire record.
+	Default Mode = iota
+	// Strict also compares full architectural-state snapshots every
+	// StrictEvery records and at the end.
+	Strict
+)
+
+// Options control a lockstep run.
+type Options struct {
+	Limit       uint64   // stop after this many records (0: DefaultLimit)
+	Mode        Mode     // Default or Strict
+	StrictEvery uint64   // snapshot period in Strict mode (0: 1000)
+	Ignore      []string // record fields not compared, by path: "Mem.RData", "Trap.Tval", "CSR"
+	History     int      // how many records before the divergence the report shows (0: 8)
+	// Progress, when set, is called every ProgressEvery records.
+	Progress      func(compared uint64)
+	ProgressEvery uint64
+}
+
+// DefaultLimit bounds a run when Options.Limit is zero, so a guest that
+// loops forever ends with a limit, not a hang.
+const DefaultLimit = 10_000_000
+
+// Result is the outcome of a lockstep run.
+type Result struct {
+	Compared   uint64      // records compared and found equal
+	ExitA      spec.Exit   // how A stopped (Running if the limit came first)
+	ExitB      spec.Exit   // how B stopped
+	Divergence *Divergence // the first divergence, or nil
+}
+
+// Divergence is the first pair of records (or states) that differ.
+type Divergence struct {
+	Index    uint64 // 0-based index of the record
+	A, B     spec.Retire
+	HistoryA []spec.Retire // the records before it, oldest first (equal on both sides up to Index)
+	HistoryB []spec.Retire
+	Fields   []string // paths of the fields that differ
+	Diff     string   // go-cmp diff of the records (-A +B)
+	// StateA and StateB are set when states were compared (strict mode,
+	// or the exits differed) and StateDiff is their diff.
+	StateA, StateB *spec.ArchState
+	StateDiff      string
+	// Reason is a one-line summary: "record 12: Rd.Value differs".
+	Reason string
+}
+
+// ErrNilTarget is returned when a target is missing.
+var ErrNilTarget = errors.New("diff: nil target")
+
+// Lockstep runs a and b record by record and stops at the first
+// divergence, when both have exited, or at the limit.
+func Lockstep(a, b Target, opts Options) (Result, error) {
+	if a == nil || b == nil {
+		return Result{}, ErrNilTarget
+	}
+	mask, err := newFieldMask(opts.Ignore)
+	if err != nil {
+		return Result{}, err
+	}
+	limit := opts.Limit
+	if limit == 0 {
+		limit = DefaultLimit
+	}
+	every := opts.StrictEvery
+	if every == 0 {
+		every = 1000
+	}
+	hist := opts.History
+	if hist <= 0 {
+		hist = 8
+	}
+	ring := newHistory(hist)
+	var res Result
+	for res.Compared < limit {
+		ea, eb := a.Exit(), b.Exit()
+		if ea.Reason != spec.Running || eb.Reason != spec.Running {
+			res.ExitA, res.ExitB = ea, eb
+			if ea != eb {
+				d := &Divergence{Index: res.Compared, Reason: fmt.Sprintf("record %d: exits differ: A %s, B %s", res.Compared, describeExit(ea), describeExit(eb))}
+				d.HistoryA, d.HistoryB = ring.slices()
+				compareStates(a, b, d)
+				res.Divergence = d
+			}
+			return res, nil
+		}
+		ra, rb := a.Step(), b.Step()
+		ma, mb := mask.apply(ra), mask.apply(rb)
+		if ma != mb {
+			res.Divergence = recordDivergence(res.Compared, ra, rb, ma, mb, ring)
+			res.ExitA, res.ExitB = a.Exit(), b.Exit()
+			return res, nil
+		}
+		ring.push(ra, rb)
+		res.Compared++
+		if opts.Mode == Strict && res.Compared%every == 0 {
+			d := &Divergence{Index: res.Compared}
+			if !compareStates(a, b, d) {
+				d.HistoryA, d.HistoryB = ring.slices()
+				d.Reason = fmt.Sprintf("after record %d: architectural state differs", res.Compared-1)
+				res.Divergence = d
+				res.ExitA, res.ExitB = a.Exit(), b.Exit()
+				return res, nil
+			}
+		}
+		if opts.Progress != nil && opts.ProgressEvery > 0 && res.Compared%opts.ProgressEvery == 0 {
+			opts.Progress(res.Compared)
+		}
+	}
+	res.ExitA, res.ExitB = a.Exit(), b.Exit()
+	if opts.Mode == Strict {
+		d := &Divergence{Index: res.Compared}
+		if !compareStates(a, b, d) {
+			d.HistoryA, d.HistoryB = ring.slices()
+			d.Reason = fmt.Sprintf("at the limit (%d records): architectural state differs", res.Compared)
+			res.Divergence = d
+		}
+	}
+	return res, nil
+}
+
+func describeExit(e spec.Exit) string {
+	if e.Reason == spec.Running {
+		return "still running"
+	}
+	s := fmt.Sprintf("%s exit code %d", e.Reason, e.Code)
+	if e.Detail != "" {
+		s += " (" + e.Detail + ")"
+	}
+	return s
+}
+
+func recordDivergence(index uint64, ra, rb, ma, mb spec.Retire, ring *history) *Divergence {
+	d := &Divergence{Index: index, A: ra, B: rb}
+	d.HistoryA, d.HistoryB = ring.slices()
+	d.Fields = differingFields(reflect.ValueOf(ma), reflect.ValueOf(mb), "")
+	d.Diff = cmp.Diff(ma, mb)
+	d.Reason = fmt.Sprintf("record %d at pc %#x: %s differ", index, ra.PC, strings.Join(d.Fields, ", "))
+	return d
+}
+
+// compareStates compares every hart's state; it fills d and reports
+// whether they are equal.
+func compareStates(a, b Target, d *Divergence) bool {
+	for hart := 0; ; hart++ {
+		sa, sb := a.State(hart), b.State(hart)
+		if sa.Hart != hart || sb.Hart != hart {
+			return true // no such hart on either side
+		}
+		if diff := cmp.Diff(sa, sb); diff != "" {
+			d.StateA, d.StateB, d.StateDiff = &sa, &sb, diff
+			return false
+		}
+		if hart >= spec.MaxHarts-1 {
+			return true
+		}
+	}
+}
+
+// differingFields lists the leaf field paths where two values differ.
+func differingFields(a, b reflect.Value, prefix string) []string {
+	if a.Kind() != reflect.Struct {
+		if a.Interface() != b.Interface() {
+			return []string{strings.TrimPrefix(prefix, ".")}
+		}
+		return nil
+	}
+	var out []string
+	for i := 0; i < a.NumField(); i++ {
+		out = append(out, differingFields(a.Field(i), b.Field(i), prefix+"."+a.Type().Field(i).Name)...)
+	}
+	return out
+}
+
+// history keeps the last n records of both sides.
+type history struct {
+	a, b []spec.Retire
+	next int
+	full bool
+}
+
+func newHistory(n int) *history {
+	return &history{a: make([]spec.Retire, n), b: make([]spec.Retire, n)}
+}
+
+func (h *history) push(a, b spec.Retire) {
+	h.a[h.next], h.b[h.next] = a, b
+	h.next++
+	if h.next == len(h.a) {
+		h.next, h.full = 0, true
+	}
+}
+
+func (h *history) slices() (a, b []spec.Retire) {
+	if !h.full {
+		return append([]spec.Retire(nil), h.a[:h.next]...), append([]spec.Retire(nil), h.b[:h.next]...)
+	}
+	a = append(append([]spec.Retire(nil), h.a[h.next:]...), h.a[:h.next]...)
+	b = append(append([]spec.Retire(nil), h.b[h.next:]...), h.b[:h.next]...)
+	return a, b
+}

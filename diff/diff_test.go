@@ -1,0 +1,162 @@
+package diff
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/vcheck-dev/vcheck/spec"
+)
+
+// fakeTarget replays a fixed list of records, then exits.
+type fakeTarget struct {
+	recs  []spec.Retire
+	i     int
+	exit  spec.Exit
+	state spec.ArchState
+}
+
+func (f *fakeTarget) Step() spec.Retire {
+	r := f.recs[f.i]
+	f.i++
+	return r
+}
+
+func (f *fakeTarget) Exit() spec.Exit {
+	if f.i < len(f.recs) {
+		return spec.Exit{}
+	}
+	return f.exit
+}
+
+func (f *fakeTarget) State(hart int) spec.ArchState {
+	if hart != 0 {
+		return spec.ArchState{Hart: -1}
+	}
+	s := f.state
+	s.PC = uint64(f.i)
+	return s
+}
+
+func program(n int) []spec.Retire {
+	var out []spec.Retire
+	for i := 0; i < n; i++ {
+		out = append(out, spec.Retire{PC: 0x80000000 + uint64(4*i), NextPC: 0x80000004 + uint64(4*i), Insn: 0x00150513,
+			Mode: spec.ModeM, NextMode: spec.ModeM, Rd: spec.RegWrite{Valid: true, Reg: 10, Value: uint64(i + 1)}})
+	}
+	return out
+}
+
+func pass() spec.Exit { return spec.Exit{Reason: spec.HaltFinisher} }
+
+func TestLockstepEqual(t *testing.T) {
+	a := &fakeTarget{recs: program(50), exit: pass()}
+	b := &fakeTarget{recs: program(50), exit: pass()}
+	res, err := Lockstep(a, b, Options{Mode: Strict, StrictEvery: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Divergence != nil {
+		t.Fatalf("unexpected divergence: %s", res.Divergence.Text("a", "b", nil))
+	}
+	if res.Compared != 50 || res.ExitA.Reason != spec.HaltFinisher {
+		t.Fatalf("compared %d, exit %v", res.Compared, res.ExitA)
+	}
+}
+
+func TestLockstepFindsFirstDivergence(t *testing.T) {
+	ra, rb := program(50), program(50)
+	rb[30].Rd.Value = 999
+	rb[40].Rd.Value = 999
+	res, err := Lockstep(&fakeTarget{recs: ra, exit: pass()}, &fakeTarget{recs: rb, exit: pass()}, Options{History: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := res.Divergence
+	if d == nil || d.Index != 30 {
+		t.Fatalf("want divergence at 30, got %+v", d)
+	}
+	if len(d.Fields) != 1 || d.Fields[0] != "Rd.Value" {
+		t.Errorf("fields = %v, want [Rd.Value]", d.Fields)
+	}
+	if len(d.HistoryA) != 4 || d.HistoryA[3].PC != ra[29].PC {
+		t.Errorf("history wrong: %d records", len(d.HistoryA))
+	}
+	text := d.Text("ref", "engine", func(uint32, uint64) string { return "addi a0,a0,1" })
+	for _, want := range []string{"record 30", "Rd.Value", "addi a0,a0,1", "-ref +engine"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q:\n%s", want, text)
+		}
+	}
+	js, err := d.JSON(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(js, &back); err != nil || back["index"].(float64) != 30 {
+		t.Errorf("bad JSON %s: %v", js, err)
+	}
+}
+
+func TestLockstepIgnore(t *testing.T) {
+	ra, rb := program(20), program(20)
+	rb[5].Rd.Value = 7
+	res, err := Lockstep(&fakeTarget{recs: ra, exit: pass()}, &fakeTarget{recs: rb, exit: pass()}, Options{Ignore: []string{"Rd.Value"}})
+	if err != nil || res.Divergence != nil {
+		t.Fatalf("ignored field still diverged: %v %+v", err, res.Divergence)
+	}
+	if _, err := Lockstep(&fakeTarget{recs: ra}, &fakeTarget{recs: rb}, Options{Ignore: []string{"Nope"}}); err == nil {
+		t.Fatal("unknown ignore field accepted")
+	}
+}
+
+func TestLockstepExitsDiffer(t *testing.T) {
+	a := &fakeTarget{recs: program(10), exit: pass()}
+	b := &fakeTarget{recs: program(10), exit: spec.Exit{Reason: spec.HaltFinisher, Code: 3}}
+	res, _ := Lockstep(a, b, Options{})
+	if res.Divergence == nil || !strings.Contains(res.Divergence.Reason, "exits differ") {
+		t.Fatalf("want exit divergence, got %+v", res.Divergence)
+	}
+}
+
+func TestLockstepStrictState(t *testing.T) {
+	a := &fakeTarget{recs: program(30), exit: pass()}
+	b := &fakeTarget{recs: program(30), exit: pass()}
+	b.state.X[5] = 1 // a hidden difference records never show
+	res, _ := Lockstep(a, b, Options{Mode: Strict, StrictEvery: 10})
+	if res.Divergence == nil || res.Divergence.StateDiff == "" || res.Divergence.Index != 10 {
+		t.Fatalf("strict mode missed a state difference: %+v", res.Divergence)
+	}
+	res, _ = Lockstep(&fakeTarget{recs: program(30), exit: pass()}, &fakeTarget{recs: program(30), exit: pass(), state: b.state}, Options{})
+	if res.Divergence != nil {
+		t.Fatal("default mode must not compare states")
+	}
+}
+
+func TestLockstepLimit(t *testing.T) {
+	res, _ := Lockstep(&fakeTarget{recs: program(100)}, &fakeTarget{recs: program(100)}, Options{Limit: 25})
+	if res.Compared != 25 || res.ExitA.Reason != spec.Running {
+		t.Fatalf("limit not honored: %d", res.Compared)
+	}
+}
+
+func TestFieldNames(t *testing.T) {
+	names := strings.Join(FieldNames(), " ")
+	for _, want := range []string{"PC", "Rd.Value", "Mem.WData", "Trap.Tval", "CSR.Addr"} {
+		if !strings.Contains(names, want) {
+			t.Errorf("FieldNames lacks %s", want)
+		}
+	}
+}
+
+func BenchmarkLockstepCompare(b *testing.B) {
+	recs := program(1 << 16)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, _ := Lockstep(&fakeTarget{recs: recs, exit: pass()}, &fakeTarget{recs: recs, exit: pass()}, Options{})
+		if res.Divergence != nil {
+			b.Fatal("diverged")
+		}
+	}
+	b.ReportMetric(float64(len(recs))*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
