@@ -204,8 +204,8 @@ func csrInst(name string, funct3 uint32, imm bool) Inst {
 	return in
 }
 
-func system(name string, word uint32, class Class, section string) Inst {
-	return Inst{Name: name, Ext: ExtPriv, Format: FmtI, Match: word, Mask: 0xffffffff, Class: class, Section: section}
+func system(name string, ext Ext, word uint32, class Class, section string) Inst {
+	return Inst{Name: name, Ext: ext, Format: FmtI, Match: word, Mask: 0xffffffff, Class: class, Section: section}
 }
 
 // c builds a compressed row from its quadrant (op), funct3 and any further fixed bits.
@@ -285,8 +285,8 @@ var Insts = []Inst{
 	{Name: "fence.tso", Ext: ExtI, Format: FmtI, Match: 0x833<<20 | 0x0f, Mask: 0xfff<<20 | maskFunct3 | maskOpcode, Section: "Unpriv. §2.7"},
 	// ECALL and EBREAK always trap, in every mode; the trap hands control
 	// to the next level (the VMM), so direct execution is safe.
-	system("ecall", 0x00000073, Innocuous, "Unpriv. §2.8"),
-	system("ebreak", 0x00100073, Innocuous, "Unpriv. §2.8"),
+	system("ecall", ExtI, 0x00000073, Innocuous, "Unpriv. §2.8"),
+	system("ebreak", ExtI, 0x00100073, Innocuous, "Unpriv. §2.8"),
 
 	// Zifencei (Unprivileged spec §3).
 	{Name: "fence.i", Ext: ExtZifencei, Format: FmtI, Match: f3(1) | 0x0f, Mask: maskFunct3 | maskOpcode, Section: "Unpriv. §3.1"},
@@ -339,9 +339,9 @@ var Insts = []Inst{
 	amo("amomaxu.d", 0x1c, 3),
 
 	// Privileged instructions (Priv. spec 1.12 §3.3, §4.2.1).
-	system("mret", 0x30200073, Privileged, "Priv. §3.3.2"),
-	system("sret", 0x10200073, Privileged, "Priv. §3.3.2"),
-	system("wfi", 0x10500073, Privileged, "Priv. §3.3.3"),
+	system("mret", ExtPriv, 0x30200073, Privileged, "Priv. §3.3.2"),
+	system("sret", ExtPriv, 0x10200073, Privileged, "Priv. §3.3.2"),
+	system("wfi", ExtPriv, 0x10500073, Privileged, "Priv. §3.3.3"),
 	{Name: "sfence.vma", Ext: ExtPriv, Format: FmtR, Match: f7(0x09) | 0x73, Mask: maskFunct7 | maskRd | maskFunct3 | maskOpcode,
 		Args: []Arg{ArgRs1, ArgRs2}, Syntax: "rs1,rs2", Class: Privileged, Section: "Priv. §4.2.1"},
 
