@@ -230,7 +230,7 @@ func with(in Inst, f func(*Inst)) Inst { f(&in); return in }
 var Insts = []Inst{
 	// RV64I base (Unprivileged spec §2, §5).
 	{Name: "lui", Ext: ExtI, Format: FmtU, Match: 0x37, Mask: maskOpcode, Args: []Arg{ArgRd, ArgUImm}, Syntax: "rd,imm", Section: "Unpriv. §2.4.1"},
-	{Name: "auipc", Ext: ExtI, Format: FmtU, Match: 0x17, Mask: maskOpcode, Args: []Arg{ArgRd, ArgUImm}, Syntax: "rd,imm", Class: BehaviorSensitive, Section: "Unpriv. §2.4.1"},
+	{Name: "auipc", Ext: ExtI, Format: FmtU, Match: 0x17, Mask: maskOpcode, Args: []Arg{ArgRd, ArgUImm}, Syntax: "rd,imm", Section: "Unpriv. §2.4.1"},
 	{Name: "jal", Ext: ExtI, Format: FmtJ, Match: 0x6f, Mask: maskOpcode, Args: []Arg{ArgRd, ArgJImm}, Syntax: "rd,imm", Section: "Unpriv. §2.5.1"},
 	{Name: "jalr", Ext: ExtI, Format: FmtI, Match: 0x67, Mask: maskFunct3 | maskOpcode, Args: []Arg{ArgRd, ArgImm12, ArgRs1}, Syntax: "rd,imm(rs1)", Section: "Unpriv. §2.5.1"},
 	with(branch("beq", 0), func(i *Inst) { i.Section = "Unpriv. §2.5.2" }),

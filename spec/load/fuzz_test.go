@@ -1,0 +1,97 @@
+package load
+
+import (
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzELF proves that no input makes the loader panic, and that whatever
+// it accepts is a well-formed Program. The seed corpus in
+// testdata/fuzz/FuzzELF is tiny.elf, its truncations and a few mutated
+// headers; rebuild it with VCHECK_WRITE_FUZZ_SEEDS=1 go test -run TestWriteFuzzSeeds.
+func FuzzELF(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := ELFBytes("fuzz.elf", data)
+		if err != nil {
+			return
+		}
+		checkProgram(t, p)
+	})
+}
+
+// checkProgram asserts the invariants every loaded program keeps.
+func checkProgram(t *testing.T, p *Program) {
+	t.Helper()
+	if len(p.Segments) == 0 {
+		t.Fatal("accepted a program with no segments")
+	}
+	entryInside := false
+	for i, s := range p.Segments {
+		if uint64(len(s.Data)) > s.MemSize || s.MemSize == 0 {
+			t.Fatalf("segment %d: filesz %#x, memsz %#x", i, len(s.Data), s.MemSize)
+		}
+		if s.Addr+(s.MemSize-1) < s.Addr {
+			t.Fatalf("segment %d wraps: [%#x, +%#x)", i, s.Addr, s.MemSize)
+		}
+		if i > 0 {
+			prev := p.Segments[i-1]
+			if s.Addr < prev.Addr || s.Addr-prev.Addr < prev.MemSize {
+				t.Fatalf("segments %d and %d unsorted or overlapping", i-1, i)
+			}
+		}
+		if p.Entry >= s.Addr && p.Entry-s.Addr < s.MemSize {
+			entryInside = true
+		}
+	}
+	if !entryInside {
+		t.Fatalf("entry %#x outside every segment", p.Entry)
+	}
+}
+
+func TestFuzzSeedsLoad(t *testing.T) {
+	// The corpus must hold the real ELF itself, or the fuzzer starts far
+	// from any interesting input.
+	seeds, err := filepath.Glob(filepath.Join("testdata", "fuzz", "FuzzELF", "*"))
+	if err != nil || len(seeds) < 10 {
+		t.Fatalf("seed corpus has %d files (err %v); want the ELF and its truncations", len(seeds), err)
+	}
+}
+
+// TestWriteFuzzSeeds regenerates the seed corpus from tiny.elf. It only
+// writes when asked, so an ordinary test run never changes testdata.
+func TestWriteFuzzSeeds(t *testing.T) {
+	if os.Getenv("VCHECK_WRITE_FUZZ_SEEDS") != "1" {
+		t.Skip("set VCHECK_WRITE_FUZZ_SEEDS=1 to rewrite testdata/fuzz/FuzzELF")
+	}
+	elfData := readTestdata(t, "tiny.elf")
+	dir := filepath.Join("testdata", "fuzz", "FuzzELF")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	seeds := map[string][]byte{"full": elfData}
+	// Truncations at every structure boundary: ident, header, each
+	// program header, the start and middle of each segment's bytes.
+	for _, n := range []int{0, 4, 16, 0x30, 0x40, 0x40 + 56, 0x40 + 2*56, 0x40 + 3*56, 0x1000, 0x1008, 0x2000, 0x2800, 0x3008} {
+		if n < len(elfData) {
+			seeds[fmt.Sprintf("trunc-%#x", n)] = elfData[:n]
+		}
+	}
+	mut := func(name string, off int, v uint64) {
+		b := append([]byte(nil), elfData...)
+		binary.LittleEndian.PutUint64(b[off:], v)
+		seeds[name] = b
+	}
+	mut("filesz-gt-memsz", phdr(2, 32), 0x4000)
+	mut("overlap", phdr(2, 24), 0x80000008)
+	mut("shoff-huge", 0x28, ^uint64(0)-100)
+	mut("entry-outside", 0x18, 0x90000000)
+	for name, b := range seeds {
+		content := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", b)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
