@@ -22,26 +22,25 @@ CONSTANTS
     Regions,  \* the memory regions of the host, one per GiB
     VMs,      \* the names of the VMs that may ask for resources
     Demand,   \* Demand[v] = [vcpus |-> n, mem |-> m]: what VM v asks for
-    Host,     \* model value: run[c] = Host means CPU c runs the VMM itself
-    Nobody    \* model value: residue[r] = Nobody means region r is clean
+    Host      \* model value: run[c] = Host means CPU c runs the VMM itself
 
 ASSUME
     /\ Host \notin VMs
-    /\ Nobody \notin VMs
     /\ \A v \in VMs : /\ Demand[v].vcpus \in Nat \ {0}
                       /\ Demand[v].mem \in Nat \ {0}
 
 VARIABLES
     status,   \* status[v]: "absent", "requested", "admitted" or "released"
     mem,      \* mem[v]: the regions granted to VM v (its owner's view)
-    residue,  \* residue[r]: the VM whose data region r holds, or Nobody
+    dirty,    \* the regions that still hold the data of a VM that gave
+              \* them back: the VMM must scrub them before it reuses them
     run,      \* run[c]: Host, or the vCPU <<v, i>> that CPU c runs
     mode,     \* mode[c]: the privilege mode of CPU c, "M", "S" or "U"
     prot      \* prot[c]: the regions that CPU c's protection unit (PMP and
               \* page tables) lets the code it runs touch; the VMM itself
               \* runs in M mode, outside that protection, so it is {} then
 
-vars == <<status, mem, residue, run, mode, prot>>
+vars == <<status, mem, dirty, run, mode, prot>>
 
 -----------------------------------------------------------------------------
 (* Helpers. *)
@@ -63,7 +62,7 @@ Running(vc) == \E c \in CPUs : run[c] = vc
 
 Owned == UNION {mem[v] : v \in VMs}
 FreeRegions == Regions \ Owned
-CleanRegions == {r \in FreeRegions : residue[r] = Nobody}
+CleanRegions == FreeRegions \ dirty
 
 \* The sum of the regions granted, counting a region twice if two VMs
 \* hold it (so that an overlap shows up as a capacity overrun too).
@@ -80,7 +79,7 @@ Fits(v) == /\ Cardinality(GrantedVCPUs) + Demand[v].vcpus <= Cardinality(CPUs)
 
 Init == /\ status = [v \in VMs |-> "absent"]
         /\ mem = [v \in VMs |-> {}]
-        /\ residue = [r \in Regions |-> Nobody]
+        /\ dirty = {}
         /\ run = [c \in CPUs |-> Host]
         /\ mode = [c \in CPUs |-> "M"]
         /\ prot = [c \in CPUs |-> {}]
@@ -88,20 +87,17 @@ Init == /\ status = [v \in VMs |-> "absent"]
 \* A user asks for VM v with Demand[v] (also called Request).
 Create(v) == /\ status[v] = "absent"
              /\ status' = [status EXCEPT ![v] = "requested"]
-             /\ UNCHANGED <<mem, residue, run, mode, prot>>
+             /\ UNCHANGED <<mem, dirty, run, mode, prot>>
 
 \* Admission: the VMM grants a request only if it fits, and only with
-\* scrubbed regions.  Abstraction: the guest is taken to write all of its
-\* memory at once, so every granted region holds v's data from now on.
+\* scrubbed regions.
 Grant(v) == /\ status[v] = "requested"
             /\ Fits(v)
             /\ \E S \in SUBSET CleanRegions :
                   /\ Cardinality(S) = Demand[v].mem
                   /\ mem' = [mem EXCEPT ![v] = S]
-                  /\ residue' = [r \in Regions |-> IF r \in S THEN v
-                                                   ELSE residue[r]]
             /\ status' = [status EXCEPT ![v] = "admitted"]
-            /\ UNCHANGED <<run, mode, prot>>
+            /\ UNCHANGED <<dirty, run, mode, prot>>
 
 \* The VMM puts vCPU vc of an admitted VM on a CPU it holds: it drops the
 \* privilege to GuestMode and restricts the protection unit to vc's VM.
@@ -112,14 +108,15 @@ Dispatch(c, vc) == /\ run[c] = Host
                    /\ run' = [run EXCEPT ![c] = vc]
                    /\ mode' = [mode EXCEPT ![c] = GuestMode]
                    /\ prot' = [prot EXCEPT ![c] = mem[VMOf(vc)]]
-                   /\ UNCHANGED <<status, mem, residue>>
+                   /\ UNCHANGED <<status, mem, dirty>>
 
-\* The guest runs an innocuous instruction directly; it may touch any
-\* region that the protection unit lets it touch.
+\* The guest runs an innocuous instruction directly, at full speed, in
+\* GuestMode, touching only what prot[c] lets it touch (Confinement says
+\* that is its own VM's memory).  The VMM does not see it: no variable of
+\* the spec changes, and the step is a stuttering step.  It is named so
+\* that the Go models and traces can say where the guest ran.
 GuestStep(c) == /\ run[c] /= Host
-                /\ \E r \in prot[c] :
-                      residue' = [residue EXCEPT ![r] = VMOf(run[c])]
-                /\ UNCHANGED <<status, mem, run, mode, prot>>
+                /\ UNCHANGED vars
 
 \* The guest executes a sensitive instruction: it traps, and the CPU
 \* passes to the VMM (M mode), which emulates the instruction.
@@ -127,32 +124,34 @@ Trap(c) == /\ run[c] /= Host
            /\ run' = [run EXCEPT ![c] = Host]
            /\ mode' = [mode EXCEPT ![c] = "M"]
            /\ prot' = [prot EXCEPT ![c] = {}]
-           /\ UNCHANGED <<status, mem, residue>>
+           /\ UNCHANGED <<status, mem, dirty>>
 
 \* The timer fires: the CPU passes to the VMM.
 Preempt(c) == /\ run[c] /= Host
               /\ run' = [run EXCEPT ![c] = Host]
               /\ mode' = [mode EXCEPT ![c] = "M"]
               /\ prot' = [prot EXCEPT ![c] = {}]
-              /\ UNCHANGED <<status, mem, residue>>
+              /\ UNCHANGED <<status, mem, dirty>>
 
 \* VM v gives its resources back; none of its vCPUs may be on a CPU.  Its
-\* regions keep its data until they are scrubbed.
+\* regions keep its data until they are scrubbed.  (Abstraction: every
+\* granted region is taken to hold its owner's data by the time it is
+\* released, so every released region is dirty.)
 Release(v) == /\ status[v] = "admitted"
               /\ \A vc \in VCPUs(v) : ~Running(vc)
               /\ status' = [status EXCEPT ![v] = "released"]
               /\ mem' = [mem EXCEPT ![v] = {}]
-              /\ UNCHANGED <<residue, run, mode, prot>>
+              /\ dirty' = dirty \cup mem[v]
+              /\ UNCHANGED <<run, mode, prot>>
 
 \* The record of VM v goes away: a released VM, or a request withdrawn.
 Destroy(v) == /\ status[v] \in {"requested", "released"}
               /\ status' = [status EXCEPT ![v] = "absent"]
-              /\ UNCHANGED <<mem, residue, run, mode, prot>>
+              /\ UNCHANGED <<mem, dirty, run, mode, prot>>
 
-\* The VMM zeroes a free region that still holds a former owner's data.
-Scrub(r) == /\ r \in FreeRegions
-            /\ residue[r] /= Nobody
-            /\ residue' = [residue EXCEPT ![r] = Nobody]
+\* The VMM zeroes a region that still holds a former owner's data.
+Scrub(r) == /\ r \in dirty
+            /\ dirty' = dirty \ {r}
             /\ UNCHANGED <<status, mem, run, mode, prot>>
 
 Next == \/ \E v \in VMs : Create(v) \/ Grant(v) \/ Release(v) \/ Destroy(v)
@@ -164,10 +163,14 @@ Next == \/ \E v \in VMs : Create(v) \/ Grant(v) \/ Release(v) \/ Destroy(v)
 
 \* Fairness: the timer fires (Preempt); the VMM does its own work
 \* (Dispatch, Grant, Scrub).  Users (Create, Release, Destroy) and
-\* guests (GuestStep, Trap) owe nothing.
+\* guests (GuestStep, Trap) owe nothing.  Grant needs strong fairness:
+\* another VM that keeps coming and going can disable a grant infinitely
+\* often (it takes the clean regions, and leaves them dirty), and weak
+\* fairness then lets that VM starve the request (TLC finds the lasso).
+\* The VMM meets SF by admitting requests in order (a FIFO queue).
 Fairness == /\ \A c \in CPUs : WF_vars(Preempt(c))
             /\ \A vc \in AllVCPUs : WF_vars(\E c \in CPUs : Dispatch(c, vc))
-            /\ \A v \in VMs : WF_vars(Grant(v))
+            /\ \A v \in VMs : SF_vars(Grant(v))
             /\ \A r \in Regions : WF_vars(Scrub(r))
 
 Spec == Init /\ [][Next]_vars /\ Fairness
@@ -177,7 +180,7 @@ Spec == Init /\ [][Next]_vars /\ Fairness
 
 TypeOK == /\ status \in [VMs -> {"absent", "requested", "admitted", "released"}]
           /\ mem \in [VMs -> SUBSET Regions]
-          /\ residue \in [Regions -> VMs \cup {Nobody}]
+          /\ dirty \in SUBSET Regions
           /\ run \in [CPUs -> AllVCPUs \cup {Host}]
           /\ mode \in [CPUs -> Modes]
           /\ prot \in [CPUs -> SUBSET Regions]
@@ -189,10 +192,10 @@ Separation == \A v, w \in VMs : v /= w => mem[v] \cap mem[w] = {}
 \* regions.
 Confinement == \A c \in CPUs : run[c] /= Host => prot[c] \subseteq mem[VMOf(run[c])]
 
-\* Scrub before reuse: a VM's regions never hold another VM's data: not
-\* a former owner's (the VMM scrubbed them before the grant), and not a
-\* neighbour's (no guest can touch them, by Confinement).
-ScrubBeforeReuse == \A v \in Admitted : \A r \in mem[v] : residue[r] /= Nobody => residue[r] = v
+\* Scrub before reuse: no VM holds a region with a former owner's data.
+\* (No neighbour's data either: no other guest can touch its regions, by
+\* Confinement.)
+ScrubBeforeReuse == \A v \in VMs : mem[v] \cap dirty = {}
 
 \* Capacity: the total granted never exceeds what the host has.
 Capacity == /\ Cardinality(GrantedVCPUs) <= Cardinality(CPUs)

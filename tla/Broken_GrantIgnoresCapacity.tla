@@ -1,0 +1,30 @@
+--------------------- MODULE Broken_GrantIgnoresCapacity ---------------------
+(***************************************************************************)
+(* Grant admits a request without asking whether it fits.                  *)
+(* The checker must reject this model: Capacity fails.                     *)
+(***************************************************************************)
+EXTENDS VMM, TLC
+
+\* Three VMs of 1 vCPU and 1 region each: together they overcommit the
+\* 2 CPUs of the host, so only two of them fit at a time.
+BrokenDemand == [alice |-> [vcpus |-> 1, mem |-> 1],
+                 bob   |-> [vcpus |-> 1, mem |-> 1],
+                 carol |-> [vcpus |-> 1, mem |-> 1]]
+
+\* Grant, less its Fits(v) test.
+BadGrant(v) == /\ status[v] = "requested"
+               /\ \E S \in SUBSET CleanRegions :
+                     /\ Cardinality(S) = Demand[v].mem
+                     /\ mem' = [mem EXCEPT ![v] = S]
+               /\ status' = [status EXCEPT ![v] = "admitted"]
+               /\ UNCHANGED <<dirty, run, mode, prot>>
+
+BadNext == \/ \E v \in VMs : Create(v) \/ BadGrant(v) \/ Release(v) \/ Destroy(v)
+           \/ \E c \in CPUs : \/ \E vc \in GrantedVCPUs : Dispatch(c, vc)
+                              \/ GuestStep(c) \/ Trap(c) \/ Preempt(c)
+           \/ \E r \in Regions : Scrub(r)
+
+BadSpec == Init /\ [][BadNext]_vars
+
+Symmetry == Permutations(Regions) \cup Permutations(CPUs)
+=============================================================================
