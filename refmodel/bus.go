@@ -1,0 +1,172 @@
+package refmodel
+
+import (
+	"fmt"
+
+	"github.com/vcheck-dev/vcheck/refmodel/devices"
+	"github.com/vcheck-dev/vcheck/spec"
+)
+
+// pageSize is the granule of the sparse RAM map (and of Sv39 base pages).
+const pageSize = 4096
+
+// Bus is the physical address space of QEMU virt (hw/riscv/virt.c): the
+// boot ROM, the memory-mapped devices, and RAM. An address nothing
+// answers is an access fault (QEMU 7.2 raises one for unassigned memory
+// through riscv_cpu_do_transaction_failed).
+type Bus struct {
+	rom     []byte
+	ramBase uint64
+	ramSize uint64
+	// ram holds the pages that have been written, by page number
+	// (address / pageSize); a page never written reads as zeros.
+	ram     map[uint64]*[pageSize]byte
+	devices []devices.Device
+}
+
+func newBus(cfg spec.Config) *Bus {
+	return &Bus{rom: make([]byte, spec.BootROMSize), ramBase: spec.RAMBase, ramSize: cfg.RAM,
+		ram: map[uint64]*[pageSize]byte{}}
+}
+
+func (b *Bus) addDevice(d devices.Device) {
+	for i, old := range b.devices {
+		if old.Name() == d.Name() {
+			b.devices[i] = d
+			return
+		}
+	}
+	b.devices = append(b.devices, d)
+}
+
+// loadSegment copies data to addr and zero-fills up to memSize. It is the
+// reset-time image load, so the ROM is writable here.
+func (b *Bus) loadSegment(addr uint64, data []byte, memSize uint64) error {
+	if memSize < uint64(len(data)) {
+		memSize = uint64(len(data))
+	}
+	if memSize == 0 {
+		return nil
+	}
+	end := addr + memSize
+	switch {
+	case addr >= spec.BootROMBase && end <= spec.BootROMBase+spec.BootROMSize && end > addr:
+		copy(b.rom[addr-spec.BootROMBase:], data)
+	case b.inRAM(addr, memSize):
+		for i := uint64(0); i < memSize; i++ {
+			var v byte
+			if i < uint64(len(data)) {
+				v = data[i]
+			}
+			if v != 0 || b.ram[(addr+i)/pageSize] != nil {
+				b.page(addr + i)[(addr+i)%pageSize] = v
+			}
+		}
+	default:
+		return fmt.Errorf("segment [%#x, %#x) is neither in the boot ROM nor in RAM [%#x, %#x)",
+			addr, end, b.ramBase, b.ramBase+b.ramSize)
+	}
+	return nil
+}
+
+func (b *Bus) inRAM(addr, size uint64) bool {
+	return addr >= b.ramBase && addr-b.ramBase < b.ramSize && size <= b.ramSize-(addr-b.ramBase)
+}
+
+// page returns the RAM page holding addr, creating it.
+func (b *Bus) page(addr uint64) *[pageSize]byte {
+	p := b.ram[addr/pageSize]
+	if p == nil {
+		p = new([pageSize]byte)
+		b.ram[addr/pageSize] = p
+	}
+	return p
+}
+
+// device returns the device that covers [addr, addr+size), if any.
+func (b *Bus) device(addr uint64, size int) devices.Device {
+	for _, d := range b.devices {
+		if addr >= d.Base() && addr-d.Base() < d.Size() {
+			return d
+		}
+	}
+	return nil
+}
+
+// load reads size bytes at physical address addr, little-endian.
+func (b *Bus) load(addr uint64, size int) (uint64, bool) {
+	if d := b.device(addr, size); d != nil {
+		off := addr - d.Base()
+		if off+uint64(size) > d.Size() {
+			return 0, false
+		}
+		return d.Load(off, size)
+	}
+	if b.inRAM(addr, uint64(size)) {
+		var v uint64
+		if addr%pageSize+uint64(size) <= pageSize {
+			p := b.ram[addr/pageSize]
+			if p == nil {
+				return 0, true
+			}
+			o := addr % pageSize
+			for i := size - 1; i >= 0; i-- {
+				v = v<<8 | uint64(p[o+uint64(i)])
+			}
+			return v, true
+		}
+		for i := size - 1; i >= 0; i-- {
+			a := addr + uint64(i)
+			var c byte
+			if p := b.ram[a/pageSize]; p != nil {
+				c = p[a%pageSize]
+			}
+			v = v<<8 | uint64(c)
+		}
+		return v, true
+	}
+	if addr >= spec.BootROMBase && addr-spec.BootROMBase+uint64(size) <= spec.BootROMSize {
+		var v uint64
+		o := addr - spec.BootROMBase
+		for i := size - 1; i >= 0; i-- {
+			v = v<<8 | uint64(b.rom[o+uint64(i)])
+		}
+		return v, true
+	}
+	return 0, false
+}
+
+// store writes size bytes at physical address addr. It returns the device
+// written, if any, so the machine can ask it whether to stop.
+func (b *Bus) store(addr uint64, size int, v uint64) (devices.Device, bool) {
+	if d := b.device(addr, size); d != nil {
+		off := addr - d.Base()
+		if off+uint64(size) > d.Size() {
+			return nil, false
+		}
+		return d, d.Store(off, size, v)
+	}
+	if b.inRAM(addr, uint64(size)) {
+		for i := 0; i < size; i++ {
+			a := addr + uint64(i)
+			b.page(a)[a%pageSize] = byte(v >> (8 * i))
+		}
+		return nil, true
+	}
+	if addr >= spec.BootROMBase && addr-spec.BootROMBase+uint64(size) <= spec.BootROMSize {
+		// QEMU maps the boot ROM as ROM: a store is silently dropped.
+		return nil, true
+	}
+	return nil, false
+}
+
+// executable reports whether code may be fetched from addr: RAM and the
+// boot ROM. QEMU 7.2 cannot execute from device registers and raises an
+// instruction access fault.
+func (b *Bus) executable(addr uint64, size int) bool {
+	if b.device(addr, size) != nil {
+		return false
+	}
+	return b.inRAM(addr, uint64(size)) ||
+		(addr >= spec.BootROMBase && addr-spec.BootROMBase+uint64(size) <= spec.BootROMSize)
+}

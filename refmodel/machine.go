@@ -1,0 +1,179 @@
+// Package refmodel is the reference model of rv64pg: a bare machine
+// written for clarity, not speed (ARCHITECTURE.md §3).
+//
+//	Machine ── harts[0..n)   one Hart per hart, stepped round-robin
+//	   │
+//	   └── Bus ── boot ROM   0x1000      (read-only; QEMU ignores writes)
+//	           ├─ devices    finisher 0x100000, CLINT 0x2000000,
+//	           │             PLIC 0xc000000, UART 0x10000000, HTIF tohost
+//	           └─ RAM        0x80000000  (a sparse map of 4 KiB pages)
+//
+// A Hart fetches, decodes by a linear scan of spec.Insts (decode.go),
+// and runs one Go method per instruction, named after its mnemonic
+// (rv64i.go, m.go, a.go, c.go, zicsr.go, priv.go). Addresses go through
+// Sv39 (sv39.go) and PMP (pmp.go); traps and interrupts are in trap.go.
+package refmodel
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/vcheck-dev/vcheck/refmodel/devices"
+	"github.com/vcheck-dev/vcheck/spec"
+	"github.com/vcheck-dev/vcheck/spec/boot"
+)
+
+// Machine is the rv64pg bare machine: harts, memory and devices.
+type Machine struct {
+	cfg     spec.Config
+	img     *boot.Image
+	bus     *Bus
+	harts   []*Hart
+	next    int    // the hart the next Step runs (round-robin)
+	retired uint64 // instructions retired over all harts
+	exit    spec.Exit
+
+	tickers []devices.Ticker
+	irqs    []devices.InterruptSource
+}
+
+// Halter is implemented by the devices that stop the machine (the
+// sifive_test finisher and HTIF): after a store to one of them the
+// machine asks whether it should stop.
+type Halter interface {
+	Halted() (spec.Exit, bool)
+}
+
+// New builds a machine for cfg and loads img into it. Every hart starts
+// at img.ResetPC in M-mode with a0 = hartid and a1 = the device tree (the
+// boot ROM sets them again, as QEMU's reset vector does).
+func New(cfg spec.Config, img *boot.Image) (*Machine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if img == nil {
+		return nil, errors.New("refmodel: no boot image")
+	}
+	m := &Machine{cfg: cfg, img: img, bus: newBus(cfg)}
+	for _, s := range img.Segments {
+		if err := m.bus.loadSegment(s.Addr, s.Data, s.MemSize); err != nil {
+			return nil, fmt.Errorf("refmodel: %w", err)
+		}
+	}
+	m.attachDevices(nil, io.Discard)
+	for i := 0; i < cfg.Harts; i++ {
+		m.harts = append(m.harts, newHart(m, i, img.ResetPC, img.FDTAddr))
+	}
+	return m, nil
+}
+
+// AddDevice maps d on the bus, ahead of RAM (so HTIF's tohost, which lies
+// in RAM, is seen by its device). Tickers and interrupt sources are
+// wired too. It replaces a device of the same name.
+func (m *Machine) AddDevice(d devices.Device) {
+	m.bus.addDevice(d)
+	m.tickers = m.tickers[:0]
+	m.irqs = m.irqs[:0]
+	for _, d := range m.bus.devices {
+		if t, ok := d.(devices.Ticker); ok {
+			m.tickers = append(m.tickers, t)
+		}
+		if s, ok := d.(devices.InterruptSource); ok {
+			m.irqs = append(m.irqs, s)
+		}
+	}
+}
+
+// Config returns the machine's configuration.
+func (m *Machine) Config() spec.Config { return m.cfg }
+
+// Harts returns the number of harts.
+func (m *Machine) Harts() int { return len(m.harts) }
+
+// Step runs one step of the next hart, round-robin, and returns its
+// record. After the machine has stopped it returns a zero record.
+func (m *Machine) Step() spec.Retire {
+	if m.exit.Reason != spec.Running {
+		return spec.Retire{}
+	}
+	h := m.harts[m.next]
+	m.next = (m.next + 1) % len(m.harts)
+	var r spec.Retire
+	h.step(&r)
+	return r
+}
+
+// Run runs up to limit steps and returns how the machine stopped. When
+// the limit runs out first the reason is HaltLimit.
+func (m *Machine) Run(limit uint64) spec.Exit {
+	var r spec.Retire
+	for n := uint64(0); n < limit && m.exit.Reason == spec.Running; n++ {
+		h := m.harts[m.next]
+		m.next = (m.next + 1) % len(m.harts)
+		r = spec.Retire{}
+		h.step(&r)
+	}
+	if m.exit.Reason == spec.Running {
+		return spec.Exit{Reason: spec.HaltLimit, Code: -1,
+			Detail: fmt.Sprintf("instruction limit reached after %d steps (%d retired)", limit, m.retired)}
+	}
+	return m.exit
+}
+
+// Exit reports how the machine stopped, or Running.
+func (m *Machine) Exit() spec.Exit { return m.exit }
+
+// Retired is the number of instructions retired over all harts.
+func (m *Machine) Retired() uint64 { return m.retired }
+
+// SetConsole connects the UART to in and out.
+func (m *Machine) SetConsole(in io.Reader, out io.Writer) { m.attachDevices(in, out) }
+
+// State returns hart's architectural state; CSRs holds every CSR of
+// spec.CSRs as an M-mode read returns it.
+func (m *Machine) State(hart int) spec.ArchState {
+	h := m.harts[hart]
+	s := spec.ArchState{Hart: hart, PC: h.pc, Mode: h.mode, X: h.x, CSRs: map[uint16]uint64{}}
+	for _, c := range spec.CSRs {
+		s.CSRs[c.Addr] = h.csrRead(c.Addr)
+	}
+	return s
+}
+
+// ReadPhys reads size bytes of physical memory (RAM, ROM or a device) at
+// addr, for tests and tools.
+func (m *Machine) ReadPhys(addr uint64, size int) (uint64, bool) { return m.bus.load(addr, size) }
+
+// retire counts one retired instruction and advances time.
+func (m *Machine) retire() {
+	m.retired++
+	for _, t := range m.tickers {
+		t.Tick()
+	}
+}
+
+// halt stops the machine.
+func (m *Machine) halt(e spec.Exit) {
+	if m.exit.Reason == spec.Running {
+		m.exit = e
+	}
+}
+
+// checkHalt asks the halting devices whether the last store stopped the machine.
+func (m *Machine) checkHalt(d devices.Device) {
+	if h, ok := d.(Halter); ok {
+		if e, stop := h.Halted(); stop {
+			m.halt(e)
+		}
+	}
+}
+
+// pendingLines returns the interrupt lines the devices drive into hart.
+func (m *Machine) pendingLines(hart int) uint64 {
+	var p uint64
+	for _, s := range m.irqs {
+		p |= s.Pending(hart)
+	}
+	return p
+}
