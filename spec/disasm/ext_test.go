@@ -1,0 +1,305 @@
+package disasm
+
+// External oracle: GNU objdump 2.40 (riscv64-unknown-elf-objdump) and the
+// assembler that feeds it (riscv64-unknown-elf-as). Words are written as
+// .insn directives into one object whose .riscv.attributes say
+// rv64imac_zicsr_zifencei, so objdump decodes exactly our profile, and the
+// two disassemblies are compared line by line: address, raw bytes and text.
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"flag"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/vcheck-dev/vcheck/spec"
+)
+
+var updateGNUCases = flag.Bool("update-gnucases", false, "regenerate testdata/gnucases.txt from riscv64-unknown-elf-objdump")
+
+const (
+	gnuAS      = "riscv64-unknown-elf-as"
+	gnuObjdump = "riscv64-unknown-elf-objdump"
+)
+
+// needTool returns the path of a binutils tool. It fails the test under
+// CI=true and skips it elsewhere when the tool is missing.
+func needTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		msg := fmt.Sprintf("this test needs %s (GNU binutils 2.40 for riscv64-unknown-elf; Debian package binutils-riscv64-unknown-elf)", name)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return p
+}
+
+// encodeInsns lays the words out as objdump will see them: each word is 2
+// or 4 bytes by its low bits.
+func encodeInsns(words []uint32) []byte {
+	var code []byte
+	for _, w := range words {
+		if w&3 != 3 {
+			code = binary.LittleEndian.AppendUint16(code, uint16(w))
+		} else {
+			code = binary.LittleEndian.AppendUint32(code, w)
+		}
+	}
+	return code
+}
+
+// gnuDisassemble assembles the words into .text and returns objdump's
+// instruction lines (those after the symbol header) for each option set.
+func gnuDisassemble(t *testing.T, words []uint32, modes [][]string) [][]string {
+	t.Helper()
+	as, objdump := needTool(t, gnuAS), needTool(t, gnuObjdump)
+	dir := t.TempDir()
+	var src bytes.Buffer
+	src.WriteString(".text\n")
+	for _, w := range words {
+		n := 4
+		if w&3 != 3 {
+			n = 2
+		}
+		fmt.Fprintf(&src, ".insn %d, 0x%x\n", n, w)
+	}
+	s, o := filepath.Join(dir, "w.s"), filepath.Join(dir, "w.o")
+	if err := os.WriteFile(s, src.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(as, "-march=rv64imac_zicsr_zifencei", "-o", o, s).CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", gnuAS, err, out)
+	}
+	var res [][]string
+	for _, m := range modes {
+		out, err := exec.Command(objdump, append(append([]string{"-d"}, m...), o)...).Output()
+		if err != nil {
+			t.Fatalf("%s: %v", gnuObjdump, err)
+		}
+		var lines []string
+		started := false
+		sc := bufio.NewScanner(bytes.NewReader(out))
+		for sc.Scan() {
+			l := sc.Text()
+			if strings.HasSuffix(l, ">:") {
+				started = true
+				continue
+			}
+			if started && l != "" {
+				lines = append(lines, l)
+			}
+		}
+		res = append(res, lines)
+	}
+	return res
+}
+
+// textSymbolizer names addresses as objdump does in an object whose .text
+// (at 0) has no symbols: by the section.
+func textSymbolizer(a uint64) string {
+	if a == 0 {
+		return ".text"
+	}
+	return fmt.Sprintf(".text+0x%x", a)
+}
+
+var modes = []struct {
+	name string
+	args []string
+	opts Options
+}{
+	{"default", nil, Options{Symbolizer: textSymbolizer}},
+	{"no-aliases", []string{"-M", "no-aliases"}, Options{NoAliases: true, Symbolizer: textSymbolizer}},
+}
+
+// edgeWords are the encodings where GNU and the spec have choices to make:
+// HINTs, reserved compressed encodings, FENCE fields, CSR aliases.
+var edgeWords = []uint32{
+	0x0001, 0x0071, 0x0505, 0x0501, 0x4001, 0x407d, 0x6001, 0x6005, 0x6501, 0x6101, 0x7101, 0x6105,
+	0x0002, 0x0006, 0x0502, 0x8001, 0x8401, 0x9001, 0x9401, 0x8002, 0x8082, 0x8502, 0x9002, 0x9082,
+	0x8006, 0x807a, 0x9006, 0x907a, 0x2001, 0x2081, 0x2501, 0x4002, 0x6002, 0x0000, 0x0004, 0x0010,
+	0x0000000f, 0x0ff0000f, 0x0110000f, 0x0100000f, 0x8330000f, 0x8ff0000f, 0x0ff0008f, 0x0ff5000f,
+	0x8330008f, 0x0000100f, 0x0010100f, 0x0000108f, 0x0005100f,
+	0x00000073, 0x00100073, 0x00000873, 0x00200073, 0x10200073, 0x30200073, 0x7b200073, 0x10500073,
+	0x10400073, 0x10450073, 0x12000073, 0x12050073, 0x12b50073, 0x12000573, 0x22000073, 0x16000073,
+	0xc0001073, 0xc0101073, 0xc0002573, 0xc0102573, 0xc0202573, 0xc8002573, 0xc0002073, 0x00002073,
+	0x30046073, 0x3000e073, 0x30006573, 0x00401073,
+	0x00000067, 0x00050067, 0x00450067, 0x000500e7, 0x004500e7, 0x00050567, 0x00450567, 0x00008067,
+	0x0ff57513, 0x00153513, 0xfff54513, 0x40a00533, 0x40a0053b, 0x00002533, 0x00003533,
+	0x0000051b, 0x0005051b, 0x00a0051b, 0x00050513, 0x00000513, 0x00000013,
+	0x00005063, 0x00004063, 0x00000063, 0x00001063, 0x0000006f, 0x000000ef, 0x0000056f,
+	// lui/auipc followed by the instructions that turn them into address comments.
+	0x80000537, 0x00150513, 0x80000517, 0x00150513, 0x00000517, 0x00052503, 0x00000517, 0x00a50567,
+	0x00000217, 0x00a20267, 0x00a22023, 0x00a2051b, 0x80000537, 0x0005051b, 0x00a5051b,
+	0x12345537, 0x0536, 0x157d, 0x2501, 0x6505, 0x0505, 0x6505, 0x2505, 0x00000537, 0x00a50023,
+	0x00000013,
+}
+
+// genWords returns the test words: every row's Match with the bits outside
+// its Mask randomized (so reserved and HINT encodings inside a row's
+// pattern come up too), uniform 32- and 16-bit words, every CSR number,
+// and the edge words.
+func genWords(r *rand.Rand, perRow, uniform int) []uint32 {
+	var words []uint32
+	for i := range spec.Insts {
+		in := &spec.Insts[i]
+		for k := 0; k < perRow; k++ {
+			w := in.Match | r.Uint32()&^in.Mask
+			if in.Len() == 2 {
+				w &= 0xffff
+			}
+			words = append(words, w)
+		}
+	}
+	for k := 0; k < uniform; k++ {
+		w := r.Uint32() | 3
+		if w&0x1f == 0x1f { // a 48-bit or longer length prefix: not a 32-bit word
+			w &^= 4
+		}
+		words = append(words, w)
+		h := r.Uint32() & 0xffff
+		if h&3 == 3 {
+			h &^= uint32(1 + r.Intn(3)&1)
+		}
+		words = append(words, h)
+	}
+	for n := uint32(0); n < 4096; n += 1 + uint32(r.Intn(2)) {
+		words = append(words, n<<20|0x2573, n<<20|uint32(r.Intn(32))<<15|0x1073|uint32(r.Intn(32))<<7)
+	}
+	return append(words, edgeWords...)
+}
+
+// disagreement explains a word on whose legality the spec table and GNU
+// differ; docs/disasm.md lists the same cases. "" means they must agree.
+func disagreement(w uint32, oursOK, gnuKnown bool) string {
+	switch {
+	case oursOK && !gnuKnown:
+		row := spec.Decode(w)
+		switch row.Name {
+		case "fence", "fence.tso", "fence.i":
+			return row.Name + " with reserved fields set (spec: ignore them; GNU: unknown)"
+		}
+	case !oursOK && gnuKnown:
+		for _, g := range gnuOnly {
+			if g.Matches(w) {
+				return "GNU-only: " + strings.Fields(g.form[len(g.form)-1].name)[0]
+			}
+		}
+	}
+	return ""
+}
+
+func compareWithGNU(t *testing.T, words []uint32) {
+	code := encodeInsns(words)
+	gnu := gnuDisassemble(t, words, [][]string{modes[0].args, modes[1].args})
+	digits := AddrDigits(0, uint64(len(code)))
+	perRow := map[string]int{}
+	unknown, reasons := 0, map[string]int{}
+	for mi, m := range modes {
+		d := NewDecoder(m.opts)
+		ours := d.Block(code, 0, nil, uint64(len(code)))
+		if len(ours) != len(gnu[mi]) {
+			t.Errorf("%s: %d lines, GNU has %d", m.name, len(ours), len(gnu[mi]))
+		}
+		bad := 0
+		for i := 0; i < min(len(ours), len(gnu[mi])); i++ {
+			got, want := ours[i].Format(digits), gnu[mi][i]
+			if got != want {
+				if bad++; bad <= 30 {
+					t.Errorf("%s: mismatch\n ours: %q\n  GNU: %q", m.name, got, want)
+				}
+				continue
+			}
+			l := ours[i]
+			if l.Skip {
+				continue
+			}
+			gnuKnown := !strings.HasPrefix(l.Text, ".2byte") && !strings.HasPrefix(l.Text, ".4byte")
+			w := uint32(l.Bytes[0]) | uint32(l.Bytes[1])<<8
+			if len(l.Bytes) == 4 {
+				w = binary.LittleEndian.Uint32(l.Bytes)
+			}
+			if l.OK != gnuKnown {
+				why := disagreement(w, l.OK, gnuKnown)
+				if why == "" {
+					t.Errorf("%s: %08x: spec table says instruction=%v, GNU says %v (%q)", m.name, w, l.OK, gnuKnown, l.Text)
+				}
+				if mi == 0 {
+					reasons[why]++
+				}
+			}
+			if mi == 0 {
+				if row := spec.Decode(w); row != nil {
+					perRow[row.Name]++
+				} else {
+					unknown++
+				}
+			}
+		}
+		if bad > 0 {
+			t.Errorf("%s: %d of %d lines differ from GNU objdump", m.name, bad, len(ours))
+		}
+	}
+	// Coverage: how many words each row got, and the documented disagreements.
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d words, %d unknown to the spec table; per row:", len(words), unknown)
+	min := len(words)
+	for i := range spec.Insts {
+		n := perRow[spec.Insts[i].Name]
+		min = minInt(min, n)
+		fmt.Fprintf(&b, " %s=%d", spec.Insts[i].Name, n)
+		if n == 0 {
+			t.Errorf("row %s never hit", spec.Insts[i].Name)
+		}
+	}
+	fmt.Fprintf(&b, "\nfewest words for a row: %d", min)
+	var rs []string
+	for r, n := range reasons {
+		rs = append(rs, fmt.Sprintf("%s: %d", r, n))
+	}
+	sort.Strings(rs)
+	fmt.Fprintf(&b, "\nlegality disagreements (documented): %s", strings.Join(rs, "; "))
+	t.Log(b.String())
+}
+
+func minInt(a, b int) int {
+	if a < b {
+		return a
+	}
+	return b
+}
+
+// TestGNUObjdump compares ours with GNU objdump on random and edge words in
+// both modes. Needs riscv64-unknown-elf-as and riscv64-unknown-elf-objdump.
+func TestGNUObjdump(t *testing.T) {
+	perRow, uniform := 100, 3000
+	if testing.Short() {
+		perRow, uniform = 20, 500
+	}
+	words := genWords(rand.New(rand.NewSource(1)), perRow, uniform)
+	compareWithGNU(t, words)
+}
+
+// TestGNUObjdumpSeeds repeats the comparison with fresh seeds when asked
+// (go test -run GNUObjdumpSeeds -seeds=N), to look further than CI does.
+var seeds = flag.Int("seeds", 0, "extra random seeds for TestGNUObjdumpSeeds")
+
+func TestGNUObjdumpSeeds(t *testing.T) {
+	if *seeds == 0 {
+		t.Skip("run with -seeds=N")
+	}
+	for s := 0; s < *seeds; s++ {
+		compareWithGNU(t, genWords(rand.New(rand.NewSource(int64(100+s))), 100, 3000))
+	}
+}

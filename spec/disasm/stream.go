@@ -1,0 +1,247 @@
+package disasm
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strings"
+)
+
+// Line is one line of objdump -d output: an instruction, a datum, or a
+// run of zero bytes that objdump elides as "...".
+type Line struct {
+	Addr  uint64
+	Bytes []byte // in memory order
+	Text  string // instruction text, e.g. "addi\ta0,a0,1"; "..." for a skipped run
+	OK    bool   // the bytes are an rv64pg instruction (spec.Decode)
+	Skip  bool   // a run of zero bytes, printed as "\t..." with no address
+	chunk int    // bytes per hex group in the raw column (objdump bytes_per_chunk)
+}
+
+// MappingSymbol is a RISC-V ELF mapping symbol: $x starts code, $d data
+// (RISC-V ELF psABI, "Mapping Symbol"). Data is printed as .byte, .short,
+// .word or .dword, as objdump does.
+type MappingSymbol struct {
+	Addr uint64
+	Data bool
+}
+
+// objdump's disassemble_bytes elides runs of zeros: SKIP_ZEROES octets or
+// more anywhere, or fewer than SKIP_ZEROES_AT_END at the end of a block
+// (binutils objdump.c).
+const (
+	skipZeroes      = 8
+	skipZeroesAtEnd = 3
+	bytesPerLine    = 8
+)
+
+// Block disassembles code, which starts at addr, as objdump disassembles the
+// bytes from one symbol to the next. maps are the section's mapping
+// symbols sorted by address (nil: all code), and sectionEnd is the address
+// just past the section, which bounds a datum when no mapping symbol
+// follows. The Decoder's lui/auipc state carries over from block to block,
+// as objdump's does.
+func (d *Decoder) Block(code []byte, addr uint64, maps []MappingSymbol, sectionEnd uint64) []Line {
+	var lines []Line
+	stop := len(code)
+	for off := 0; off < stop; {
+		z := off
+		for z < stop && code[z] == 0 {
+			z++
+		}
+		if run := z - off; run >= skipZeroes || (z == stop && run > 0 && run < skipZeroesAtEnd) {
+			if z != stop {
+				run &^= 3 // skip in multiples of 4 when more follows
+			}
+			lines = append(lines, Line{Addr: addr + uint64(off), Bytes: code[off : off+run], Text: "...", Skip: true})
+			off += run
+			continue
+		}
+		pc := addr + uint64(off)
+		if isData, next := mappingAt(maps, pc); isData {
+			n := dataLength(pc, next, sectionEnd)
+			if n > stop-off {
+				n = stop - off
+			}
+			if n == 3 {
+				n = 2
+			}
+			lines = append(lines, dataLine(pc, code[off:off+n]))
+			off += n
+			continue
+		}
+		first := uint16(code[off])
+		if off+1 < stop {
+			first |= uint16(code[off+1]) << 8
+		}
+		n := insnLength(first)
+		if off+n > stop {
+			// A truncated instruction at the end of the block: objdump
+			// reports a memory error and moves on; print the bytes.
+			b := code[off:stop]
+			lines = append(lines, Line{Addr: pc, Bytes: b, Text: bytesText(b), chunk: 1})
+			break
+		}
+		b := code[off : off+n]
+		var line Line
+		switch n {
+		case 2:
+			w := uint32(binary.LittleEndian.Uint16(b))
+			text, ok := d.Decode(w, pc)
+			line = Line{Addr: pc, Bytes: b, Text: text, OK: ok, chunk: 2}
+		case 4:
+			w := binary.LittleEndian.Uint32(b)
+			text, ok := d.Decode(w, pc)
+			line = Line{Addr: pc, Bytes: b, Text: text, OK: ok, chunk: 4}
+		default:
+			// 48-bit and longer encodings: rv64pg has none.
+			line = Line{Addr: pc, Bytes: b, Text: longText(b), chunk: 2}
+			if n%4 == 0 {
+				line.chunk = 4
+			}
+		}
+		lines = append(lines, line)
+		off += n
+	}
+	return lines
+}
+
+// insnLength is the length of the instruction whose first halfword is h
+// (Unpriv. spec §1.5, as binutils riscv_insn_length implements it).
+func insnLength(h uint16) int {
+	switch {
+	case h&3 != 3:
+		return 2
+	case h&0x1f != 0x1f:
+		return 4
+	case h&0x3f == 0x1f:
+		return 6
+	case h&0x7f == 0x3f:
+		return 8
+	case h&0x7f == 0x7f && h&0x7000 != 0x7000:
+		return 10 + int(h>>11&0xe)
+	}
+	return 2
+}
+
+// longText prints an unknown instruction longer than 32 bits as objdump
+// 2.40 does.
+func longText(b []byte) string {
+	if len(b) == 8 {
+		return fmt.Sprintf(".8byte\t0x%x", binary.LittleEndian.Uint64(b))
+	}
+	return bytesText(b)
+}
+
+func bytesText(b []byte) string {
+	parts := make([]string, len(b))
+	for i, c := range b {
+		parts[i] = fmt.Sprintf("0x%02x", c)
+	}
+	return ".byte\t" + strings.Join(parts, ", ")
+}
+
+// mappingAt returns whether pc is in a data region, and the address of
+// the next mapping symbol after pc (0 if none).
+func mappingAt(maps []MappingSymbol, pc uint64) (isData bool, next uint64) {
+	for _, m := range maps {
+		if m.Addr <= pc {
+			isData = m.Data
+		} else {
+			return isData, m.Addr
+		}
+	}
+	return isData, 0
+}
+
+// dataLength mirrors riscv_data_length: a word, cut at the next mapping
+// symbol or the section end.
+func dataLength(pc, next, sectionEnd uint64) int {
+	n := uint64(4)
+	if next != 0 {
+		n = min(n, next-pc)
+	} else {
+		n = min(n, sectionEnd-pc)
+	}
+	return int(n)
+}
+
+// dataLine prints a datum as riscv_disassemble_data does.
+func dataLine(pc uint64, b []byte) Line {
+	var v uint64
+	for i := len(b) - 1; i >= 0; i-- {
+		v = v<<8 | uint64(b[i])
+	}
+	var text string
+	switch len(b) {
+	case 1:
+		text = fmt.Sprintf(".byte\t0x%02x", v)
+	case 2:
+		text = fmt.Sprintf(".short\t0x%04x", v)
+	case 4:
+		text = fmt.Sprintf(".word\t0x%08x", v)
+	default:
+		text = fmt.Sprintf(".dword\t0x%016x", v)
+	}
+	return Line{Addr: pc, Bytes: b, Text: text, chunk: len(b)}
+}
+
+// AddrDigits returns how many hex digits objdump prints for the addresses
+// of a section that ends at end: the 16 digits of a 64-bit address less
+// the leading zeros of end, rounded so that at least one zero remains and
+// whole groups of four are dropped (objdump.c disassemble_section).
+func AddrDigits(start, end uint64) int {
+	s := fmt.Sprintf("%016x", end)
+	skip := 0
+	for skip < len(s) && s[skip] == '0' {
+		skip++
+	}
+	if skip == len(s) && start != 0 {
+		skip = 0
+	}
+	if skip != 0 {
+		skip = (skip - 1) &^ 3
+	}
+	return 16 - skip
+}
+
+// Format prints the line as objdump -d does, with the address in digits
+// hex digits (see AddrDigits), leading zeros shown as spaces.
+func (l Line) Format(digits int) string {
+	if l.Skip {
+		return "\t..."
+	}
+	var b strings.Builder
+	a := fmt.Sprintf("%0*x", digits, l.Addr)
+	a = a[len(a)-digits:]
+	i := 0
+	for i < len(a)-1 && a[i] == '0' {
+		i++
+	}
+	b.WriteString(strings.Repeat(" ", i))
+	b.WriteString(a[i:])
+	b.WriteString(":\t")
+	chunk := l.chunk
+	if chunk == 0 {
+		chunk = len(l.Bytes)
+	}
+	perLine := bytesPerLine
+	if chunk == 1 {
+		perLine = 6 // riscv_disassemble_data for .byte
+	}
+	pb := min(len(l.Bytes), perLine)
+	for j := 0; j < pb; j += chunk {
+		if j+chunk <= len(l.Bytes) {
+			for k := chunk - 1; k >= 0; k-- {
+				fmt.Fprintf(&b, "%02x", l.Bytes[j+k])
+			}
+		}
+		b.WriteByte(' ')
+	}
+	for ; pb < perLine; pb += chunk {
+		b.WriteString(strings.Repeat("  ", chunk))
+		b.WriteByte(' ')
+	}
+	b.WriteByte('\t')
+	b.WriteString(l.Text)
+	return b.String()
+}
