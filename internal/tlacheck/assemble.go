@@ -172,11 +172,7 @@ func AssembleWithCfg(dir, name, cfg string) (*Assembly, error) {
 	}
 	for _, pm := range order {
 		fmt.Fprintf(&b, "\\* ---- from %s.tla ----\n", pm.name)
-		body := pm.body
-		if len(subst) > 0 {
-			body = dropConstants(body, subst)
-		}
-		b.WriteString(body)
+		b.WriteString(pm.body)
 		b.WriteString("\n")
 	}
 	if len(substOrder) > 0 {
@@ -186,6 +182,10 @@ func AssembleWithCfg(dir, name, cfg string) (*Assembly, error) {
 		}
 	}
 	module := b.String()
+	// One CONSTANTS and one VARIABLES declaration, less the substituted
+	// constants.
+	module = dropConstants(module, subst)
+	module = mergeDecls(module, variableDeclRE, "VARIABLES", nil)
 
 	// Symmetry: narrow a union of Permutations sets to its first set.
 	cfgOut := strings.Join(cfgLines, "\n")
@@ -219,23 +219,38 @@ func stripCfgComment(line string) string {
 	return line
 }
 
-var constantDeclRE = regexp.MustCompile(`(?m)^CONSTANTS?\b`)
+var (
+	constantDeclRE = regexp.MustCompile(`(?m)^CONSTANTS?\b`)
+	variableDeclRE = regexp.MustCompile(`(?m)^VARIABLES?\b`)
+)
 
 // dropConstants removes the names in drop from every CONSTANT(S)
-// declaration of body. A declaration is the keyword followed by a
-// comma-separated list of names, with comments anywhere in between; the
-// rewritten declaration loses those comments.
+// declaration of body, and merges the declarations into the first one.
 func dropConstants(body string, drop map[string]string) string {
+	return mergeDecls(body, constantDeclRE, "CONSTANTS", drop)
+}
+
+// mergeDecls rewrites the declarations that declRE finds (the keyword and
+// a comma-separated list of names, with comments anywhere in between) into
+// a single `keyword a, b, c` in place of the first one, less the names in
+// drop. tla-checker keeps only one VARIABLES declaration, so a module that
+// inlines another must have one. The rewritten declaration loses its
+// comments.
+func mergeDecls(body string, declRE *regexp.Regexp, keyword string, drop map[string]string) string {
 	var out strings.Builder
+	var all []string
+	first := -1
 	for {
-		loc := constantDeclRE.FindStringIndex(body)
+		loc := declRE.FindStringIndex(body)
 		if loc == nil {
 			out.WriteString(body)
-			return out.String()
+			break
 		}
 		out.WriteString(body[:loc[0]])
+		if first < 0 {
+			first = out.Len()
+		}
 		i := loc[1]
-		var names []string
 		for {
 			i = skipSpaceAndComments(body, i)
 			j := i
@@ -245,7 +260,9 @@ func dropConstants(body string, drop map[string]string) string {
 			if j == i {
 				break
 			}
-			names = append(names, body[i:j])
+			if _, ok := drop[body[i:j]]; !ok {
+				all = append(all, body[i:j])
+			}
 			i = j
 			k := skipSpaceAndComments(body, i)
 			if k < len(body) && body[k] == ',' {
@@ -254,17 +271,13 @@ func dropConstants(body string, drop map[string]string) string {
 			}
 			break
 		}
-		var keep []string
-		for _, n := range names {
-			if _, ok := drop[n]; !ok {
-				keep = append(keep, n)
-			}
-		}
-		if len(keep) > 0 {
-			out.WriteString("CONSTANTS " + strings.Join(keep, ", "))
-		}
 		body = body[i:]
 	}
+	res := out.String()
+	if first < 0 || len(all) == 0 {
+		return res
+	}
+	return res[:first] + keyword + " " + strings.Join(all, ", ") + res[first:]
 }
 
 func isIdentChar(c byte) bool {

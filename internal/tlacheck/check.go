@@ -2,8 +2,8 @@ package tlacheck
 
 import (
 	"fmt"
-	"strconv"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
