@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// buildAsm assembles a tiny bare-metal program with the corpus linker script.
+func buildAsm(t *testing.T, src string) string {
+	t.Helper()
+	gcc, err := exec.LookPath("riscv64-unknown-elf-gcc")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("riscv64-unknown-elf-gcc is required under CI=true: %v", err)
+		}
+		t.Skip("riscv64-unknown-elf-gcc not installed")
+	}
+	dir := t.TempDir()
+	s := filepath.Join(dir, "p.S")
+	if err := os.WriteFile(s, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "p.elf")
+	cmd := exec.Command(gcc, "-march=rv64imac_zicsr_zifencei", "-mabi=lp64", "-nostdlib",
+		"-T", "../../corpus/ref/link.ld", "-o", out, s)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	return out
+}
+
+const finish = `
+	.section .text.init
+	.globl _start
+_start:
+	li t0, 0x10000000
+	li t1, 'h'
+	sb t1, 0(t0)
+	li t1, 'i'
+	sb t1, 0(t0)
+	li t0, 0x100000
+	li t1, %s
+	sw t1, 0(t0)
+1:	j 1b
+`
+
+func TestRunPassFailLimit(t *testing.T) {
+	pass := buildAsm(t, strings.Replace(finish, "%s", "0x5555", 1))
+	fail := buildAsm(t, strings.Replace(finish, "%s", "(7<<16)|0x3333", 1))
+	loop := buildAsm(t, "\t.section .text.init\n\t.globl _start\n_start:\n1:\tj 1b\n")
+
+	var out, errb bytes.Buffer
+	if rc := run([]string{"run", pass}, &out, &errb); rc != exitOK {
+		t.Fatalf("pass: rc %d, stderr %s", rc, errb.String())
+	}
+	if out.String() != "hi" {
+		t.Errorf("pass: UART output %q, want %q", out.String(), "hi")
+	}
+	if !regexp.MustCompile(`PASS: finisher, exit code 0`).MatchString(errb.String()) ||
+		!strings.Contains(errb.String(), "MIPS") {
+		t.Errorf("pass: summary %q", errb.String())
+	}
+
+	out.Reset()
+	errb.Reset()
+	if rc := run([]string{"run", fail}, &out, &errb); rc != exitFailure {
+		t.Fatalf("fail: rc %d, want %d; stderr %s", rc, exitFailure, errb.String())
+	}
+	if !strings.Contains(errb.String(), "exit code 7") {
+		t.Errorf("fail: summary %q lacks the exit code", errb.String())
+	}
+
+	errb.Reset()
+	if rc := run([]string{"run", "--limit", "1000", "--json", loop}, &out, &errb); rc != exitFailure {
+		t.Fatalf("limit: rc %d, want %d", rc, exitFailure)
+	}
+	var s runSummary
+	if err := json.Unmarshal(errb.Bytes(), &s); err != nil {
+		t.Fatalf("limit: --json summary %q: %v", errb.String(), err)
+	}
+	if !s.HitLimit || s.Passed || s.Reason != "instruction limit" {
+		t.Errorf("limit: summary %+v", s)
+	}
+
+	errb.Reset()
+	if rc := run([]string{"run", "--model", "nosuch", pass}, &out, &errb); rc != exitUsage {
+		t.Errorf("unknown model: rc %d, want %d", rc, exitUsage)
+	}
+	if rc := run([]string{"run", filepath.Join(t.TempDir(), "missing.elf")}, &out, &errb); rc != exitUsage {
+		t.Errorf("missing file: rc %d, want %d", rc, exitUsage)
+	}
+}
+
+func TestRunTrace(t *testing.T) {
+	pass := buildAsm(t, strings.Replace(finish, "%s", "0x5555", 1))
+	var out, errb bytes.Buffer
+	if rc := run([]string{"run", "--trace", pass}, &out, &errb); rc != exitOK {
+		t.Fatalf("rc %d: %s", rc, errb.String())
+	}
+	lines := strings.Split(out.String(), "\n")
+	// The first step is the boot ROM's auipc t0, 0 at 0x1000 (QEMU virt's reset vector).
+	want := regexp.MustCompile(`^core   0: 3 0x0000000000001000 \(0x00000297\) x5  0x0000000000001000$`)
+	if !want.MatchString(lines[0]) {
+		t.Errorf("first trace line %q", lines[0])
+	}
+	store := regexp.MustCompile(`core   0: 3 0x00000000800000[0-9a-f]{2} \(0x[0-9a-f]{4,8}\) mem 0x0000000010000000 0x68$`)
+	found := false
+	for _, l := range lines {
+		if store.MatchString(l) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no UART store line in trace:\n%s", out.String())
+	}
+}
