@@ -84,6 +84,7 @@ func TestHTIFSyscallWrite(t *testing.T) {
 		t.Fatal("a syscall halted")
 	}
 	// A bad fd and an unknown call return -errno.
+	mem.WritePhys(testMagic, 8, htifSysWrite) // the last call's result replaced the number
 	mem.WritePhys(testMagic+8, 8, 7)
 	h.Store(0, 8, testMagic)
 	if ret, _ := mem.ReadPhys(testMagic, 8); ret != negErrno(errBADF) {
