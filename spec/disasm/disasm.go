@@ -137,12 +137,15 @@ func decodeOperands(row *spec.Inst, word uint32) operands {
 // one applied.
 func (d *Decoder) render(row *spec.Inst, fs []form, word uint32, pc uint64) (string, bool) {
 	o := decodeOperands(row, word)
-	for _, f := range fs {
+	for i, f := range fs {
 		if f.alias && d.opts.NoAliases {
 			continue
 		}
 		if f.when != nil && !f.when(o) {
 			continue
+		}
+		if formHook != nil {
+			formHook(fs, i)
 		}
 		if f.unknown {
 			return unknownText(word), true
@@ -151,6 +154,10 @@ func (d *Decoder) render(row *spec.Inst, fs []form, word uint32, pc uint64) (str
 	}
 	return "", false
 }
+
+// formHook, when set (by tests), is told which form printed each word, so
+// that the oracle test can show that every form was compared with GNU.
+var formHook func(fs []form, i int)
 
 // addrUse says how a row's operands feed objdump's address reconstruction
 // (riscv-dis.c print_insn_args, cases 'o', 'j', 'q', 's' and C 'o'/'j').

@@ -202,6 +202,9 @@ func disagreement(w uint32, oursOK, gnuKnown bool) string {
 
 func compareWithGNU(t *testing.T, words []uint32) {
 	code := encodeInsns(words)
+	hits := map[*form]int{}
+	formHook = func(fs []form, i int) { hits[&fs[i]]++ }
+	defer func() { formHook = nil }()
 	gnu := gnuDisassemble(t, words, [][]string{modes[0].args, modes[1].args})
 	digits := AddrDigits(0, uint64(len(code)))
 	perRow := map[string]int{}
@@ -264,6 +267,20 @@ func compareWithGNU(t *testing.T, words []uint32) {
 		}
 	}
 	fmt.Fprintf(&b, "\nfewest words for a row: %d", min)
+	// Every form (alias or not) must have been compared at least once.
+	check := func(where string, fs []form) {
+		for i := range fs {
+			if hits[&fs[i]] == 0 {
+				t.Errorf("%s: form %d (%q %q) never compared with GNU", where, i, fs[i].name, fs[i].args)
+			}
+		}
+	}
+	for name, fs := range forms {
+		check(name, fs)
+	}
+	for _, g := range gnuOnly {
+		check(fmt.Sprintf("gnuOnly %08x/%08x", g.Match, g.Mask), g.form)
+	}
 	var rs []string
 	for r, n := range reasons {
 		rs = append(rs, fmt.Sprintf("%s: %d", r, n))

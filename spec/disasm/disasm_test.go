@@ -1,0 +1,123 @@
+package disasm
+
+import (
+	"strings"
+	"testing"
+)
+
+// Hand-checked cases (each text is what objdump 2.40 prints).
+func TestInst(t *testing.T) {
+	sym := func(a uint64) string {
+		if a == 0x80000000 {
+			return "_start"
+		}
+		return ""
+	}
+	tests := []struct {
+		word      uint32
+		pc        uint64
+		noAliases bool
+		want      string
+		ok        bool
+	}{
+		{0x4515, 0, false, "li\ta0,5", true},
+		{0x4515, 0, true, "c.li\ta0,5", true},
+		{0x85aa, 0, false, "mv\ta1,a0", true},
+		{0x8082, 0, false, "ret", true},
+		{0x8082, 0, true, "c.jr\tra", true},
+		{0x30002573, 0, false, "csrr\ta0,mstatus", true},
+		{0x00151073, 0, false, "csrw\tfflags,a0", true},
+		{0x7b002573, 0, true, "csrrs\ta0,dcsr,zero", true},
+		{0xc0002573, 0, false, "rdcycle\ta0", true},
+		{0x0001, 0, false, "nop", true},
+		{0x2501, 0, false, "sext.w\ta0,a0", true},
+		{0x0536, 0, false, "sll\ta0,a0,0xd", true},
+		{0x12345537, 0, false, "lui\ta0,0x12345", true},
+		{0x1605a52f, 0, false, "lr.w.aqrl\ta0,(a1)", true},
+		{0x04b6352f, 0, false, "amoadd.d.aq\ta0,a1,(a2)", true},
+		{0x0ff0000f, 0, false, "fence", true},
+		{0x0ff0000f, 0, true, "fence\tiorw,iorw", true},
+		{0x0100000f, 0, false, "fence\tw,unknown", true}, // pause needs Zihintpause
+		{0x8ff0000f, 0, false, ".4byte\t0x8ff0000f", true}, // spec: fm ignored; GNU: unknown
+		{0x0000000b, 0, false, ".4byte\t0xb", false},
+		{0x02000053, 0, false, ".4byte\t0x2000053", false}, // fadd.s: F is not in rv64pg
+		{0x6002, 0, false, ".2byte\t0x6002", false},        // c.ldsp x0 is reserved
+		{0x0000, 0, false, "unimp", false},
+		{0x0000, 0, true, "c.unimp", false},
+		{0x0002, 0, false, "c.slli64\tzero", true},
+		{0x00200073, 0, false, "uret", false},
+		{0xd545, 0x80000058, false, "beqz\ta0,0x80000000", true},
+		{0xb75d, 0x8000005a, false, "j\t0x80000000", true},
+		{0x00052503, 0, false, "lw\ta0,0(a0)", true},
+		{0x00002503, 0, false, "lw\ta0,0(zero) # 0x0", true},
+	}
+	for _, tt := range tests {
+		got, ok := Inst(tt.word, tt.pc, Options{NoAliases: tt.noAliases})
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("Inst(%#x, noAliases=%v) = %q, %v; want %q, %v", tt.word, tt.noAliases, got, ok, tt.want, tt.ok)
+		}
+	}
+	// With a symbolizer, targets print as objdump prints them in an ELF.
+	got, _ := Inst(0xd545, 0x80000058, Options{Symbolizer: sym})
+	if want := "beqz\ta0,80000000 <_start>"; got != want {
+		t.Errorf("with symbols: %q, want %q", got, want)
+	}
+}
+
+// A lui followed by an addi on the same register gets objdump's address
+// comment; the register's value is used once.
+func TestDecoderAddressComment(t *testing.T) {
+	d := NewDecoder(Options{})
+	seq := []struct {
+		word uint32
+		want string
+	}{
+		{0x80000537, "lui\ta0,0x80000"},
+		{0x00150513, "add\ta0,a0,1 # 0xffffffff80000001"},
+		{0x00150513, "add\ta0,a0,1"},
+	}
+	for _, s := range seq {
+		if got, _ := d.Decode(s.word, 0); got != s.want {
+			t.Errorf("%#x: %q, want %q", s.word, got, s.want)
+		}
+	}
+}
+
+func TestBlockFormat(t *testing.T) {
+	code := []byte{
+		0x15, 0x45, // li a0,5
+		0x73, 0x25, 0x00, 0x30, // csrr a0,mstatus
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // 10 zero bytes: objdump skips 8
+		0x13, 0x00, 0x00, 0x00, // nop
+		0x2a, 0x00, 0x00, 0x00, // data under $d
+	}
+	maps := []MappingSymbol{{0x1000, false}, {0x1014, true}}
+	lines := NewDecoder(Options{}).Block(code, 0x1000, maps, 0x1018)
+	digits := AddrDigits(0x1000, 0x1018)
+	var got []string
+	for _, l := range lines {
+		got = append(got, l.Format(digits))
+	}
+	want := []string{
+		"    1000:\t4515                \tli\ta0,5",
+		"    1002:\t30002573          \tcsrr\ta0,mstatus",
+		"\t...",
+		"    100e:\t0000                \tunimp",
+		"    1010:\t00000013          \tnop",
+		"    1014:\t0000002a          \t.word\t0x0000002a",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestAddrDigits(t *testing.T) {
+	for _, tt := range []struct {
+		start, end uint64
+		want       int
+	}{{0, 0x66, 4}, {0x80000000, 0x80000100, 12}, {0, 0x12345, 8}} {
+		if got := AddrDigits(tt.start, tt.end); got != tt.want {
+			t.Errorf("AddrDigits(%#x, %#x) = %d, want %d", tt.start, tt.end, got, tt.want)
+		}
+	}
+}
