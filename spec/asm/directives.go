@@ -1,0 +1,333 @@
+package asm
+
+import (
+	"debug/elf"
+	"strings"
+)
+
+// directives are the GNU as directives the assembler implements
+// (as.info, "Assembler Directives", and "RISC-V Directives").
+var directives map[string]func(a *assembler, name, rest string)
+
+func init() {
+	directives = map[string]func(a *assembler, name, rest string){
+		".text":        func(a *assembler, _, _ string) { a.switchTo(a.section(".text", "", "")) },
+		".data":        func(a *assembler, _, _ string) { a.switchTo(a.section(".data", "", "")) },
+		".bss":         func(a *assembler, _, _ string) { a.switchTo(a.section(".bss", "", "")) },
+		".section":     (*assembler).dirSection,
+		".pushsection": (*assembler).dirSection,
+		".popsection":  (*assembler).dirPopSection,
+		".previous":    func(a *assembler, _, _ string) { a.switchTo(a.prev) },
+		".globl":       (*assembler).dirGlobal,
+		".global":      (*assembler).dirGlobal,
+		".weak":        (*assembler).dirGlobal,
+		".local":       func(a *assembler, _, _ string) {},
+		".align":       (*assembler).dirAlign,
+		".p2align":     (*assembler).dirAlign,
+		".balign":      (*assembler).dirAlign,
+		".byte":        (*assembler).dirData,
+		".half":        (*assembler).dirData,
+		".short":       (*assembler).dirData,
+		".2byte":       (*assembler).dirData,
+		".word":        (*assembler).dirData,
+		".long":        (*assembler).dirData,
+		".4byte":       (*assembler).dirData,
+		".dword":       (*assembler).dirData,
+		".quad":        (*assembler).dirData,
+		".8byte":       (*assembler).dirData,
+		".string":      (*assembler).dirString,
+		".asciz":       (*assembler).dirString,
+		".ascii":       (*assembler).dirString,
+		".zero":        (*assembler).dirSpace,
+		".space":       (*assembler).dirSpace,
+		".skip":        (*assembler).dirSpace,
+		".equ":         (*assembler).dirSet,
+		".set":         (*assembler).dirSet,
+		".equiv":       (*assembler).dirSet,
+		".option":      (*assembler).dirOption,
+		".type":        (*assembler).dirType,
+		// Accepted and ignored: they only describe the object for
+		// debuggers and linkers, not the bytes.
+		".size": ignore, ".file": ignore, ".ident": ignore, ".attribute": ignore,
+		".cfi_startproc": ignore, ".cfi_endproc": ignore, ".cfi_sections": ignore,
+		".cfi_def_cfa_offset": ignore, ".cfi_offset": ignore, ".cfi_restore": ignore,
+		".loc": ignore, ".addrsig": ignore,
+	}
+}
+
+func ignore(*assembler, string, string) {}
+
+// dataWidths are the sizes of the data directives (RV64: .long and
+// .word are 4 bytes, .quad and .dword 8).
+var dataWidths = map[string]int{
+	".byte": 1, ".half": 2, ".short": 2, ".2byte": 2, ".word": 4, ".long": 4, ".4byte": 4,
+	".dword": 8, ".quad": 8, ".8byte": 8,
+}
+
+func (a *assembler) switchTo(s *section) {
+	if s == nil {
+		a.errorf("no previous section")
+		return
+	}
+	a.prev, a.cur = a.cur, s
+}
+
+// dirSection is .section NAME[, "FLAGS"[, @TYPE]] and .pushsection.
+func (a *assembler) dirSection(name, rest string) {
+	args := splitOperands(rest)
+	if len(args) == 0 || args[0] == "" {
+		a.errorf("%s: missing section name", name)
+		return
+	}
+	var flags, typ string
+	if len(args) > 1 {
+		flags = strings.Trim(args[1], `"`)
+	}
+	if len(args) > 2 {
+		typ = args[2]
+	}
+	s := a.section(strings.Trim(args[0], `"`), flags, typ)
+	if name == ".pushsection" {
+		a.stack = append(a.stack, a.cur)
+	}
+	a.switchTo(s)
+}
+
+func (a *assembler) dirPopSection(name, rest string) {
+	if len(a.stack) == 0 {
+		a.errorf(".popsection without .pushsection")
+		return
+	}
+	s := a.stack[len(a.stack)-1]
+	a.stack = a.stack[:len(a.stack)-1]
+	a.switchTo(s)
+}
+
+func (a *assembler) dirGlobal(name, rest string) {
+	for _, n := range splitOperands(rest) {
+		if n == "" || !isIdentStart(n[0]) {
+			a.errorf("%s: bad symbol name %q", name, n)
+			continue
+		}
+		a.symbol(n).global = true
+	}
+}
+
+// dirAlign is .align/.p2align (a power of two, as GNU as for RISC-V
+// reads .align) and .balign (a byte count), with an optional fill value.
+// In an executable section without a fill value the padding is nops.
+func (a *assembler) dirAlign(name, rest string) {
+	args := splitOperands(rest)
+	if len(args) == 0 || args[0] == "" {
+		a.errorf("%s: missing alignment", name)
+		return
+	}
+	n, ok := a.mustConstant(args[0])
+	if !ok {
+		return
+	}
+	align := uint64(n)
+	if name != ".balign" {
+		if n < 0 || n > 16 {
+			a.errorf("%s: alignment %d out of range [0, 16]", name, n)
+			return
+		}
+		align = 1 << n
+	} else if n <= 0 || n&(n-1) != 0 {
+		a.errorf("%s: alignment %d is not a power of 2", name, n)
+		return
+	}
+	it := &item{kind: itemAlign, align: align, code: a.cur.flags&elf.SHF_EXECINSTR != 0}
+	if len(args) > 1 && args[1] != "" {
+		f, ok := a.mustConstant(args[1])
+		if !ok {
+			return
+		}
+		it.fill, it.hasFill = byte(f), true
+	}
+	if len(args) > 2 {
+		a.errorf("%s: the max-skip operand is not supported", name)
+		return
+	}
+	if align > a.cur.align {
+		a.cur.align = align
+	}
+	a.add(it)
+}
+
+func (a *assembler) dirData(name, rest string) {
+	width := dataWidths[strings.ToLower(name)]
+	it := &item{kind: itemData, width: width}
+	for _, arg := range splitOperands(rest) {
+		x, err := a.parseExpr(arg)
+		if err != nil {
+			a.errorf("%s: %v", name, err)
+			return
+		}
+		it.exprs = append(it.exprs, x)
+	}
+	it.size = uint64(width * len(it.exprs))
+	a.add(it)
+}
+
+// dirString is .ascii, and .string/.asciz which add a NUL to each string.
+func (a *assembler) dirString(name, rest string) {
+	var out []byte
+	for _, arg := range splitOperands(rest) {
+		s, err := unquote(arg)
+		if err != nil {
+			a.errorf("%s: %v", name, err)
+			return
+		}
+		out = append(out, s...)
+		if name != ".ascii" {
+			out = append(out, 0)
+		}
+	}
+	a.add(&item{kind: itemBytes, bytes: out, size: uint64(len(out))})
+}
+
+// unquote reads a GNU as string literal.
+func unquote(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return nil, errorString("want a quoted string, have " + s)
+	}
+	s = s[1 : len(s)-1]
+	var out []byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		i++
+		if i >= len(s) {
+			return nil, errorString("string ends in a backslash")
+		}
+		switch {
+		case s[i] >= '0' && s[i] <= '7':
+			v, n := 0, 0
+			for n < 3 && i+n < len(s) && s[i+n] >= '0' && s[i+n] <= '7' {
+				v = v*8 + int(s[i+n]-'0')
+				n++
+			}
+			out = append(out, byte(v))
+			i += n - 1
+		case s[i] == 'x':
+			v, n := 0, 0
+			for i+1+n < len(s) && isHex(s[i+1+n]) {
+				v = v*16 + hexVal(s[i+1+n])
+				n++
+			}
+			if n == 0 {
+				return nil, errorString(`\x without hex digits`)
+			}
+			out = append(out, byte(v))
+			i += n
+		default:
+			e, ok := escapes[s[i]]
+			if !ok {
+				return nil, errorString("unknown escape \\" + string(s[i]))
+			}
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+
+func hexVal(c byte) int {
+	switch {
+	case c >= 'a':
+		return int(c-'a') + 10
+	case c >= 'A':
+		return int(c-'A') + 10
+	}
+	return int(c - '0')
+}
+
+// dirSpace is .zero N, .space N[, FILL] and .skip.
+func (a *assembler) dirSpace(name, rest string) {
+	args := splitOperands(rest)
+	if len(args) == 0 || len(args) > 2 {
+		a.errorf("%s: want a size and an optional fill value", name)
+		return
+	}
+	n, ok := a.mustConstant(args[0])
+	if !ok {
+		return
+	}
+	if n < 0 || n > 1<<30 {
+		a.errorf("%s: size %d out of range", name, n)
+		return
+	}
+	it := &item{kind: itemFill, size: uint64(n)}
+	if len(args) == 2 {
+		f, ok := a.mustConstant(args[1])
+		if !ok {
+			return
+		}
+		it.fill = byte(f)
+	}
+	a.add(it)
+}
+
+func (a *assembler) dirSet(name, rest string) {
+	args := splitOperands(rest)
+	if len(args) != 2 || args[0] == "" || !isIdentStart(args[0][0]) {
+		a.errorf("%s: want a symbol and a value", name)
+		return
+	}
+	a.setSymbol(args[0], args[1], name == ".equiv")
+}
+
+// dirOption is .option rvc/norvc/push/pop; relax/norelax and nopic are
+// accepted (this assembler links itself and never relaxes across
+// instructions).
+func (a *assembler) dirOption(name, rest string) {
+	switch strings.TrimSpace(rest) {
+	case "rvc":
+		a.rvc = true
+	case "norvc":
+		a.rvc = false
+	case "push":
+		a.rvcStack = append(a.rvcStack, a.rvc)
+	case "pop":
+		if len(a.rvcStack) == 0 {
+			a.errorf(".option pop without .option push")
+			return
+		}
+		a.rvc = a.rvcStack[len(a.rvcStack)-1]
+		a.rvcStack = a.rvcStack[:len(a.rvcStack)-1]
+	case "relax", "norelax", "nopic":
+	default:
+		a.errorf(".option %s is not supported", strings.TrimSpace(rest))
+	}
+}
+
+// symTypes are the .type values that the symbol table records.
+var symTypes = map[string]elf.SymType{
+	"@function": elf.STT_FUNC, "%function": elf.STT_FUNC, "STT_FUNC": elf.STT_FUNC,
+	"@object": elf.STT_OBJECT, "%object": elf.STT_OBJECT, "STT_OBJECT": elf.STT_OBJECT,
+	"@notype": elf.STT_NOTYPE, "%notype": elf.STT_NOTYPE,
+}
+
+func (a *assembler) dirType(name, rest string) {
+	args := splitOperands(rest)
+	if len(args) != 2 {
+		a.errorf(".type: want a symbol and a type")
+		return
+	}
+	t, ok := symTypes[args[1]]
+	if !ok {
+		a.errorf(".type: unknown type %q", args[1])
+		return
+	}
+	a.symbol(args[0]).typ = t
+}
