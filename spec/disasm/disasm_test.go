@@ -37,7 +37,7 @@ func TestInst(t *testing.T) {
 		{0x04b6352f, 0, false, "amoadd.d.aq\ta0,a1,(a2)", true},
 		{0x0ff0000f, 0, false, "fence", true},
 		{0x0ff0000f, 0, true, "fence\tiorw,iorw", true},
-		{0x0100000f, 0, false, "fence\tw,unknown", true}, // pause needs Zihintpause
+		{0x0100000f, 0, false, "fence\tw,unknown", true},   // pause needs Zihintpause
 		{0x8ff0000f, 0, false, ".4byte\t0x8ff0000f", true}, // spec: fm ignored; GNU: unknown
 		{0x0000000b, 0, false, ".4byte\t0xb", false},
 		{0x02000053, 0, false, ".4byte\t0x2000053", false}, // fadd.s: F is not in rv64pg
