@@ -298,9 +298,10 @@ func (h *Hart) ecall(o *operands) *exception {
 }
 
 // ebreak raises a breakpoint exception (Unpriv. §2.8, Priv. spec 1.12
-// §3.3.1). tval is the pc of the ebreak, as QEMU 7.2 sets it
-// (target/riscv/insn_trans/trans_privileged.c.inc stores the pc in badaddr).
-func (h *Hart) ebreak(o *operands) *exception { return raise(spec.CauseBreakpoint, h.pc) }
+// §3.3.1). tval is 0: the specification allows 0 or the pc, and QEMU
+// 7.2's riscv_cpu_do_interrupt sets tval only for address faults and
+// illegal instructions (checked against QEMU by corpus/ref/trap_m.S).
+func (h *Hart) ebreak(o *operands) *exception { return raise(spec.CauseBreakpoint, 0) }
 
 func b2u(b bool) uint64 {
 	if b {
