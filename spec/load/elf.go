@@ -31,6 +31,9 @@ import (
 //     entry points at nothing is always a mistake.
 //   - Segments may not overlap in physical memory: QEMU's ROM loader
 //     refuses overlapping blobs ("rom: requested regions overlap").
+//   - Symbols come from the section headers through debug/elf. A file
+//     without them is fine; a file whose section headers are malformed is
+//     an error, although nothing is loaded from them.
 
 // elf64HeaderSize and elf64PhdrSize are sizeof(Elf64_Ehdr) and
 // sizeof(Elf64_Phdr) (ELF-64 Object File Format §3, §6); the structs that
