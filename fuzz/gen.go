@@ -1,0 +1,458 @@
+package fuzz
+
+import (
+	"pgregory.net/rapid"
+
+	"github.com/vcheck-dev/vcheck/spec"
+)
+
+// Options shape generated programs.
+type Options struct {
+	MaxItems int // body Items, at most (0: 40)
+}
+
+// The rows of spec.Insts by what the generator does with them. They are
+// computed from the table, so a new row lands in a category by its
+// extension and name and shows up in generated programs.
+var (
+	rowsALU      []*spec.Inst // register/immediate computation, no memory, no control flow
+	rowsLoadSP   []*spec.Inst // loads and stores through sp (and the C sp forms)
+	rowsLoadCP   []*spec.Inst // c.lw/c.ld/c.sw/c.sd: base in x8..x15
+	rowsBranch   []*spec.Inst
+	rowsAMO      []*spec.Inst
+	rowsCSR      []*spec.Inst
+	rowsLoadAny  []*spec.Inst // the 32-bit loads and stores, for device and unmapped addresses
+	rowsSystemOK []*spec.Inst // system rows that trap or retire without changing control flow
+)
+
+func init() {
+	for i := range spec.Insts {
+		in := &spec.Insts[i]
+		switch {
+		case in.Ext == spec.ExtA:
+			rowsAMO = append(rowsAMO, in)
+		case in.Ext == spec.ExtZicsr:
+			rowsCSR = append(rowsCSR, in)
+		case in.Name == "c.lwsp" || in.Name == "c.ldsp" || in.Name == "c.swsp" || in.Name == "c.sdsp":
+			rowsLoadSP = append(rowsLoadSP, in)
+		case in.Name == "c.lw" || in.Name == "c.ld" || in.Name == "c.sw" || in.Name == "c.sd":
+			rowsLoadCP = append(rowsLoadCP, in)
+		case in.Format == spec.FmtB || in.Name == "c.beqz" || in.Name == "c.bnez":
+			rowsBranch = append(rowsBranch, in)
+		case in.Ext == spec.ExtI && (in.Match&0x7f == 0x03 || in.Match&0x7f == 0x23):
+			rowsLoadSP = append(rowsLoadSP, in)
+			rowsLoadAny = append(rowsLoadAny, in)
+		case in.Name == "jal" || in.Name == "c.j" || in.Name == "jalr" || in.Name == "c.jr" || in.Name == "c.jalr":
+			// control flow: built as macros below
+		case in.Ext == spec.ExtPriv || in.Name == "ecall" || in.Name == "ebreak" || in.Name == "c.ebreak" ||
+			in.Ext == spec.ExtZifencei || in.Name == "fence" || in.Name == "fence.tso":
+			if in.Name != "wfi" { // wfi may wait for an interrupt that never comes
+				rowsSystemOK = append(rowsSystemOK, in)
+			}
+		case in.Name == "c.addi16sp": // writes sp, which the body reserves
+		default:
+			rowsALU = append(rowsALU, in)
+		}
+	}
+}
+
+// writable are the registers the body may write.
+var writable = func() []int64 {
+	var out []int64
+	for r := int64(0); r < 32; r++ {
+		if !reserved(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}()
+
+// isDest reports whether operand i of row is a register the instruction
+// writes: rd, or for a compressed two-address form the rs1 that its
+// expansion names first.
+func isDest(row *spec.Inst, i int) bool {
+	a := row.Args[i]
+	s := spec.ArgSpecs[a]
+	if s.Kind != spec.KindReg {
+		return false
+	}
+	if s.Role == "rd" {
+		return true
+	}
+	if row.Ext == spec.ExtC && s.Role == "rs1" && len(row.Expand) > 0 {
+		// "srli rs1 rs1 imm": the first operand of the expansion is the destination.
+		f := splitFields(row.Expand)
+		return len(f) > 1 && f[1] == "rs1" && !isBranchOrStore(f[0])
+	}
+	return false
+}
+
+func isBranchOrStore(name string) bool {
+	switch name {
+	case "beq", "bne", "sw", "sd", "jalr":
+		return true
+	}
+	return false
+}
+
+func splitFields(s string) []string {
+	var out []string
+	cur := ""
+	for _, r := range s {
+		if r == ' ' {
+			if cur != "" {
+				out = append(out, cur)
+			}
+			cur = ""
+			continue
+		}
+		cur += string(r)
+	}
+	if cur != "" {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// drawOperand draws a value for operand i of row: a register (from
+// writable when it is a destination), or field bits read back with
+// Arg.Value, so every value drawn is one Arg.Encode accepts.
+func drawOperand(t *rapid.T, row *spec.Inst, i int, label string) int64 {
+	a := row.Args[i]
+	s := spec.ArgSpecs[a]
+	if s.Kind == spec.KindReg {
+		if s.Offset == 8 { // x8..x15: all writable
+			return 8 + int64(rapid.IntRange(0, 7).Draw(t, label))
+		}
+		if isDest(row, i) {
+			return rapid.SampledFrom(writable).Draw(t, label)
+		}
+		return int64(rapid.IntRange(0, 31).Draw(t, label))
+	}
+	bits := rapid.Uint32().Draw(t, label) & a.Mask()
+	return a.Value(bits)
+}
+
+// drawInsn draws a row's operands; fixed maps a role to a value the
+// caller imposes (e.g. rs1 = sp). When the draw hits an encoding the row
+// excludes (Inst.Not), it draws again, and after a few tries it gives a
+// c.nop, so that generation never fails.
+func drawInsn(t *rapid.T, row *spec.Inst, fixed map[string]int64) Insn {
+	for try := 0; try < 4; try++ {
+		in := Insn{Row: row, Ops: make([]int64, len(row.Args))}
+		for i, a := range row.Args {
+			if v, ok := fixed[spec.ArgSpecs[a].Role]; ok {
+				in.Ops[i] = v
+				continue
+			}
+			in.Ops[i] = drawOperand(t, row, i, row.Name+"."+spec.ArgSpecs[a].Name)
+		}
+		if _, err := in.Encode(); err == nil {
+			return in
+		}
+	}
+	return mk("c.nop", 0)
+}
+
+// Interesting addresses outside the data pages: devices, the boot ROM,
+// the code, holes and the end of RAM. Loads from all of them are legal
+// programs (a fault is skipped); stores skip those that would end the
+// run or rewrite code.
+var (
+	probeLoad  = []int64{0x0, 0x1000, spec.TestBase, spec.CLINTBase, spec.CLINTBase + spec.CLINTMtimecmp, spec.CLINTBase + spec.CLINTMtime, spec.PLICBase + 4*spec.UARTIRQ, spec.PLICBase + 0x1000, spec.PLICBase + 0x2000, spec.PLICBase + 0x200004, spec.UARTBase, spec.UARTBase + 5, 0x40000000, CodeBase, LogBase, spec.RAMBase + 128<<20}
+	probeStore = []int64{0x0, 0x1000, spec.CLINTBase, spec.CLINTBase + spec.CLINTMtimecmp, spec.PLICBase + 4*spec.UARTIRQ, spec.PLICBase + 0x2000, spec.PLICBase + 0x200000, spec.UARTBase + 1, spec.UARTBase + 7, 0x40000000, spec.RAMBase + 128<<20}
+)
+
+// CSRs the body may write: none of them can move a trap vector, the
+// translation or protection the handlers rely on, or the mode. Other
+// CSRs are only read (csrrs/csrrc with x0, or a zero immediate).
+var csrSafeWrite = map[uint16]bool{
+	spec.CSRSstatus: true, spec.CSRSie: true, spec.CSRScounteren: true, spec.CSRSenvcfg: true, spec.CSRSscratch: true,
+	spec.CSRSepc: true, spec.CSRScause: true, spec.CSRStval: true, spec.CSRSip: true,
+	spec.CSRMie: true, spec.CSRMcounteren: true, spec.CSRMenvcfg: true, spec.CSRMcountinhibit: true, spec.CSRMscratch: true,
+	spec.CSRMepc: true, spec.CSRMcause: true, spec.CSRMtval: true, spec.CSRMip: true, spec.CSRMcycle: true, spec.CSRMinstret: true,
+	spec.CSRMisa: true, spec.CSRMhartid: true, spec.CSRCycle: true, spec.CSRTime: true, spec.CSRInstret: true, // read-only: writes trap or are ignored
+}
+
+// csrAddrs are the CSR numbers drawn: every row of the table, and a few
+// that do not exist.
+var csrAddrs = func() []int64 {
+	out := []int64{spec.CSRMscratch, spec.CSRSscratch, spec.CSRMstatus, spec.CSRSstatus}
+	for _, c := range spec.CSRs {
+		out = append(out, int64(c.Addr))
+	}
+	return append(out, 0x7c0, 0x5c0, 0x800, 0xcc0, 0x7a0, 0x001)
+}()
+
+// item draws one body Item; inLoop limits it to straight-line code.
+func (g *generator) item(t *rapid.T, inLoop bool) Item {
+	kinds := 11
+	if inLoop {
+		kinds = 3
+	}
+	switch rapid.IntRange(0, kinds-1).Draw(t, "kind") {
+	case 0, 1:
+		row := rapid.SampledFrom(rowsALU).Draw(t, "alu")
+		return Item{Insns: []Insn{drawInsn(t, row, nil)}, Note: row.Name}
+	case 2:
+		return g.memSP(t)
+	case 3:
+		return g.memProbe(t)
+	case 4:
+		return g.amo(t)
+	case 5:
+		return g.csr(t)
+	case 6:
+		row := rapid.SampledFrom(rowsBranch).Draw(t, "branch")
+		in := drawInsn(t, row, map[string]int64{"imm": 0})
+		return Item{Insns: []Insn{in}, Patch: 1, Skip: rapid.IntRange(0, 6).Draw(t, "skip"), Note: row.Name + " forward"}
+	case 7:
+		return g.jump(t)
+	case 8:
+		return g.system(t)
+	case 9:
+		return g.loop(t)
+	default:
+		return g.illegal(t)
+	}
+}
+
+type generator struct {
+	mode spec.Mode
+}
+
+func (g *generator) memSP(t *rapid.T) Item {
+	if rapid.IntRange(0, 4).Draw(t, "cform") == 0 {
+		// c.lw rd', imm(rs1'): rs1' = sp + off first.
+		row := rapid.SampledFrom(rowsLoadCP).Draw(t, "cmem")
+		base := 8 + int64(rapid.IntRange(0, 7).Draw(t, "cbase"))
+		off := g.offset(t, 1800)
+		in := drawInsn(t, row, map[string]int64{"rs1": base})
+		return Item{Insns: []Insn{mk("addi", base, regSP, off), in}, Note: row.Name + " via sp"}
+	}
+	row := rapid.SampledFrom(rowsLoadSP).Draw(t, "mem")
+	fixed := map[string]int64{}
+	if row.Ext != spec.ExtC {
+		fixed["rs1"] = regSP
+		fixed["imm"] = g.offset(t, 2047)
+	}
+	in := drawInsn(t, row, fixed)
+	return Item{Insns: []Insn{in}, Note: row.Name + " sp"}
+}
+
+// offset draws a data offset around sp: usually 8-byte aligned, and
+// sometimes misaligned on purpose.
+func (g *generator) offset(t *rapid.T, limit int64) int64 {
+	off := rapid.Int64Range(-2048, limit).Draw(t, "off")
+	if rapid.IntRange(0, 5).Draw(t, "misalign") != 0 {
+		off &^= 7
+	}
+	return off
+}
+
+func (g *generator) memProbe(t *rapid.T) Item {
+	row := rapid.SampledFrom(rowsLoadAny).Draw(t, "probe")
+	isStore := row.Format == spec.FmtS
+	addrs := probeLoad
+	if isStore {
+		addrs = probeStore
+	}
+	addr := rapid.SampledFrom(addrs).Draw(t, "addr")
+	reg := rapid.SampledFrom(writable[1:]).Draw(t, "reg")
+	insns := li(reg, addr)
+	in := drawInsn(t, row, map[string]int64{"rs1": reg, "imm": int64(rapid.IntRange(0, 7).Draw(t, "poff"))})
+	if !isStore && in.Ops[0] == reg {
+		// keep the base for reports: any other destination does
+	}
+	return Item{Insns: append(insns, in), Note: row.Name + " probe"}
+}
+
+func (g *generator) amo(t *rapid.T) Item {
+	row := rapid.SampledFrom(rowsAMO).Draw(t, "amo")
+	reg := rapid.SampledFrom(writable[1:]).Draw(t, "areg")
+	off := g.offset(t, 2040)
+	if rapid.IntRange(0, 3).Draw(t, "aalign") != 0 {
+		off &^= 7
+	}
+	in := drawInsn(t, row, map[string]int64{"rs1": reg})
+	return Item{Insns: []Insn{mk("addi", reg, regSP, off), in}, Note: row.Name}
+}
+
+func (g *generator) csr(t *rapid.T) Item {
+	row := rapid.SampledFrom(rowsCSR).Draw(t, "csrop")
+	addr := rapid.SampledFrom(csrAddrs).Draw(t, "csr")
+	in := drawInsn(t, row, map[string]int64{"csr": addr})
+	if !csrSafeWrite[uint16(addr)] {
+		// Read only: csrrs/csrrc with x0, or a zero immediate, writes nothing.
+		switch row.Name {
+		case "csrrw", "csrrs", "csrrc":
+			in = mk("csrrs", in.Ops[0], addr, regZero)
+		default:
+			in = mk("csrrsi", in.Ops[0], addr, 0)
+		}
+	}
+	return Item{Insns: []Insn{in}, Note: "csr"}
+}
+
+func (g *generator) jump(t *rapid.T) Item {
+	skip := rapid.IntRange(0, 6).Draw(t, "jskip")
+	link := rapid.SampledFrom([]int64{regZero, regRA, 5, 10}).Draw(t, "link")
+	tmp := rapid.SampledFrom(writable[1:]).Draw(t, "jtmp")
+	switch rapid.IntRange(0, 4).Draw(t, "jkind") {
+	case 0:
+		return Item{Insns: []Insn{mk("jal", link, 0)}, Patch: 1, Skip: skip, Note: "jal forward"}
+	case 1:
+		return Item{Insns: []Insn{mk("c.j", 0)}, Patch: 1, Skip: skip, Note: "c.j forward"}
+	case 2:
+		return Item{Insns: []Insn{mk("auipc", tmp, 0), mk("jalr", link, 0, tmp)}, Patch: 2, From: 0, Skip: skip, Note: "jalr forward"}
+	default:
+		name := "c.jr"
+		if rapid.Bool().Draw(t, "cjalr") {
+			name = "c.jalr"
+		}
+		return Item{Insns: []Insn{mk("auipc", tmp, 0), mk("addi", tmp, tmp, 0), mk(name, tmp)}, Patch: 2, From: 0, Skip: skip, Note: name + " forward"}
+	}
+}
+
+func (g *generator) system(t *rapid.T) Item {
+	var rows []*spec.Inst
+	for _, r := range rowsSystemOK {
+		switch r.Name {
+		case "mret":
+			if g.mode == spec.ModeM {
+				continue // would return into the setup's mepc
+			}
+		case "sret":
+			if g.mode != spec.ModeU {
+				continue // returns to sepc in S (and M)
+			}
+		}
+		rows = append(rows, r)
+	}
+	row := rapid.SampledFrom(rows).Draw(t, "sys")
+	return Item{Insns: []Insn{drawInsn(t, row, nil)}, Note: row.Name}
+}
+
+func (g *generator) loop(t *rapid.T) Item {
+	n := int64(rapid.IntRange(1, 4).Draw(t, "trips"))
+	insns := []Insn{mk("addi", regGP, regZero, n)}
+	for _, it := range rapid.SliceOfN(rapid.Custom(func(t *rapid.T) Item { return g.item(t, true) }), 1, 3).Draw(t, "loopbody") {
+		insns = append(insns, it.Insns...)
+	}
+	insns = append(insns, mk("addi", regGP, regGP, -1), mk("bne", regGP, regZero, 0))
+	last := len(insns) - 1
+	return Item{Insns: insns, Patch: last + 1, From: last, Back: 2, Note: "loop on gp"}
+}
+
+func (g *generator) illegal(t *rapid.T) Item {
+	w := rapid.Uint32().Draw(t, "word") | 3
+	if spec.Decode(w) != nil {
+		w = 0 // the defined-illegal all-zero word
+	}
+	if rapid.Bool().Draw(t, "c.unimp") {
+		return Item{Insns: []Insn{rawInsn(0)}, Note: "c.unimp (illegal)"} // 16-bit zero
+	}
+	return Item{Insns: []Insn{rawInsn(w)}, Note: "illegal word"}
+}
+
+// Data-page PTE permissions the generator chooses from: legal and
+// reserved combinations, with and without A and D. The first is what a
+// shrunk program keeps.
+const (
+	pteV, pteR, pteW, pteX, pteU, pteG, pteA, pteD = 1, 2, 4, 8, 16, 32, 64, 128
+)
+
+var dataPTEs = []uint64{
+	pteV | pteR | pteW | pteA | pteD,
+	pteV | pteR | pteA,
+	pteV | pteR | pteW,
+	pteV | pteR | pteW | pteA,
+	pteV | pteR | pteW | pteX | pteA | pteD,
+	pteV | pteX | pteA,
+	pteV | pteW | pteA | pteD, // reserved: W without R
+	pteR | pteW | pteA | pteD, // not valid
+	pteV | pteR | pteW | pteA | pteD | pteG,
+}
+
+// Gen returns the generator of whole Tests.
+func Gen(opts Options) *rapid.Generator[*Test] {
+	maxItems := opts.MaxItems
+	if maxItems <= 0 {
+		maxItems = 40
+	}
+	return rapid.Custom(func(t *rapid.T) *Test {
+		var ts Test
+		ts.Mode = rapid.SampledFrom([]spec.Mode{spec.ModeM, spec.ModeS, spec.ModeU}).Draw(t, "mode")
+		ts.Medeleg = rapid.Uint64().Draw(t, "medeleg") & spec.DelegableExceptions &^ (1<<spec.CauseUserEcall | 1<<spec.CauseSupervisorEcall)
+		ts.Mideleg = rapid.Uint64().Draw(t, "mideleg") & spec.SInterrupts
+		ts.Mie = rapid.Uint64().Draw(t, "mie") & spec.AllInterrupts
+		ts.Mstatus = rapid.Uint64().Draw(t, "mstatus") & (spec.MstatusSIE | spec.MstatusMIE | spec.MstatusSPIE | spec.MstatusMPIE |
+			spec.MstatusSUM | spec.MstatusMXR | spec.MstatusTVM | spec.MstatusTW | spec.MstatusTSR)
+		if ts.Mode != spec.ModeM {
+			ts.Sv39 = rapid.Bool().Draw(t, "sv39")
+			for i := range ts.DataPTE {
+				ts.DataPTE[i] = rapid.SampledFrom(dataPTEs).Draw(t, "dataPTE")
+				if ts.Mode == spec.ModeU && rapid.IntRange(0, 3).Draw(t, "dataU") != 0 {
+					ts.DataPTE[i] |= pteU
+				}
+			}
+			if rapid.Bool().Draw(t, "devices") {
+				ts.DevicePTE = pteV | pteR | pteW | pteA | pteD
+				if ts.Mode == spec.ModeU {
+					ts.DevicePTE |= pteU
+				}
+			}
+			ts.PMP = drawPMP(t)
+		}
+		if ts.Medeleg|ts.Mideleg != 0 {
+			// The S handler's sret must not trap, and it reads the
+			// faulting instruction, which may sit on a U page.
+			ts.Mstatus &^= spec.MstatusTSR
+			ts.Mstatus |= spec.MstatusSUM
+		}
+		for _, r := range writable {
+			if r == 0 {
+				continue
+			}
+			switch rapid.IntRange(0, 4).Draw(t, "regkind") {
+			case 1:
+				ts.Regs[r] = uint64(rapid.Int64Range(-16, 16).Draw(t, "small"))
+			case 2:
+				ts.Regs[r] = rapid.SampledFrom([]uint64{1 << 63, 1<<63 - 1, 0xffffffff, 0x80000000, 0x7fffffff, ^uint64(0), SPValue}).Draw(t, "edge")
+			case 3:
+				ts.Regs[r] = rapid.Uint64().Draw(t, "reg")
+			}
+		}
+		g := &generator{mode: ts.Mode}
+		ts.Body = rapid.SliceOfN(rapid.Custom(func(t *rapid.T) Item { return g.item(t, false) }), 0, maxItems).Draw(t, "body")
+		return &ts
+	})
+}
+
+// drawPMP draws up to three PMP entries over the data pages (never over
+// code, handlers or the log, so S and U can always run the handlers).
+func drawPMP(t *rapid.T) []PMPEntry {
+	var out []PMPEntry
+	for n := rapid.IntRange(0, 3).Draw(t, "npmp"); n > 0 && len(out) < 6; n-- {
+		perm := uint8(rapid.IntRange(0, 7).Draw(t, "pmpperm"))
+		if rapid.IntRange(0, 7).Draw(t, "pmplock") == 0 {
+			perm |= spec.PMPL
+		}
+		page := DataBase + uint64(rapid.IntRange(0, DataPages-1).Draw(t, "pmppage"))<<12
+		switch rapid.IntRange(0, 2).Draw(t, "pmpkind") {
+		case 0: // NAPOT over one 4 KiB page
+			out = append(out, PMPEntry{Cfg: spec.PMPNAPOT | perm, Addr: page>>2 | 0x1ff})
+		case 1: // NA4 over one word of it
+			w := uint64(rapid.IntRange(0, 1023).Draw(t, "pmpword"))
+			out = append(out, PMPEntry{Cfg: spec.PMPNA4 | perm, Addr: (page + 4*w) >> 2})
+		default: // TOR: an OFF entry holds the base
+			lo := page + uint64(rapid.IntRange(0, 511).Draw(t, "pmplo"))*4
+			hi := lo + uint64(rapid.IntRange(1, 1024).Draw(t, "pmplen"))*4
+			if hi > DataBase+DataPages<<12 {
+				hi = DataBase + DataPages<<12
+			}
+			out = append(out, PMPEntry{Cfg: spec.PMPOff, Addr: lo >> 2}, PMPEntry{Cfg: spec.PMPTOR | perm, Addr: hi >> 2})
+		}
+	}
+	return out
+}

@@ -1,0 +1,513 @@
+package fuzz
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strings"
+
+	"github.com/vcheck-dev/vcheck/spec"
+	"github.com/vcheck-dev/vcheck/spec/load"
+)
+
+// The fixed layout of a generated program (see the package comment).
+const (
+	CodeBase    = spec.RAMBase
+	HandlerBase = spec.RAMBase + 0xf000
+	LogBase     = spec.RAMBase + 0x10000
+	DataBase    = spec.RAMBase + 0x11000
+	DataPages   = 2
+	SPValue     = DataBase + 0x1000 // sp: loads and stores reach ±2 KiB around it, all inside the data pages
+	PTRoot      = spec.RAMBase + 0x14000
+	PTLevel1    = PTRoot + 0x1000
+	PTLevel0    = PTRoot + 0x2000
+	ImageEnd    = PTRoot + 0x3000
+	maxCodeSize = HandlerBase - CodeBase
+)
+
+// Item is one unit of the body: a few instructions that belong together
+// (e.g. "auipc t, 0; jalr rd, off(t)"). Control flow only targets Item
+// boundaries, so deleting any Item leaves a valid program.
+type Item struct {
+	Insns []Insn
+	// Patch is 1 + the index of the instruction whose "imm" operand is a
+	// pc-relative offset filled in by Layout; 0 when there is none.
+	Patch int
+	// From is the index of the instruction the offset is relative to
+	// (the branch itself, or the auipc of an auipc/jalr pair).
+	From int
+	// Skip: a forward target is the start of the Skip+1-th Item after
+	// this one, or the exit sequence when there are fewer.
+	Skip int
+	// Back is 1 + the index of an instruction of this Item that is a
+	// backward target (a counted loop on gp); 0 for a forward target.
+	Back int
+	// Note says what the Item is for, in listings.
+	Note string
+}
+
+// PMPEntry is one configured PMP entry: its pmpcfg byte and pmpaddr.
+type PMPEntry struct {
+	Cfg  uint8
+	Addr uint64
+}
+
+// Test is one generated program, before layout.
+type Test struct {
+	Mode    spec.Mode // the mode the body runs in
+	Medeleg uint64    // never delegates ecalls: the M handler owns the exit
+	Mideleg uint64
+	Mie     uint64
+	Mstatus uint64 // extra mstatus bits (SUM, MXR, TVM, TW, TSR, MPIE, SPIE, MIE, SIE); MPP comes from Mode
+	Sv39    bool   // satp = Sv39 over the identity map (only when Mode is S or U)
+	// DataPTE are the leaf PTE permission bits (V R W X U G A D) of the
+	// two data pages, and DevicePTE the gigapage over the devices.
+	DataPTE   [DataPages]uint64
+	DevicePTE uint64
+	PMP       []PMPEntry // entries 0..len-1; entry 15 always grants RWX on everything to S and U
+	Regs      [32]uint64 // initial values of the non-reserved registers
+	Body      []Item
+}
+
+// BodyInsns counts the body's instructions: the size of a shrunk program.
+func (t *Test) BodyInsns() int {
+	n := 0
+	for _, it := range t.Body {
+		n += len(it.Insns)
+	}
+	return n
+}
+
+// line is one instruction or data word at an address, with a comment.
+type line struct {
+	Addr    uint64
+	Insn    *Insn  // nil for a data word
+	Size    int    // bytes
+	Word    uint64 // the encoded instruction or the data
+	Comment string
+}
+
+// Listing is a laid-out program: every instruction and initialized data
+// word at its address.
+type Listing struct {
+	Lines []line
+	Entry uint64
+	// BodyStart and BodyEnd bound the generated body, for reports.
+	BodyStart, BodyEnd uint64
+}
+
+// Layout encodes t at its fixed addresses.
+func (t *Test) Layout() (*Listing, error) {
+	l := &Listing{Entry: CodeBase}
+	pc := uint64(CodeBase)
+	emit := func(in Insn, comment string) error {
+		w, err := in.Encode()
+		if err != nil {
+			return err
+		}
+		if comment == "" {
+			comment = in.Text()
+		} else {
+			comment = in.Text() + "  # " + comment
+		}
+		i := in
+		l.Lines = append(l.Lines, line{Addr: pc, Insn: &i, Size: in.Len(), Word: uint64(w), Comment: comment})
+		pc += uint64(in.Len())
+		return nil
+	}
+	for i, in := range t.setup() {
+		note := ""
+		if i == 0 {
+			note = "setup: M-mode, bare, no PMP"
+		}
+		if err := emit(in, note); err != nil {
+			return nil, fmt.Errorf("setup: %w", err)
+		}
+	}
+	// Body: the item starts are known before encoding, because every
+	// instruction's length is fixed by its row.
+	l.BodyStart = pc
+	starts := make([]uint64, len(t.Body)+1)
+	a := pc
+	for i, it := range t.Body {
+		starts[i] = a
+		for _, in := range it.Insns {
+			a += uint64(in.Len())
+		}
+	}
+	starts[len(t.Body)] = a
+	for i, it := range t.Body {
+		insns := it.Insns
+		if it.Patch > 0 {
+			insns = append([]Insn(nil), it.Insns...)
+			off := insnOffsets(insns, starts[i])
+			var target uint64
+			if it.Back > 0 {
+				target = off[it.Back-1]
+			} else {
+				target = starts[min(i+1+it.Skip, len(t.Body))]
+			}
+			p := &insns[it.Patch-1]
+			p.Ops = append([]int64(nil), p.Ops...)
+			rel := int64(target - off[it.From])
+			if !setRole(p, "imm", rel) {
+				return nil, fmt.Errorf("body item %d: %s has no offset operand", i, p.Row.Name)
+			}
+		}
+		for j, in := range insns {
+			note := ""
+			if j == 0 {
+				note = fmt.Sprintf("body %d: %s", i, it.Note)
+			}
+			if err := emit(in, note); err != nil {
+				return nil, fmt.Errorf("body item %d (%s): %w", i, it.Note, err)
+			}
+		}
+	}
+	l.BodyEnd = pc
+	for i, in := range exitSequence() {
+		note := ""
+		if i == 0 {
+			note = "exit: the M handler sees tp = ExitMagic and writes the finisher"
+		}
+		if err := emit(in, note); err != nil {
+			return nil, err
+		}
+	}
+	if pc > HandlerBase {
+		return nil, fmt.Errorf("body too long: code ends at %#x, past the handlers at %#x", pc, uint64(HandlerBase))
+	}
+	pc = HandlerBase
+	mh, sh := handlers()
+	for i, in := range mh {
+		note := ""
+		if i == 0 {
+			note = "M trap handler (mtvec)"
+		}
+		if err := emit(in, note); err != nil {
+			return nil, fmt.Errorf("M handler: %w", err)
+		}
+	}
+	for pc%64 != 0 {
+		if err := emit(mk("c.nop", 0), ""); err != nil {
+			return nil, err
+		}
+	}
+	for i, in := range sh {
+		note := ""
+		if i == 0 {
+			note = "S trap handler (stvec)"
+		}
+		if err := emit(in, note); err != nil {
+			return nil, fmt.Errorf("S handler: %w", err)
+		}
+	}
+	for _, d := range t.data() {
+		l.Lines = append(l.Lines, d)
+	}
+	return l, nil
+}
+
+// shBase is where the S handler starts: the first 64-byte boundary
+// after the M handler.
+var shBase = func() uint64 {
+	mh, _ := handlers()
+	pc := uint64(HandlerBase)
+	for _, in := range mh {
+		pc += uint64(in.Len())
+	}
+	return (pc + 63) &^ 63
+}()
+
+func insnOffsets(insns []Insn, start uint64) []uint64 {
+	out := make([]uint64, len(insns))
+	for i, in := range insns {
+		out[i] = start
+		start += uint64(in.Len())
+	}
+	return out
+}
+
+func setRole(in *Insn, role string, v int64) bool {
+	for i, a := range in.Row.Args {
+		if spec.ArgSpecs[a].Role == role {
+			in.Ops[i] = v
+			return true
+		}
+	}
+	return false
+}
+
+// setup is the M-mode code from reset to the mret into the body.
+func (t *Test) setup() []Insn {
+	var out []Insn
+	add := func(in ...Insn) { out = append(out, in...) }
+	add(li(regT0, int64(HandlerBase))...)
+	add(csrw(spec.CSRMtvec, regT0))
+	add(li(regT0, int64(shBase))...)
+	add(csrw(spec.CSRStvec, regT0))
+	add(li(regSP, int64(SPValue))...)
+	add(li(regT0, int64(LogBase))...)
+	add(mk("sd", regZero, 0, regT0)) // the log cursor
+	if t.Medeleg != 0 {
+		add(li(regT0, int64(t.Medeleg))...)
+		add(csrw(spec.CSRMedeleg, regT0))
+	}
+	if t.Mideleg != 0 {
+		add(li(regT0, int64(t.Mideleg))...)
+		add(csrw(spec.CSRMideleg, regT0))
+	}
+	if t.Mie != 0 {
+		add(li(regT0, int64(t.Mie))...)
+		add(csrw(spec.CSRMie, regT0))
+	}
+	if t.Mode != spec.ModeM {
+		var cfg [16]uint8
+		for i, e := range t.PMP {
+			add(li(regT0, int64(e.Addr))...)
+			add(csrw(spec.CSRPmpaddr0+uint16(i), regT0))
+			cfg[i] = e.Cfg
+		}
+		// Entry 15: NAPOT over everything, RWX, so that what the random
+		// entries leave is reachable from S and U.
+		add(li(regT0, -1)...)
+		add(csrw(spec.CSRPmpaddr0+15, regT0))
+		cfg[15] = spec.PMPNAPOT | spec.PMPR | spec.PMPW | spec.PMPX
+		for reg := 0; reg < 2; reg++ {
+			var v uint64
+			for b := 0; b < 8; b++ {
+				v |= uint64(cfg[reg*8+b]) << (8 * b)
+			}
+			if v != 0 {
+				add(li(regT0, int64(v))...)
+				add(csrw(spec.CSRPmpcfg0+uint16(2*reg), regT0))
+			}
+		}
+		if t.Sv39 {
+			satp := uint64(spec.SatpModeSv39)<<60 | PTRoot>>12
+			add(li(regT0, int64(satp))...)
+			add(csrw(spec.CSRSatp, regT0))
+			add(mk("sfence.vma", regZero, regZero))
+		}
+	}
+	// MIE takes effect only at the mret (through MPIE): an interrupt
+	// during setup would take the handler's mret through MPP.
+	ms := t.Mstatus &^ (spec.MstatusMIE | spec.MstatusMPIE)
+	if t.Mstatus&spec.MstatusMIE != 0 {
+		ms |= spec.MstatusMPIE
+	}
+	add(li(regT0, int64(ms|uint64(t.Mode)<<11))...)
+	add(csrw(spec.CSRMstatus, regT0))
+	for r := int64(1); r < 32; r++ {
+		if !reserved(r) && r != regT0 && t.Regs[r] != 0 {
+			add(li(r, int64(t.Regs[r]))...)
+		}
+	}
+	// t0 last: it was the scratch register until now.
+	start := uint64(CodeBase)
+	for _, in := range out {
+		start += uint64(in.Len())
+	}
+	// li t0, body; csrw mepc, t0; [li t0, value]; mret. The li of the
+	// body address has a fixed length for a given value, so iterate.
+	for guess := start; ; {
+		tail := li(regT0, int64(guess))
+		tail = append(tail, csrw(spec.CSRMepc, regT0))
+		if t.Regs[regT0] != 0 {
+			tail = append(tail, li(regT0, int64(t.Regs[regT0]))...)
+		}
+		tail = append(tail, mk("mret"))
+		end := start
+		for _, in := range tail {
+			end += uint64(in.Len())
+		}
+		if end == guess {
+			return append(out, tail...)
+		}
+		guess = end
+	}
+}
+
+// exitSequence ends every program: the M handler recognises tp.
+func exitSequence() []Insn {
+	return []Insn{
+		mk("addi", regTP, regZero, ExitMagic),
+		mk("ecall"),
+		mk("jal", regZero, 0), // not reached: the finisher stops the machine
+	}
+}
+
+// handlers returns the M and S trap handlers. Both log {cause, tval} at
+// the log cursor and skip the faulting instruction, reading its length
+// at mepc/sepc. An interrupt clears mie (sie) and returns, so each
+// interrupt source fires at most once per enable.
+func handlers() (m, s []Insn) {
+	m = handler(true)
+	s = handler(false)
+	return m, s
+}
+
+func handler(machine bool) []Insn {
+	cause, tval, epc, ie := uint16(spec.CSRMcause), uint16(spec.CSRMtval), uint16(spec.CSRMepc), uint16(spec.CSRMie)
+	ret := mk("mret")
+	if !machine {
+		cause, tval, epc, ie = spec.CSRScause, spec.CSRStval, spec.CSRSepc, spec.CSRSie
+		ret = mk("sret")
+	}
+	// Every instruction of a handler is 32-bit, so branch offsets are
+	// counted in instructions; patch fills them once the targets are known.
+	var out []Insn
+	add := func(in ...Insn) { out = append(out, in...) }
+	type fix struct {
+		at int
+		to *int
+	}
+	var fixes []fix
+	branch := func(name string, rs1, rs2 int64, to *int) {
+		fixes = append(fixes, fix{len(out), to})
+		add(mk(name, rs1, rs2, 0))
+	}
+	var irqAt, exitAt, fetchAt, logAt int
+	add(csrr(regT6, cause))
+	branch("blt", regT6, regZero, &irqAt)
+	if machine {
+		for _, c := range []int64{spec.CauseUserEcall, spec.CauseSupervisorEcall, spec.CauseMachineEcall} {
+			add(mk("addi", regT5, regT6, -c))
+			branch("beq", regT5, regZero, &exitAt)
+		}
+	}
+	// A fetch fault cannot be skipped (the next fetch would fault too):
+	// it ends the program, with exit code 1.
+	for _, c := range []int64{spec.CauseFetchAccess, spec.CauseFetchPageFault} {
+		add(mk("addi", regT5, regT6, -c))
+		branch("beq", regT5, regZero, &fetchAt)
+	}
+	logAt = len(out)
+	add(li(regT5, int64(LogBase))...)
+	add(mk("ld", regT4, 0, regT5))
+	add(mk("andi", regT4, regT4, 0x3f0))
+	add(mk("add", regT4, regT4, regT5))
+	add(csrr(regT6, cause))
+	add(mk("sd", regT6, 16, regT4))
+	add(csrr(regT6, tval))
+	add(mk("sd", regT6, 24, regT4))
+	add(mk("ld", regT4, 0, regT5))
+	add(mk("addi", regT4, regT4, 16))
+	add(mk("sd", regT4, 0, regT5))
+	// Skip the instruction at epc: 2 bytes, or 4 when its low bits are 11.
+	add(csrr(regT6, epc))
+	add(mk("lhu", regT5, 0, regT6))
+	add(mk("andi", regT5, regT5, 3))
+	add(mk("addi", regT6, regT6, 2))
+	add(mk("addi", regT5, regT5, -3))
+	add(mk("bne", regT5, regZero, 8))
+	add(mk("addi", regT6, regT6, 2))
+	add(csrw(epc, regT6))
+	add(ret)
+	fetchAt = len(out)
+	add(mk("addi", regTP, regZero, ExitFetchMagic))
+	if machine {
+		exitAt = len(out)
+		add(li(regT5, spec.TestBase)...)
+		add(li(regT6, spec.FinisherPass)...)
+		fail := li(regT6, 1<<16|spec.FinisherFail)
+		add(mk("addi", regT4, regTP, -ExitMagic))
+		add(mk("beq", regT4, regZero, int64(4*(3+len(fail)))))
+		add(mk("addi", regT4, regTP, -ExitFetchMagic))
+		branch("bne", regT4, regZero, &logAt) // an ordinary ecall
+		add(fail...)
+		add(mk("sw", regT6, 0, regT5))
+		add(mk("jal", regZero, 0))
+	} else {
+		add(mk("ecall")) // to the M handler, which ends the run
+	}
+	irqAt = len(out)
+	add(csrw(ie, regZero))
+	add(ret)
+	for _, f := range fixes {
+		out[f.at].Ops = append([]int64(nil), out[f.at].Ops...)
+		out[f.at].Ops[2] = int64(4 * (*f.to - f.at))
+	}
+	return out
+}
+
+// data returns the initialized data: the Sv39 page tables.
+func (t *Test) data() []line {
+	var out []line
+	pte := func(addr, ppnAddr, perm uint64, comment string) {
+		out = append(out, line{Addr: addr, Size: 8, Word: ppnAddr>>12<<10 | perm, Comment: comment})
+	}
+	const v, r, w, x, u, a, d = 1, 2, 4, 8, 16, 64, 128
+	user := uint64(0)
+	if t.Mode == spec.ModeU {
+		user = u
+	}
+	if t.DevicePTE != 0 {
+		pte(PTRoot+0*8, 0, t.DevicePTE, "gigapage 0: devices")
+	}
+	pte(PTRoot+2*8, PTLevel1, v, "gigapage 2 -> level 1")
+	pte(PTLevel1+0*8, PTLevel0, v, "megapage 0x80000000 -> level 0")
+	for page := uint64(0); page < (ImageEnd-CodeBase)>>12; page++ {
+		addr := CodeBase + page<<12
+		var perm uint64
+		switch {
+		case addr < HandlerBase:
+			perm = v | r | x | a | user
+		case addr == HandlerBase:
+			perm = v | r | x | a
+		case addr == LogBase:
+			perm = v | r | w | a | d
+		case addr >= DataBase && addr < DataBase+DataPages<<12:
+			perm = t.DataPTE[(addr-DataBase)>>12]
+		default:
+			continue // the page tables themselves are not mapped
+		}
+		if perm != 0 {
+			pte(PTLevel0+page*8, addr, perm, fmt.Sprintf("page %#x", addr))
+		}
+	}
+	return out
+}
+
+// Bytes returns the program as one raw segment at CodeBase.
+func (l *Listing) Bytes() []byte {
+	buf := make([]byte, ImageEnd-CodeBase)
+	for _, ln := range l.Lines {
+		off := ln.Addr - CodeBase
+		switch ln.Size {
+		case 2:
+			binary.LittleEndian.PutUint16(buf[off:], uint16(ln.Word))
+		case 4:
+			binary.LittleEndian.PutUint32(buf[off:], uint32(ln.Word))
+		case 8:
+			binary.LittleEndian.PutUint64(buf[off:], ln.Word)
+		}
+	}
+	return buf
+}
+
+// Program returns the listing as a load.Program.
+func (l *Listing) Program(name string) *load.Program {
+	p := load.Raw(name, l.Bytes(), CodeBase)
+	p.Symbols["_start"] = CodeBase
+	return p
+}
+
+// Source renders the listing as assembler source that GNU as and
+// spec/asm both accept: every instruction as a .2byte/.4byte with its
+// disassembly in a comment, at its address through .org. header lines
+// are written as a leading comment block.
+func (l *Listing) Source(header []string) string {
+	var b strings.Builder
+	for _, h := range header {
+		fmt.Fprintf(&b, "# %s\n", h)
+	}
+	b.WriteString("#\n# Generated by vcheck's fuzz package: link at 0x80000000, e.g.\n")
+	b.WriteString("#   riscv64-unknown-elf-gcc -nostdlib -Ttext=0x80000000 -o x.elf x.S\n\n")
+	b.WriteString("\t.section .text\n\t.globl _start\n_start:\n")
+	for _, ln := range l.Lines {
+		dir := map[int]string{2: ".2byte", 4: ".4byte", 8: ".8byte"}[ln.Size]
+		fmt.Fprintf(&b, "\t.org %#x\n\t%s 0x%0*x  # %s\n", ln.Addr-CodeBase, dir, 2*ln.Size, ln.Word, ln.Comment)
+	}
+	fmt.Fprintf(&b, "\t.org %#x\n", ImageEnd-CodeBase)
+	return b.String()
+}

@@ -1,0 +1,113 @@
+package fuzz
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/vcheck-dev/vcheck/diff"
+	"github.com/vcheck-dev/vcheck/spec"
+	"github.com/vcheck-dev/vcheck/spec/boot"
+	"github.com/vcheck-dev/vcheck/spec/load"
+)
+
+// Factory builds a target from a config and a reset image; the
+// internal/targets registry maps names to these.
+type Factory func(cfg spec.Config, img *boot.Image) (diff.Target, error)
+
+// Pair is the two targets a property compares.
+type Pair struct {
+	NameA, NameB string
+	A, B         Factory
+}
+
+// RecordLimit bounds one generated program's run. A generated program
+// retires a few thousand records at most (setup, a body of at most a few
+// hundred instructions with loops of four trips, one handler run per
+// trap), so reaching the limit means the generator's termination
+// guarantee broke, or a target hangs.
+const RecordLimit = 200_000
+
+// BuildImage lays out a program in the machine's reset image with
+// boot.Build. Until boot.Build exists it falls back to a minimal image
+// of its own: a boot ROM that sets a0 = mhartid, a1 = 0 and jumps to the
+// program's entry. Both models start from the same image either way.
+func BuildImage(cfg spec.Config, prog *load.Program) (*boot.Image, error) {
+	img, err := boot.Build(cfg, prog, nil)
+	if err == nil {
+		return img, nil
+	}
+	if !strings.Contains(err.Error(), "not written yet") {
+		return nil, err
+	}
+	rom := []Insn{csrr(10, spec.CSRMhartid), mk("addi", 11, regZero, 0)}
+	rom = append(rom, li(regT0, int64(prog.Entry))...)
+	rom = append(rom, mk("jalr", regZero, 0, regT0))
+	var buf []byte
+	for _, in := range rom {
+		w, err := in.Encode()
+		if err != nil {
+			return nil, err
+		}
+		buf = binary.LittleEndian.AppendUint32(buf, w)
+	}
+	segs := append([]load.Segment{{Addr: spec.BootROMBase, Data: buf, MemSize: uint64(len(buf))}}, prog.Segments...)
+	img = &boot.Image{Segments: segs, ResetPC: spec.BootROMBase, Entry: prog.Entry}
+	img.ToHost, _ = prog.Symbol("tohost")
+	img.FromHost, _ = prog.Symbol("fromhost")
+	return img, nil
+}
+
+// Compare runs one image on both targets of p in lockstep.
+func Compare(cfg spec.Config, img *boot.Image, p Pair, opts diff.Options) (diff.Result, error) {
+	a, err := p.A(cfg, img)
+	if err != nil {
+		return diff.Result{}, fmt.Errorf("target %s: %w", p.NameA, err)
+	}
+	b, err := p.B(cfg, img)
+	if err != nil {
+		return diff.Result{}, fmt.Errorf("target %s: %w", p.NameB, err)
+	}
+	return diff.Lockstep(a, b, opts)
+}
+
+// Outcome is what one generated program did on the pair.
+type Outcome struct {
+	Test    *Test
+	Listing *Listing
+	Result  diff.Result
+	// Reason is empty when the targets agreed and the program ended;
+	// otherwise it says what failed (a divergence, or no exit).
+	Reason string
+}
+
+// Failed reports whether the outcome is a finding.
+func (o *Outcome) Failed() bool { return o.Reason != "" }
+
+// RunTest lays out t, boots it on both targets and compares them.
+func RunTest(cfg spec.Config, t *Test, p Pair) (*Outcome, error) {
+	l, err := t.Layout()
+	if err != nil {
+		return nil, fmt.Errorf("layout: %w", err)
+	}
+	img, err := BuildImage(cfg, l.Program("generated"))
+	if err != nil {
+		return nil, fmt.Errorf("image: %w", err)
+	}
+	res, err := Compare(cfg, img, p, diff.Options{Limit: RecordLimit})
+	if err != nil {
+		return nil, err
+	}
+	o := &Outcome{Test: t, Listing: l, Result: res}
+	switch {
+	case res.Divergence != nil:
+		o.Reason = res.Divergence.Reason
+	case res.ExitA.Reason == spec.Running:
+		o.Reason = fmt.Sprintf("no exit after %d records on both targets: the generator's termination guarantee broke", res.Compared)
+	}
+	return o, nil
+}
+
+// ErrNoTargets is returned by a Pair that is not complete.
+var ErrNoTargets = errors.New("fuzz: the target pair is incomplete")
