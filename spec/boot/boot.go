@@ -32,8 +32,11 @@ import (
 // Image is the machine's memory content at reset and where to start.
 type Image struct {
 	Segments []load.Segment // boot ROM, device tree, firmware, kernel; non-overlapping, in address order
-	ResetPC  uint64         // first pc of every hart (the boot ROM: 0x1000)
-	FDTAddr  uint64         // where the device tree lies (passed in a1)
+	// ResetPC is the first pc of every hart: cfg.ResetPC, or the boot
+	// ROM (0x1000, as on QEMU virt) when cfg leaves it zero. A ResetPC
+	// elsewhere skips the ROM code, and with it the a0/a1/a2 set-up.
+	ResetPC uint64
+	FDTAddr uint64 // where the device tree lies (passed in a1)
 	// Entry is where the boot ROM jumps: RAMBase. QEMU 7.2 ignores a
 	// -bios ELF's e_entry (riscv_load_firmware returns only the end
 	// address, and virt_machine_done keeps start_addr at the start of
@@ -184,11 +187,14 @@ func BuildWith(cfg spec.Config, firmware, kernel *load.Program, opts Options) (*
 		return nil, err
 	}
 	img := &Image{
-		ResetPC:       spec.BootROMBase,
+		ResetPC:       cfg.ResetPC,
 		FDTAddr:       fdtAddr,
 		Entry:         spec.RAMBase,
 		FirmwareEntry: firmware.Entry,
 		FDT:           dtb,
+	}
+	if img.ResetPC == 0 {
+		img.ResetPC = spec.BootROMBase
 	}
 	if kernel != nil {
 		img.NextAddr = kernel.Entry

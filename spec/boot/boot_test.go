@@ -148,6 +148,22 @@ func TestBuild(t *testing.T) {
 		}
 	}
 
+	direct := spec.DefaultConfig()
+	direct.ResetPC = 0x80000000
+	for resetPC, want := range map[uint64]uint64{
+		0x80000000: 0x80000000,
+		0:          0x1000, // a Config literal that leaves it out gets QEMU's
+	} {
+		direct.ResetPC = resetPC
+		img, err := Build(direct, fw, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if img.ResetPC != want {
+			t.Errorf("cfg.ResetPC %#x: ResetPC %#x, want %#x", resetPC, img.ResetPC, want)
+		}
+	}
+
 	noKernel, err := Build(spec.DefaultConfig(), fw, nil)
 	if err != nil {
 		t.Fatal(err)
