@@ -306,3 +306,60 @@ func TestBootROMMatchesQEMU(t *testing.T) {
 		})
 	}
 }
+
+// needFile returns path when it exists; otherwise the test is skipped
+// locally and fails under CI=true, which must install the package.
+func needFile(t *testing.T, path, pkg string) string {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s (Debian package %s) is required under CI=true: %v", path, pkg, err)
+		}
+		t.Skipf("%s not found (Debian package %s); skipping", path, pkg)
+	}
+	return path
+}
+
+// TestRealFirmwareMatchesQEMU boots the real thing the way users will:
+// OpenSBI as -bios and U-Boot as -kernel, raw and ELF. Our image must
+// load them without a conflict and write the same boot ROM, next_addr
+// included, as QEMU does for the same files.
+func TestRealFirmwareMatchesQEMU(t *testing.T) {
+	qemu := needTool(t, "qemu-system-riscv64")
+	const sbi = "/usr/lib/riscv64-linux-gnu/opensbi/generic/"
+	const uboot = "/usr/lib/u-boot/qemu-riscv64_smode/"
+	for _, tt := range []struct{ bios, kernel string }{
+		{sbi + "fw_jump.elf", uboot + "u-boot.bin"},
+		{sbi + "fw_dynamic.elf", uboot + "uboot.elf"},
+		{sbi + "fw_jump.bin", ""},
+	} {
+		t.Run(filepath.Base(tt.bios)+"+"+filepath.Base(tt.kernel), func(t *testing.T) {
+			bios := needFile(t, tt.bios, "opensbi")
+			fw, err := load.File(bios, spec.RAMBase)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kernel *load.Program
+			if tt.kernel != "" {
+				kpath := needFile(t, tt.kernel, "u-boot-qemu")
+				if kernel, err = load.File(kpath, KernelAddr(fw)); err != nil {
+					t.Fatal(err)
+				}
+				if kernel.Entry != 0x80200000 {
+					t.Errorf("U-Boot's entry %#x, want fw_jump's FW_JUMP_ADDR 0x80200000", kernel.Entry)
+				}
+			}
+			img, err := Build(spec.DefaultConfig(), fw, kernel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			theirs, _ := qemuMemory(t, qemu, "128M", 1, bios, tt.kernel, img.FDTAddr)
+			ours := segmentAt(img, 0x1000).Data
+			for i, w := range theirs {
+				if got := binary.LittleEndian.Uint32(ours[4*i:]); got != w {
+					t.Errorf("ROM word %d at %#x: ours %#08x, QEMU %#08x", i, 0x1000+4*i, got, w)
+				}
+			}
+		})
+	}
+}
