@@ -499,6 +499,11 @@ func relocConst(fn string, v value) (value, error) {
 		return value{}, errNotConstant{"%" + fn}
 	}
 	if fn == "hi" {
+		// lui sign-extends: the value must be a 32-bit signed one
+		// (psABI R_RISCV_HI20 overflow check).
+		if v.off+0x800 != int64(int32(v.off+0x800)) {
+			return value{}, fmt.Errorf("%%hi(%#x): value out of range of lui+addi (not a sign-extended 32-bit value)", v.off)
+		}
 		return value{off: hi20(v.off)}, nil
 	}
 	return value{off: lo12(v.off)}, nil
@@ -546,6 +551,12 @@ func (a *assembler) layout() {
 	// Relax branches to the shortest form whose target is in range,
 	// repeating until nothing changes, as GNU as's relax_segment does.
 	for _, s := range a.order {
+		// GNU as pads a code section to its alignment with nops
+		// (md_section_align, then the code-alignment fill); data
+		// sections are not padded.
+		if s.flags&elf.SHF_EXECINSTR != 0 && s.align > 1 {
+			s.items = append(s.items, &item{kind: itemAlign, align: s.align, code: true})
+		}
 		for _, it := range s.items {
 			it.size = a.initialSize(it)
 		}

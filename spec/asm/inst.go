@@ -232,6 +232,11 @@ func (a *assembler) real(mn string, args []string, pol compressPolicy) {
 		}
 		constant = constant && ok
 		ops[e.arg] = op
+		if hasReloc(op.x) {
+			// GNU as: an operand with %hi/%lo/%pcrel_* carries a
+			// relocation, which only the 32-bit form takes.
+			pol = compressPolicy{none: true}
+		}
 	}
 	for i, arg := range row.Args {
 		switch arg {
@@ -323,10 +328,23 @@ func (a *assembler) operand(arg spec.Arg, text string) (operand, bool, error) {
 	if err != nil {
 		return operand{}, false, err
 	}
-	if ok {
+	if ok && !hasReloc(x) {
 		return operand{val: v}, true, nil
 	}
 	return operand{x: x}, false, nil
+}
+
+// hasReloc reports whether x uses %hi, %lo, %pcrel_hi or %pcrel_lo.
+func hasReloc(x expr) bool {
+	switch x := x.(type) {
+	case relocExpr:
+		return true
+	case unExpr:
+		return hasReloc(x.x)
+	case binExpr:
+		return hasReloc(x.x) || hasReloc(x.y)
+	}
+	return false
 }
 
 // branch adds a branch or jump whose target is an expression. GNU as

@@ -1,0 +1,293 @@
+package asm
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// compareLinked assembles src with this assembler and with GNU as + ld
+// (same layout), and compares .text and .data byte for byte. Every
+// source line of interest should follow a label "L<n>:" so a mismatch
+// can be traced back to its line.
+func compareLinked(t *testing.T, src string) {
+	t.Helper()
+	obj, err := Assemble("oracle.S", []byte(src), Options{})
+	if err != nil {
+		t.Fatalf("our assembler: %v", err)
+	}
+	image, err := obj.ELF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gnu := gnuLink(t, src)
+	lines := strings.Split(src, "\n")
+	for _, name := range []string{".text", ".data"} {
+		want, got := sectionData(t, gnu, name), sectionData(t, image, name)
+		if bytes.Equal(want, got) {
+			t.Logf("%s: %d bytes identical to GNU as + ld", name, len(got))
+			continue
+		}
+		i := 0
+		for i < len(want) && i < len(got) && want[i] == got[i] {
+			i++
+		}
+		var base uint64
+		for _, s := range obj.Sections {
+			if s.Name == name {
+				base = s.Addr
+			}
+		}
+		t.Errorf("%s differs from GNU (%d bytes) vs ours (%d bytes) first at offset %#x, after %s",
+			name, len(want), len(got), i, nearestLabel(obj, lines, base+uint64(i)))
+		lo, hi := i&^7, i+16
+		t.Errorf("GNU  % x\nours % x", clip(want, lo, hi), clip(got, lo, hi))
+	}
+}
+
+func clip(b []byte, lo, hi int) []byte {
+	if hi > len(b) {
+		hi = len(b)
+	}
+	if lo > hi {
+		lo = hi
+	}
+	return b[lo:hi]
+}
+
+// nearestLabel names the last L<n> label at or before addr and its line.
+func nearestLabel(obj *Object, lines []string, addr uint64) string {
+	syms := append([]Symbol(nil), obj.Symbols...)
+	sort.Slice(syms, func(i, j int) bool { return syms[i].Value < syms[j].Value })
+	best := "start"
+	for _, s := range syms {
+		if s.Value <= addr && strings.HasPrefix(s.Name, "L") {
+			best = s.Name
+		}
+	}
+	for _, l := range lines {
+		if strings.HasPrefix(l, best+":") {
+			return l
+		}
+	}
+	return best
+}
+
+// liValues are the edge cases of load_const plus random values of every
+// width.
+func liValues(r *rand.Rand) []int64 {
+	vs := []int64{0, 1, -1, 31, 32, -32, -33, 2047, 2048, -2048, -2049, 0x7ff, 0x800, 0xfff, 0x1000,
+		0x7ffff7ff, 0x7ffff800, 0x7fffffff, -0x80000000, 0x80000000, 0xffffffff, 0x100000000,
+		0x7fffffffffffffff, -0x8000000000000000, 0x123456789abcdef0, -0x123456789abcdef0,
+		0xfffff800, 0xffffffff80000000 - 1<<64, 0x8000000000000800 - 1<<64}
+	for sh := 0; sh < 64; sh++ {
+		vs = append(vs, 1<<sh, -1<<sh, 1<<sh-1, (1<<sh)+1)
+	}
+	for i := 0; i < 300; i++ {
+		bits := 1 + r.IntN(64)
+		v := int64(r.Uint64()) >> (64 - bits)
+		vs = append(vs, v)
+		if i%3 == 0 {
+			vs = append(vs, v<<r.IntN(20))
+		}
+	}
+	return vs
+}
+
+// TestGNUPseudoInstructions covers li (hundreds of values), la/lla, call,
+// tail, branches to labels both ways, and the one-line pseudos.
+func TestGNUPseudoInstructions(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var b strings.Builder
+	n := 0
+	line := func(format string, args ...any) {
+		n++
+		fmt.Fprintf(&b, "L%d: %s\n", n, fmt.Sprintf(format, args...))
+	}
+	reg := func() string { return regName(r, r.Int64N(32)) }
+	creg := func() string { return regName(r, 8+r.Int64N(8)) }
+	b.WriteString("\t.text\n\t.globl _start\n_start:\n")
+	for _, rvc := range []string{"rvc", "norvc"} {
+		fmt.Fprintf(&b, "\t.option %s\n1:\n", rvc)
+		for _, v := range liValues(r) {
+			rd := reg()
+			if r.IntN(3) == 0 {
+				rd = creg()
+			}
+			if r.IntN(2) == 0 {
+				line("li %s, %d", rd, v)
+			} else {
+				line("li %s, %#x", rd, uint64(v))
+			}
+		}
+		for i := 0; i < 40; i++ {
+			for _, p := range []string{"mv", "not", "neg", "negw", "sext.w", "seqz", "snez", "sltz", "sgtz"} {
+				if r.IntN(2) == 0 {
+					line("%s %s, %s", p, creg(), creg())
+				} else {
+					line("%s %s, %s", p, reg(), reg())
+				}
+			}
+			rs, rt := reg(), reg()
+			if r.IntN(2) == 0 {
+				rs = creg()
+			}
+			target := []string{"1b", "1f", "far_back", "far_fwd", "_start", "data_word"}[r.IntN(5)]
+			switch r.IntN(14) {
+			case 0:
+				line("beqz %s, %s", rs, target)
+			case 1:
+				line("bnez %s, %s", rs, target)
+			case 2:
+				line("blez %s, %s", rs, target)
+			case 3:
+				line("bgez %s, %s", rs, target)
+			case 4:
+				line("bltz %s, %s", rs, target)
+			case 5:
+				line("bgtz %s, %s", rs, target)
+			case 6:
+				line("%s %s, %s, %s", []string{"bgt", "ble", "bgtu", "bleu", "beq", "bne", "blt", "bge", "bltu", "bgeu"}[r.IntN(10)], rs, rt, target)
+			case 7:
+				line("j %s", target)
+			case 8:
+				line("jal %s", target)
+			case 9:
+				line("jal %s, %s", reg(), target)
+			case 10:
+				line("%s %s", []string{"jr", "jalr"}[r.IntN(2)], reg())
+			case 11:
+				line("%s %s", []string{"call", "tail"}[r.IntN(2)], []string{"_start", "far_fwd", "far_back"}[r.IntN(3)])
+			case 12:
+				line("%s %s, %s", []string{"la", "lla"}[r.IntN(2)], reg(), []string{"_start", "data_word", "data_end", "bss_start", "far_fwd"}[r.IntN(5)])
+			case 13:
+				line("ret")
+			}
+			if r.IntN(6) == 0 {
+				b.WriteString("1:\n")
+			}
+			csr := []string{"mstatus", "mepc", "satp", "0x7c0", "sscratch", "cycle"}[r.IntN(6)]
+			switch r.IntN(8) {
+			case 0:
+				line("csrr %s, %s", reg(), csr)
+			case 1:
+				line("%s %s, %s", []string{"csrw", "csrs", "csrc"}[r.IntN(3)], csr, reg())
+			case 2:
+				line("%s %s, %d", []string{"csrwi", "csrsi", "csrci", "csrw", "csrs", "csrc"}[r.IntN(6)], csr, r.IntN(32))
+			case 3:
+				line("%s %s", []string{"rdcycle", "rdtime", "rdinstret"}[r.IntN(3)], reg())
+			case 4:
+				line("%s", []string{"fence", "fence.i", "fence.tso", "sfence.vma", "nop", "ebreak", "ecall", "wfi"}[r.IntN(8)])
+			case 5:
+				line("sfence.vma %s", reg())
+			case 6:
+				line("sfence.vma %s, %s", reg(), reg())
+			case 7:
+				line("fence %s, %s", []string{"r", "w", "rw", "iorw", "io", "o"}[r.IntN(6)], []string{"r", "w", "rw", "iorw", "i"}[r.IntN(5)])
+			}
+		}
+		b.WriteString("1:\n")
+		if rvc == "rvc" {
+			b.WriteString("far_back: nop\n")
+		}
+	}
+	b.WriteString("\t.option rvc\nfar_fwd: ret\n")
+	b.WriteString("\t.data\ndata_word: .word 0x12345678\ndata_end:\n\t.bss\nbss_start: .zero 16\n")
+	compareLinked(t, b.String())
+}
+
+// TestGNURelaxation: branches and jumps at distances around every reach
+// limit, so each relaxed length (2, 4, 6, 8 bytes) occurs.
+func TestGNURelaxation(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("\t.text\n")
+	n := 0
+	for _, gap := range []int{0, 100, 200, 240, 250, 256, 300, 1000, 2000, 2040, 2050, 4000, 4080, 4090, 4100, 6000} {
+		for _, br := range []string{"beqz a0", "bnez s1", "beqz t0", "beq a0, a1", "bge a2, a3", "j", "jal", "beq a5, x0", "c.beqz a4", "c.j"} {
+			if strings.HasPrefix(br, "c.") && gap > 200 {
+				continue
+			}
+			n++
+			sep := " "
+			if strings.Contains(br, " ") {
+				sep = ", "
+			}
+			fmt.Fprintf(&b, "L%d: %s%s1f\n\t.zero %d\n1:\tnop\n", n, br, sep, gap)
+			n++
+			fmt.Fprintf(&b, "2:\tnop\n\t.zero %d\nL%d: %s%s2b\n", gap, n, br, sep)
+		}
+	}
+	// Targets in another section, and absolute targets, take the long forms.
+	b.WriteString("L_other: beqz a0, other\nL_abs: beqz a0, 0x80000000\n\tj other\n\tbne a0, a1, other\n")
+	b.WriteString("\t.section .text.b,\"ax\",@progbits\nother: nop\n")
+	compareLinked(t, b.String())
+}
+
+// TestGNUDirectives covers alignment padding (nops in code, zeros or a
+// fill value in data), the data directives with label values and
+// differences, strings and escapes, .equ, and numeric local labels.
+func TestGNUDirectives(t *testing.T) {
+	src := `
+	.equ FIVE, 5
+	.set BIG, 0x123456789
+	.text
+	.globl _start
+_start:
+L1:	addi a0, a0, FIVE
+L2:	.align 3
+L3:	c.nop
+	.align 4
+L4:	.option norvc
+	.balign 16
+	nop
+	.option rvc
+	.p2align 5
+	li a0, BIG
+	.align 2
+	c.nop
+	.align 3, 0
+	.option push
+	.option norvc
+	add a0, a0, a1
+	.option pop
+	add a0, a0, a1
+L5:	la a1, table
+	lw a2, %lo(table)(a1)
+	lui a3, %hi(0x12345fff)
+	addi a3, a3, %lo(0x12345fff)
+	lui a3, %hi(BIG - 0x123000000)
+1:	auipc a4, %pcrel_hi(table+8)
+	ld a4, %pcrel_lo(1b)(a4)
+	li a5, 'A' + 1
+	li a6, '\n'
+	li a7, (1 << 12) | 3 * 4 - ~0
+	.align 2
+	.data
+table:
+	.byte 1, 2, -1, 0xff, 'x'
+	.half 0x1234, -2
+	.short 7
+	.2byte 8
+	.align 2
+	.word table, 0xdeadbeef, -1, end - table
+	.long 9
+	.4byte 10
+	.p2align 3
+	.dword table + 16, -1, 0x8000000000000000
+	.quad 11
+	.8byte _start
+	.string "hi\n\t\"q\"\\"
+	.asciz "a", "b"
+	.ascii "raw\101\x42"
+	.zero 3
+	.space 5, 0xaa
+	.balign 8, 0x55
+	.skip 2
+end:
+	.byte FIVE * 2
+`
+	compareLinked(t, src)
+}
