@@ -197,8 +197,24 @@ func TestELFObjdumpOracle(t *testing.T) {
 	objdump := needTool(t, "riscv64-unknown-elf-objdump")
 	nm := needTool(t, "riscv64-unknown-elf-nm")
 	loadRE := regexp.MustCompile(`LOAD off\s+0x([0-9a-f]+) vaddr 0x([0-9a-f]+) paddr 0x([0-9a-f]+).*\n\s+filesz 0x([0-9a-f]+) memsz 0x([0-9a-f]+)`)
-	for _, file := range []string{"tiny.elf", "tiny-vma.elf", "tiny-stripped.elf"} {
-		path := filepath.Join("testdata", file)
+	files := []string{"tiny.elf", "tiny-vma.elf", "tiny-stripped.elf"}
+	// Real firmware too, when installed: OpenSBI (ET_EXEC) and U-Boot
+	// (ET_DYN, a PIE with a DYNAMIC header).
+	for _, real := range []string{
+		"/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf",
+		"/usr/lib/u-boot/qemu-riscv64_smode/uboot.elf",
+	} {
+		if _, err := os.Stat(real); err == nil {
+			files = append(files, real)
+		} else if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is required under CI=true (packages opensbi, u-boot-qemu): %v", real, err)
+		}
+	}
+	for _, file := range files {
+		path := file
+		if !filepath.IsAbs(file) {
+			path = filepath.Join("testdata", file)
+		}
 		p, err := ELF(path)
 		if err != nil {
 			t.Fatal(err)
@@ -242,8 +258,11 @@ func TestELFObjdumpOracle(t *testing.T) {
 			}
 			n++
 		}
-		if file != "tiny-stripped.elf" && n == 0 {
+		if (file == "tiny.elf" || file == "tiny-vma.elf") && n == 0 {
 			t.Errorf("%s: nm listed no symbols; the oracle compared nothing", file)
+		}
+		if strings.Contains(string(out), "no symbols") && len(p.Symbols) != 0 {
+			t.Errorf("%s: nm finds no symbols, the loader %d", file, len(p.Symbols))
 		}
 	}
 }
