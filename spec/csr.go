@@ -41,13 +41,16 @@ const (
 	MstatusSXL  = 3 << 34
 	MstatusSD   = 1 << 63
 
-	mstatusWritable = MstatusSIE | MstatusMIE | MstatusSPIE | MstatusMPIE | MstatusSPP | MstatusMPP |
+	// VS is writable although rv64pg has no vector unit: Priv. spec 1.12
+	// §3.1.6.6 lets VS be read-only zero or not when S-mode exists, and
+	// QEMU 7.2 (v=false) keeps it writable, with SD summarizing it.
+	mstatusWritable = MstatusSIE | MstatusMIE | MstatusSPIE | MstatusMPIE | MstatusSPP | MstatusMPP | MstatusVS |
 		MstatusMPRV | MstatusSUM | MstatusMXR | MstatusTVM | MstatusTW | MstatusTSR
 	// MstatusReset has UXL = SXL = 2 (64-bit), read-only.
 	MstatusReset = 2<<32 | 2<<34
 	// SstatusMask is the view of mstatus that sstatus gives (Priv. spec 1.12 §4.1.1).
 	SstatusMask     = MstatusSIE | MstatusSPIE | MstatusUBE | MstatusSPP | MstatusVS | MstatusFS | MstatusXS | MstatusSUM | MstatusMXR | MstatusUXL | MstatusSD
-	sstatusWritable = MstatusSIE | MstatusSPIE | MstatusSPP | MstatusSUM | MstatusMXR
+	sstatusWritable = MstatusSIE | MstatusSPIE | MstatusSPP | MstatusVS | MstatusSUM | MstatusMXR
 )
 
 // Interrupt bits of mip/mie (Priv. spec 1.12 §3.1.9).
