@@ -198,8 +198,9 @@ func TestELFObjdumpOracle(t *testing.T) {
 	nm := needTool(t, "riscv64-unknown-elf-nm")
 	loadRE := regexp.MustCompile(`LOAD off\s+0x([0-9a-f]+) vaddr 0x([0-9a-f]+) paddr 0x([0-9a-f]+).*\n\s+filesz 0x([0-9a-f]+) memsz 0x([0-9a-f]+)`)
 	files := []string{"tiny.elf", "tiny-vma.elf", "tiny-stripped.elf"}
-	// Real firmware too, when installed: OpenSBI (ET_EXEC) and U-Boot
-	// (ET_DYN, a PIE with a DYNAMIC header).
+	// Real firmware too, when installed: OpenSBI and U-Boot (both
+	// stripped ET_EXEC; U-Boot also has DYNAMIC and STACK headers, which
+	// must not be loaded).
 	for _, real := range []string{
 		"/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf",
 		"/usr/lib/u-boot/qemu-riscv64_smode/uboot.elf",
