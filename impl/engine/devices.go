@@ -1,0 +1,482 @@
+package engine
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/vcheck-dev/vcheck/spec"
+)
+
+// The virt devices, as QEMU 7.2 lays them out (hw/riscv/virt.c): each is
+// a few registers decoded here; MMIO never enters a TLB, so every access
+// to them arrives through readPhysHart/writePhys.
+
+// clint is the SiFive CLINT (QEMU's ACLINT MSWI + MTIMER).
+type clint struct {
+	msip     []bool
+	mtimecmp []uint64
+	// armed: mtimecmp has been written. QEMU 7.2 raises MTIP only when a
+	// write to mtimecmp arms its timer, so before that MTIP stays clear.
+	armed    []bool
+	mtimeAdj uint64 // added to the instruction-derived mtime by guest writes
+}
+
+func (c *clint) init(harts int) {
+	c.msip = make([]bool, harts)
+	c.mtimecmp = make([]uint64, harts)
+	c.armed = make([]bool, harts)
+}
+
+func (c *clint) timerPending(hart int, m *Machine) bool {
+	return c.armed[hart] && m.mtime() >= c.mtimecmp[hart]
+}
+
+// untilTimer is how many more retired instructions keep every armed,
+// not yet expired timer from expiring: the Run loop stops there so the
+// interrupt is taken exactly where Step would take it.
+func (m *Machine) untilTimer() uint64 {
+	best := ^uint64(0)
+	total := m.Retired()
+	now := total/m.cfg.TimebaseDiv + m.clint.mtimeAdj
+	for i, armed := range m.clint.armed {
+		cmp := m.clint.mtimecmp[i]
+		if !armed || now >= cmp {
+			continue
+		}
+		ticks := cmp - now // >= 1
+		// mtime reaches cmp when total reaches (total/div + ticks) * div.
+		target := (total/m.cfg.TimebaseDiv + ticks)
+		hi, lo := mul64(target, m.cfg.TimebaseDiv)
+		if hi != 0 || lo < total {
+			continue
+		}
+		if n := lo - total; n < best {
+			best = n
+		}
+	}
+	if best == 0 {
+		best = 1
+	}
+	return best
+}
+
+func mul64(a, b uint64) (hi, lo uint64) {
+	lo = a * b
+	if a != 0 && lo/a != b {
+		return 1, lo
+	}
+	return 0, lo
+}
+
+// plic is the SiFive PLIC with QEMU virt's 96 sources and two contexts per
+// hart, M then S (hw/intc/sifive_plic.c).
+type plic struct {
+	priority  [spec.PLICSources]uint32
+	pending   [spec.PLICSources]bool
+	claimed   [spec.PLICSources]bool
+	enable    [][spec.PLICSources / 32]uint32
+	threshold []uint32
+}
+
+const (
+	plicPending   = 0x1000
+	plicEnable    = 0x2000
+	plicEnableStr = 0x80
+	plicContext   = 0x200000
+	plicCtxStride = 0x1000
+	plicPrioMask  = 7 // VIRT_IRQCHIP_NUM_PRIO_BITS = 3
+)
+
+func (p *plic) init(harts int) {
+	p.enable = make([][spec.PLICSources / 32]uint32, 2*harts)
+	p.threshold = make([]uint32, 2*harts)
+}
+
+// best returns the source a claim on ctx would get, or 0.
+func (p *plic) best(ctx int) int {
+	bestID, bestPrio := 0, p.threshold[ctx]
+	for id := 1; id < spec.PLICSources; id++ {
+		if p.pending[id] && !p.claimed[id] && p.enable[ctx][id/32]>>(id%32)&1 != 0 && p.priority[id] > bestPrio {
+			bestID, bestPrio = id, p.priority[id]
+		}
+	}
+	return bestID
+}
+
+func (p *plic) line(ctx int) bool {
+	if ctx >= len(p.threshold) {
+		return false
+	}
+	return p.best(ctx) != 0
+}
+
+func (p *plic) read(off uint64) uint64 {
+	switch {
+	case off < plicPending:
+		if id := off / 4; id < spec.PLICSources {
+			return uint64(p.priority[id])
+		}
+	case off < plicEnable:
+		w := (off - plicPending) / 4
+		var v uint64
+		for b := uint64(0); b < 32; b++ {
+			if id := w*32 + b; id < spec.PLICSources && p.pending[id] {
+				v |= 1 << b
+			}
+		}
+		return v
+	case off < plicContext:
+		ctx := int((off - plicEnable) / plicEnableStr)
+		w := (off - plicEnable) % plicEnableStr / 4
+		if ctx < len(p.enable) && w < spec.PLICSources/32 {
+			return uint64(p.enable[ctx][w])
+		}
+	default:
+		ctx := int((off - plicContext) / plicCtxStride)
+		if ctx >= len(p.threshold) {
+			return 0
+		}
+		switch (off - plicContext) % plicCtxStride {
+		case 0:
+			return uint64(p.threshold[ctx])
+		case 4: // claim
+			id := p.best(ctx)
+			if id != 0 {
+				p.pending[id] = false
+				p.claimed[id] = true
+			}
+			return uint64(id)
+		}
+	}
+	return 0
+}
+
+func (p *plic) write(off, v uint64) {
+	switch {
+	case off < plicPending:
+		if id := off / 4; id < spec.PLICSources && id != 0 {
+			p.priority[id] = uint32(v) & plicPrioMask
+		}
+	case off < plicEnable: // pending bits are read-only
+	case off < plicContext:
+		ctx := int((off - plicEnable) / plicEnableStr)
+		w := (off - plicEnable) % plicEnableStr / 4
+		if ctx < len(p.enable) && w < spec.PLICSources/32 {
+			if w == 0 {
+				v &^= 1 // source 0 does not exist
+			}
+			p.enable[ctx][w] = uint32(v)
+		}
+	default:
+		ctx := int((off - plicContext) / plicCtxStride)
+		if ctx >= len(p.threshold) {
+			return
+		}
+		switch (off - plicContext) % plicCtxStride {
+		case 0:
+			p.threshold[ctx] = uint32(v) & plicPrioMask
+		case 4: // complete
+			if v < spec.PLICSources {
+				p.claimed[v] = false
+			}
+		}
+	}
+}
+
+// uart is a 16550 with the registers QEMU's serial.c models, transmitting
+// at once (THR is always empty) and receiving from an io.Reader.
+type uart struct {
+	in         io.Reader
+	out        io.Writer
+	rx         []byte
+	eof        bool
+	ier, lcr   uint8
+	mcr, scr   uint8
+	fcr        uint8
+	dll, dlm   uint8
+	thrPending bool // THR-empty interrupt pending (cleared by reading IIR or writing THR)
+}
+
+func (u *uart) init() { u.dll = 0x0c } // QEMU: divider 12 at reset
+
+func (u *uart) fill() {
+	if len(u.rx) > 0 || u.eof || u.in == nil {
+		return
+	}
+	var b [1]byte
+	n, err := u.in.Read(b[:])
+	if n == 1 {
+		u.rx = append(u.rx, b[0])
+	}
+	if err != nil {
+		u.eof = true
+	}
+}
+
+func (u *uart) level() bool {
+	return u.ier&1 != 0 && len(u.rx) > 0 || u.ier&2 != 0 && u.thrPending
+}
+
+func (u *uart) read(off uint64) uint64 {
+	dlab := u.lcr&0x80 != 0
+	switch off {
+	case 0:
+		if dlab {
+			return uint64(u.dll)
+		}
+		u.fill()
+		if len(u.rx) == 0 {
+			return 0
+		}
+		b := u.rx[0]
+		u.rx = u.rx[1:]
+		return uint64(b)
+	case 1:
+		if dlab {
+			return uint64(u.dlm)
+		}
+		return uint64(u.ier)
+	case 2:
+		u.fill()
+		var v uint64 = 1
+		switch {
+		case u.ier&1 != 0 && len(u.rx) > 0:
+			v = 4
+		case u.ier&2 != 0 && u.thrPending:
+			v = 2
+			u.thrPending = false
+		}
+		if u.fcr&1 != 0 {
+			v |= 0xc0
+		}
+		return v
+	case 3:
+		return uint64(u.lcr)
+	case 4:
+		return uint64(u.mcr)
+	case 5:
+		u.fill()
+		v := uint64(0x60) // THRE | TEMT: transmission is immediate
+		if len(u.rx) > 0 {
+			v |= 1
+		}
+		return v
+	case 6:
+		return 0xb0 // DCD | DSR | CTS
+	case 7:
+		return uint64(u.scr)
+	}
+	return 0
+}
+
+func (u *uart) write(off uint64, v uint8) {
+	dlab := u.lcr&0x80 != 0
+	switch off {
+	case 0:
+		if dlab {
+			u.dll = v
+			return
+		}
+		if u.out != nil {
+			u.out.Write([]byte{v})
+		}
+		u.thrPending = true // the transmitter is empty again at once
+	case 1:
+		if dlab {
+			u.dlm = v
+			return
+		}
+		old := u.ier
+		u.ier = v & 0x0f
+		if u.ier&2 != 0 && old&2 == 0 {
+			u.thrPending = true
+		}
+	case 2:
+		u.fcr = v & 0xc9
+		if v&2 != 0 {
+			u.rx = nil
+		}
+	case 3:
+		u.lcr = v
+	case 4:
+		u.mcr = v & 0x1f
+	case 7:
+		u.scr = v
+	}
+}
+
+// updateIRQ moves the UART's interrupt line into the PLIC's pending bit.
+func (m *Machine) updateIRQ() {
+	m.plic.pending[spec.UARTIRQ] = m.uart.level()
+}
+
+// readPhysHart reads a device or ROM register for hart h.
+func (m *Machine) readPhysHart(h *Hart, pa, size uint64) (uint64, bool) {
+	return m.readPhys(pa, size)
+}
+
+// readPhys reads physical memory outside the TLB's reach.
+func (m *Machine) readPhys(pa, size uint64) (uint64, bool) {
+	switch {
+	case m.inRAM(pa, size):
+		return readRAM(m.ram, pa-spec.RAMBase, size), true
+	case pa >= spec.BootROMBase && pa+size <= spec.BootROMBase+spec.BootROMSize:
+		return readRAM(m.rom, pa-spec.BootROMBase, size), true
+	case pa >= spec.TestBase && pa+size <= spec.TestBase+spec.TestSize:
+		return 0, true
+	case pa >= spec.CLINTBase && pa+size <= spec.CLINTBase+spec.CLINTSize:
+		return m.clintRead(pa-spec.CLINTBase, size), true
+	case pa >= spec.PLICBase && pa+size <= spec.PLICBase+spec.PLICSize:
+		v := m.plic.read((pa - spec.PLICBase) &^ 3)
+		m.markIRQChange()
+		return v, true
+	case pa >= spec.UARTBase && pa+size <= spec.UARTBase+spec.UARTSize:
+		v := m.uart.read(pa - spec.UARTBase)
+		m.updateIRQ()
+		m.markIRQChange()
+		return v, true
+	}
+	return 0, false
+}
+
+// markIRQChange makes every running loop stop after this instruction so
+// that an interrupt a device access raised is taken before the next one.
+func (m *Machine) markIRQChange() {
+	for _, h := range m.Harts {
+		h.exitLoop = true
+	}
+}
+
+func (m *Machine) clintRead(off, size uint64) uint64 {
+	var v uint64
+	switch {
+	case off < spec.CLINTMtimecmp:
+		if i := off / 4; i < uint64(len(m.clint.msip)) && off%4 == 0 {
+			v = b2u(m.clint.msip[i])
+		}
+		return v
+	case off >= spec.CLINTMtime:
+		v = m.mtime() >> (8 * (off - spec.CLINTMtime))
+	default:
+		i := (off - spec.CLINTMtimecmp) / 8
+		if i >= uint64(len(m.clint.mtimecmp)) {
+			return 0
+		}
+		v = m.clint.mtimecmp[i] >> (8 * ((off - spec.CLINTMtimecmp) % 8))
+	}
+	if size < 8 {
+		v &= 1<<(8*size) - 1
+	}
+	return v
+}
+
+func (m *Machine) clintWrite(off, size, v uint64) {
+	merge := func(old uint64, shift uint64) uint64 {
+		mask := ^uint64(0)
+		if size < 8 {
+			mask = (1<<(8*size) - 1) << shift
+		}
+		return old&^mask | v<<shift&mask
+	}
+	switch {
+	case off < spec.CLINTMtimecmp:
+		if i := off / 4; i < uint64(len(m.clint.msip)) && off%4 == 0 {
+			m.clint.msip[i] = v&1 != 0
+		}
+	case off >= spec.CLINTMtime:
+		now := m.mtime()
+		nv := merge(now, 8*(off-spec.CLINTMtime))
+		m.clint.mtimeAdj += nv - now
+	default:
+		i := (off - spec.CLINTMtimecmp) / 8
+		if i >= uint64(len(m.clint.mtimecmp)) {
+			return
+		}
+		m.clint.mtimecmp[i] = merge(m.clint.mtimecmp[i], 8*((off-spec.CLINTMtimecmp)%8))
+		m.clint.armed[i] = true
+	}
+}
+
+// writePhys writes physical memory outside the TLB fast path.
+func (m *Machine) writePhys(h *Hart, pa, size, v uint64) bool {
+	switch {
+	case m.inRAM(pa, size):
+		m.writePhysRAM(pa-spec.RAMBase, size, v)
+	case pa >= spec.BootROMBase && pa+size <= spec.BootROMBase+spec.BootROMSize:
+		// ROM: QEMU ignores the write.
+	case pa >= spec.TestBase && pa+size <= spec.TestBase+spec.TestSize:
+		if pa == spec.TestBase {
+			m.finisher(v)
+		}
+	case pa >= spec.CLINTBase && pa+size <= spec.CLINTBase+spec.CLINTSize:
+		m.clintWrite(pa-spec.CLINTBase, size, v)
+		m.markIRQChange()
+	case pa >= spec.PLICBase && pa+size <= spec.PLICBase+spec.PLICSize:
+		m.plic.write((pa-spec.PLICBase)&^3, v)
+		m.markIRQChange()
+	case pa >= spec.UARTBase && pa+size <= spec.UARTBase+spec.UARTSize:
+		m.uart.write(pa-spec.UARTBase, uint8(v))
+		m.updateIRQ()
+		m.markIRQChange()
+	default:
+		return false
+	}
+	return true
+}
+
+// finisher is the sifive_test device (hw/misc/sifive_test.c).
+func (m *Machine) finisher(v uint64) {
+	code := int(v >> 16 & 0xffff)
+	switch v & 0xffff {
+	case spec.FinisherPass:
+		m.halt(spec.HaltFinisher, 0, "finisher: pass")
+	case spec.FinisherFail:
+		m.halt(spec.HaltFinisher, code, fmt.Sprintf("finisher: fail, code %d", code))
+	case spec.FinisherReset:
+		m.halt(spec.HaltReset, 0, "finisher: reset requested")
+	}
+}
+
+// htifWrite handles a RAM write that touched an HTIF mailbox page
+// (Spike's HTIF, as riscv-tests use it).
+func (m *Machine) htifWrite(pa, size uint64) {
+	if m.toHost == 0 || pa+size <= m.toHost || pa >= m.toHost+8 {
+		return
+	}
+	off := m.toHost - spec.RAMBase
+	v := readRAM(m.ram, off, 8)
+	switch {
+	case v == 0:
+	case v&1 != 0:
+		code := int(v >> 1)
+		detail := fmt.Sprintf("HTIF tohost=%#x: pass", v)
+		if code != 0 {
+			detail = fmt.Sprintf("HTIF tohost=%#x: test %d failed", v, code)
+		}
+		m.halt(spec.HaltHTIF, code, detail)
+	case v>>56 == 1 && v>>48&0xff == 1: // console putchar
+		if m.uart.out != nil {
+			m.uart.out.Write([]byte{byte(v)})
+		}
+		m.htifReply(off, 1<<56|1<<48)
+	case v>>56 == 0: // syscall: v points at a magic_mem block; only write(2) is served
+		p := v - spec.RAMBase
+		if v >= spec.RAMBase && p+32 <= m.cfg.RAM {
+			if readRAM(m.ram, p, 8) == 64 {
+				buf, n := readRAM(m.ram, p+16, 8), readRAM(m.ram, p+24, 8)
+				if buf >= spec.RAMBase && buf-spec.RAMBase+n <= m.cfg.RAM && m.uart.out != nil {
+					m.uart.out.Write(m.ram[buf-spec.RAMBase : buf-spec.RAMBase+n])
+				}
+				writeRAM(m.ram, p, 8, n)
+			}
+		}
+		m.htifReply(off, 1)
+	}
+}
+
+func (m *Machine) htifReply(toHostOff, reply uint64) {
+	writeRAM(m.ram, toHostOff, 8, 0)
+	if m.fromHost != 0 {
+		m.writePhysRAM(m.fromHost-spec.RAMBase, 8, reply)
+	}
+}

@@ -1,0 +1,589 @@
+package engine
+
+import (
+	"math/bits"
+
+	"github.com/vcheck-dev/vcheck/spec"
+)
+
+// loop is the hot interpreter: it runs up to limit steps of one hart from
+// predecoded code pages, with loads and stores that hit the software TLB
+// going straight to RAM. Everything else (CSRs, MMIO, TLB misses, traps,
+// privileged instructions) calls a helper. It returns after limit steps,
+// after a trap, or after a helper asks it to stop (exitLoop).
+func (h *Hart) loop(limit uint64) (steps uint64) {
+	m := h.m
+	if h.codeEpoch != m.codeEpoch {
+		h.codeEpoch = m.codeEpoch
+		h.flushTLB()
+	}
+	h.exitLoop = false
+	x := &h.x
+	pc := h.pc
+	cnt := h.count
+	ram := m.ram
+	gen := h.tlbGen
+	ltlb, stlb := h.loadTLB, h.storeTLB
+	var cp *codePage
+	base := pc + 1<<62 // pc-base is out of page: the first fetch takes the slow path
+	rec := h.recording
+	trapped := false
+
+	for steps < limit {
+		var d *inst
+		if off := pc - base; off < 4096 {
+			d = &cp.insts[off>>1&2047]
+		} else {
+			h.pc, h.count = pc, cnt
+			d = h.fetchSlow(pc, &cp, &base)
+			gen = h.tlbGen
+			h.exitLoop = false
+			if d == nil {
+				h.raise()
+				steps++
+				trapped = true
+				goto out
+			}
+		}
+	dispatch:
+		if rec {
+			h.recInst = *d
+			h.recA, h.recB = x[d.rs1], x[d.rs2]
+		}
+		next := pc + uint64(d.len)
+		switch d.op {
+		case opUndecoded:
+			h.decodeSlot(cp, pc-base)
+			goto dispatch
+		case opCross:
+			h.pc, h.count = pc, cnt
+			d = h.fetchOne(pc)
+			if d == nil {
+				h.raise()
+				steps++
+				trapped = true
+				goto out
+			}
+			goto dispatch
+
+		case opLUI:
+			x[d.rd] = d.imm
+		case opAUIPC:
+			x[d.rd] = pc + d.imm
+		case opJAL:
+			x[d.rd] = next
+			next = pc + d.imm
+		case opJALR:
+			t := (x[d.rs1] + d.imm) &^ 1
+			x[d.rd] = next
+			next = t
+		case opBEQ:
+			if x[d.rs1] == x[d.rs2] {
+				next = pc + d.imm
+			}
+		case opBNE:
+			if x[d.rs1] != x[d.rs2] {
+				next = pc + d.imm
+			}
+		case opBLT:
+			if int64(x[d.rs1]) < int64(x[d.rs2]) {
+				next = pc + d.imm
+			}
+		case opBGE:
+			if int64(x[d.rs1]) >= int64(x[d.rs2]) {
+				next = pc + d.imm
+			}
+		case opBLTU:
+			if x[d.rs1] < x[d.rs2] {
+				next = pc + d.imm
+			}
+		case opBGEU:
+			if x[d.rs1] >= x[d.rs2] {
+				next = pc + d.imm
+			}
+
+		case opLB, opLH, opLW, opLD, opLBU, opLHU, opLWU:
+			a := x[d.rs1] + d.imm
+			size := loadSize[d.op]
+			e := &ltlb[a>>12&(tlbSize-1)]
+			var v uint64
+			if po := a & 0xfff; e.tag == a>>12|gen && po <= 4096-size {
+				v = readRAM(ram, e.off+po, size)
+			} else {
+				h.pc, h.count = pc, cnt
+				var ok bool
+				if v, ok = h.loadSlow(a, size); !ok {
+					h.raise()
+					steps++
+					trapped = true
+					goto out
+				}
+			}
+			x[d.rd] = extendLoad(d.op, v)
+			if h.exitLoop {
+				pc = next
+				cnt++
+				steps++
+				goto out
+			}
+
+		case opSB, opSH, opSW, opSD:
+			a := x[d.rs1] + d.imm
+			size := storeSize[d.op]
+			e := &stlb[a>>12&(tlbSize-1)]
+			if po := a & 0xfff; e.tag == a>>12|gen && po <= 4096-size {
+				writeRAM(ram, e.off+po, size, x[d.rs2])
+			} else {
+				h.pc, h.count = pc, cnt
+				if !h.storeSlow(a, size, x[d.rs2]) {
+					h.raise()
+					steps++
+					trapped = true
+					goto out
+				}
+				if h.exitLoop {
+					pc = next
+					cnt++
+					steps++
+					goto out
+				}
+			}
+
+		case opADDI:
+			x[d.rd] = x[d.rs1] + d.imm
+		case opSLTI:
+			x[d.rd] = b2u(int64(x[d.rs1]) < int64(d.imm))
+		case opSLTIU:
+			x[d.rd] = b2u(x[d.rs1] < d.imm)
+		case opXORI:
+			x[d.rd] = x[d.rs1] ^ d.imm
+		case opORI:
+			x[d.rd] = x[d.rs1] | d.imm
+		case opANDI:
+			x[d.rd] = x[d.rs1] & d.imm
+		case opSLLI:
+			x[d.rd] = x[d.rs1] << (d.imm & 63)
+		case opSRLI:
+			x[d.rd] = x[d.rs1] >> (d.imm & 63)
+		case opSRAI:
+			x[d.rd] = uint64(int64(x[d.rs1]) >> (d.imm & 63))
+		case opADD:
+			x[d.rd] = x[d.rs1] + x[d.rs2]
+		case opSUB:
+			x[d.rd] = x[d.rs1] - x[d.rs2]
+		case opSLL:
+			x[d.rd] = x[d.rs1] << (x[d.rs2] & 63)
+		case opSLT:
+			x[d.rd] = b2u(int64(x[d.rs1]) < int64(x[d.rs2]))
+		case opSLTU:
+			x[d.rd] = b2u(x[d.rs1] < x[d.rs2])
+		case opXOR:
+			x[d.rd] = x[d.rs1] ^ x[d.rs2]
+		case opSRL:
+			x[d.rd] = x[d.rs1] >> (x[d.rs2] & 63)
+		case opSRA:
+			x[d.rd] = uint64(int64(x[d.rs1]) >> (x[d.rs2] & 63))
+		case opOR:
+			x[d.rd] = x[d.rs1] | x[d.rs2]
+		case opAND:
+			x[d.rd] = x[d.rs1] & x[d.rs2]
+		case opADDIW:
+			x[d.rd] = sext32(x[d.rs1] + d.imm)
+		case opSLLIW:
+			x[d.rd] = sext32(x[d.rs1] << (d.imm & 31))
+		case opSRLIW:
+			x[d.rd] = sext32(uint64(uint32(x[d.rs1]) >> (d.imm & 31)))
+		case opSRAIW:
+			x[d.rd] = uint64(int64(int32(x[d.rs1]) >> (d.imm & 31)))
+		case opADDW:
+			x[d.rd] = sext32(x[d.rs1] + x[d.rs2])
+		case opSUBW:
+			x[d.rd] = sext32(x[d.rs1] - x[d.rs2])
+		case opSLLW:
+			x[d.rd] = sext32(x[d.rs1] << (x[d.rs2] & 31))
+		case opSRLW:
+			x[d.rd] = sext32(uint64(uint32(x[d.rs1]) >> (x[d.rs2] & 31)))
+		case opSRAW:
+			x[d.rd] = uint64(int64(int32(x[d.rs1]) >> (x[d.rs2] & 31)))
+
+		case opMUL:
+			x[d.rd] = x[d.rs1] * x[d.rs2]
+		case opMULH:
+			x[d.rd] = mulh(x[d.rs1], x[d.rs2])
+		case opMULHSU:
+			x[d.rd] = mulhsu(x[d.rs1], x[d.rs2])
+		case opMULHU:
+			hi, _ := bits.Mul64(x[d.rs1], x[d.rs2])
+			x[d.rd] = hi
+		case opDIV:
+			x[d.rd] = div(x[d.rs1], x[d.rs2])
+		case opDIVU:
+			if b := x[d.rs2]; b == 0 {
+				x[d.rd] = ^uint64(0)
+			} else {
+				x[d.rd] = x[d.rs1] / b
+			}
+		case opREM:
+			x[d.rd] = rem(x[d.rs1], x[d.rs2])
+		case opREMU:
+			if b := x[d.rs2]; b == 0 {
+				x[d.rd] = x[d.rs1]
+			} else {
+				x[d.rd] = x[d.rs1] % b
+			}
+		case opMULW:
+			x[d.rd] = sext32(x[d.rs1] * x[d.rs2])
+		case opDIVW:
+			x[d.rd] = divw(x[d.rs1], x[d.rs2])
+		case opDIVUW:
+			if b := uint32(x[d.rs2]); b == 0 {
+				x[d.rd] = ^uint64(0)
+			} else {
+				x[d.rd] = sext32(uint64(uint32(x[d.rs1]) / b))
+			}
+		case opREMW:
+			x[d.rd] = remw(x[d.rs1], x[d.rs2])
+		case opREMUW:
+			if b := uint32(x[d.rs2]); b == 0 {
+				x[d.rd] = sext32(x[d.rs1])
+			} else {
+				x[d.rd] = sext32(uint64(uint32(x[d.rs1]) % b))
+			}
+
+		case opFENCE, opFENCEI:
+			// Stores keep the code cache coherent (see storeSlow), so
+			// FENCE.I has nothing left to do; one hart runs at a time.
+
+		default:
+			// Everything else: CSRs, atomics, system instructions.
+			h.pc, h.count = pc, cnt
+			if !h.execSlow(d) {
+				h.raise()
+				steps++
+				trapped = true
+				goto out
+			}
+			if h.pcSet {
+				h.pcSet = false
+				next = h.pc
+			}
+			if h.exitLoop {
+				pc = next
+				cnt++
+				steps++
+				goto out
+			}
+		}
+		pc = next
+		cnt++
+		steps++
+	}
+out:
+	h.count = cnt
+	if trapped {
+		return steps // the trap set h.pc (or Intercept left it at the trapping instruction)
+	}
+	h.pc = pc
+	if steps > 0 {
+		h.trapLoop = 0
+	}
+	return steps
+}
+
+var loadSize = [numOps]uint64{opLB: 1, opLH: 2, opLW: 4, opLD: 8, opLBU: 1, opLHU: 2, opLWU: 4}
+var storeSize = [numOps]uint64{opSB: 1, opSH: 2, opSW: 4, opSD: 8}
+
+func extendLoad(o op, v uint64) uint64 {
+	switch o {
+	case opLB:
+		return uint64(int64(int8(v)))
+	case opLH:
+		return uint64(int64(int16(v)))
+	case opLW:
+		return uint64(int64(int32(v)))
+	}
+	return v
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func sext32(v uint64) uint64 { return uint64(int64(int32(v))) }
+
+func mulh(a, b uint64) uint64 {
+	hi, _ := bits.Mul64(a, b)
+	if int64(a) < 0 {
+		hi -= b
+	}
+	if int64(b) < 0 {
+		hi -= a
+	}
+	return hi
+}
+
+func mulhsu(a, b uint64) uint64 {
+	hi, _ := bits.Mul64(a, b)
+	if int64(a) < 0 {
+		hi -= b
+	}
+	return hi
+}
+
+// Division by zero and overflow follow Unprivileged spec §7.2, Table 7.1.
+func div(a, b uint64) uint64 {
+	if b == 0 {
+		return ^uint64(0)
+	}
+	return uint64(int64(a) / int64(b)) // MinInt64 / -1 wraps to MinInt64 in Go
+}
+
+func rem(a, b uint64) uint64 {
+	if b == 0 {
+		return a
+	}
+	return uint64(int64(a) % int64(b))
+}
+
+func divw(a, b uint64) uint64 {
+	if int32(b) == 0 {
+		return ^uint64(0)
+	}
+	return uint64(int64(int32(a) / int32(b)))
+}
+
+func remw(a, b uint64) uint64 {
+	if int32(b) == 0 {
+		return sext32(a)
+	}
+	return uint64(int64(int32(a) % int32(b)))
+}
+
+// decodeSlot decodes the instruction at page offset off of a code page.
+func (h *Hart) decodeSlot(cp *codePage, off uint64) {
+	ram := h.m.ram
+	slot := &cp.insts[off>>1&2047]
+	lo := uint32(readRAM(ram, cp.ramOff+off, 2))
+	if lo&3 != 3 {
+		*slot = decode(lo)
+		return
+	}
+	if off >= 4094 {
+		*slot = inst{op: opCross, len: 4}
+		return
+	}
+	*slot = decode(uint32(readRAM(ram, cp.ramOff+off, 4)))
+}
+
+// execSlow runs the instructions the loop hands off: CSRs, atomics and
+// system instructions. It returns false with an exception recorded.
+func (h *Hart) execSlow(d *inst) bool {
+	x := &h.x
+	switch d.op {
+	case opIllegal:
+		return h.fail(spec.CauseIllegalInstruction, uint64(d.raw))
+	case opECALL:
+		return h.fail(spec.CauseUserEcall+uint64(h.mode), 0)
+	case opEBREAK:
+		return h.fail(spec.CauseBreakpoint, ebreakTval(h.pc))
+	case opCSRRW, opCSRRS, opCSRRC, opCSRRWI, opCSRRSI, opCSRRCI:
+		return h.csrInsn(d)
+	case opLRW, opLRD:
+		size := uint64(4)
+		if d.op == opLRD {
+			size = 8
+		}
+		a := x[d.rs1]
+		if a&(size-1) != 0 {
+			return h.fail(spec.CauseMisalignedLoad, a)
+		}
+		v, ok := h.loadSlow(a, size)
+		if !ok {
+			return false
+		}
+		if size == 4 {
+			v = sext32(v)
+		}
+		x[d.rd] = v
+		h.resValid, h.resAddr, h.resVal, h.resSize = true, a, v, uint8(size)
+		return true
+	case opSCW, opSCD:
+		size := uint64(4)
+		if d.op == opSCD {
+			size = 8
+		}
+		a := x[d.rs1]
+		if a&(size-1) != 0 {
+			return h.fail(spec.CauseMisalignedStore, a)
+		}
+		// Like QEMU 7.2 (gen_sc): the SC succeeds when it targets the
+		// reserved address and memory still holds the value LR read.
+		ok := false
+		if h.resValid && h.resAddr == a {
+			cur, good := h.amoRead(a, size)
+			if !good {
+				return false
+			}
+			if size == 4 {
+				cur = sext32(cur)
+			}
+			if cur == h.resVal {
+				if !h.storeSlow(a, size, x[d.rs2]) {
+					return false
+				}
+				ok = true
+			}
+		}
+		h.resValid = false
+		x[d.rd] = b2u(!ok)
+		h.scDone = ok
+		return true
+	case opAMOSWAPW, opAMOADDW, opAMOXORW, opAMOANDW, opAMOORW, opAMOMINW, opAMOMAXW, opAMOMINUW, opAMOMAXUW,
+		opAMOSWAPD, opAMOADDD, opAMOXORD, opAMOANDD, opAMOORD, opAMOMIND, opAMOMAXD, opAMOMINUD, opAMOMAXUD:
+		size := uint64(8)
+		if d.op <= opAMOMAXUW {
+			size = 4
+		}
+		a := x[d.rs1]
+		if a&(size-1) != 0 {
+			return h.fail(spec.CauseMisalignedStore, a)
+		}
+		old, ok := h.amoRead(a, size)
+		if !ok {
+			return false
+		}
+		nv := amoCompute(d.op, old, x[d.rs2])
+		if !h.storeSlow(a, size, nv) {
+			return false
+		}
+		if size == 4 {
+			old = sext32(old)
+		}
+		x[d.rd] = old
+		return true
+	case opMRET:
+		if h.mode < spec.ModeM {
+			return h.fail(spec.CauseIllegalInstruction, uint64(d.raw))
+		}
+		s := h.mstatus
+		mpp := spec.Mode(s >> 11 & 3)
+		s &^= spec.MstatusMIE | spec.MstatusMPP
+		if s&spec.MstatusMPIE != 0 {
+			s |= spec.MstatusMIE
+		}
+		s |= spec.MstatusMPIE // MPP becomes U (0), the least-privileged mode
+		if mpp != spec.ModeM {
+			s &^= spec.MstatusMPRV
+		}
+		h.mstatus = s
+		h.mode = mpp
+		h.jump(h.mepc)
+		h.updateCtx()
+		h.exitLoop = true
+		return true
+	case opSRET:
+		if h.mode < spec.ModeS || h.mode == spec.ModeS && h.mstatus&spec.MstatusTSR != 0 {
+			return h.fail(spec.CauseIllegalInstruction, uint64(d.raw))
+		}
+		s := h.mstatus
+		spp := spec.ModeU
+		if s&spec.MstatusSPP != 0 {
+			spp = spec.ModeS
+		}
+		s &^= spec.MstatusSIE | spec.MstatusSPP | spec.MstatusMPRV // Priv. 1.12: xRET to a mode below M clears MPRV
+		if s&spec.MstatusSPIE != 0 {
+			s |= spec.MstatusSIE
+		}
+		s |= spec.MstatusSPIE
+		h.mstatus = s
+		h.mode = spp
+		h.jump(h.sepc)
+		h.updateCtx()
+		h.exitLoop = true
+		return true
+	case opWFI:
+		// QEMU 7.2 helper_wfi: U-mode WFI is illegal (S-mode exists); S-mode
+		// with TW=1 is illegal. The shared convention also makes M-mode
+		// with TW=1 illegal. Otherwise it retires as a NOP.
+		if h.mode == spec.ModeU || h.mstatus&spec.MstatusTW != 0 {
+			return h.fail(spec.CauseIllegalInstruction, uint64(d.raw))
+		}
+		return true
+	case opSFENCEVMA:
+		if h.mode == spec.ModeU || h.mode == spec.ModeS && h.mstatus&spec.MstatusTVM != 0 {
+			return h.fail(spec.CauseIllegalInstruction, uint64(d.raw))
+		}
+		h.flushTLB()
+		return true
+	}
+	return h.fail(spec.CauseIllegalInstruction, uint64(d.raw))
+}
+
+// jump sets the pc of the next instruction from a helper.
+func (h *Hart) jump(pc uint64) {
+	h.pc = pc &^ 1
+	h.pcSet = true
+}
+
+// ebreakTval is mtval for EBREAK. QEMU 7.2's riscv_cpu_do_interrupt leaves
+// tval 0 for a breakpoint exception (it only sets it for watchpoint hits).
+func ebreakTval(uint64) uint64 { return 0 }
+
+func amoCompute(o op, old, src uint64) uint64 {
+	switch o {
+	case opAMOSWAPW, opAMOSWAPD:
+		return src
+	case opAMOADDW, opAMOADDD:
+		return old + src
+	case opAMOXORW, opAMOXORD:
+		return old ^ src
+	case opAMOANDW, opAMOANDD:
+		return old & src
+	case opAMOORW, opAMOORD:
+		return old | src
+	case opAMOMINW:
+		if int32(old) < int32(src) {
+			return old
+		}
+		return src
+	case opAMOMAXW:
+		if int32(old) > int32(src) {
+			return old
+		}
+		return src
+	case opAMOMINUW:
+		if uint32(old) < uint32(src) {
+			return old
+		}
+		return src
+	case opAMOMAXUW:
+		if uint32(old) > uint32(src) {
+			return old
+		}
+		return src
+	case opAMOMIND:
+		if int64(old) < int64(src) {
+			return old
+		}
+		return src
+	case opAMOMAXD:
+		if int64(old) > int64(src) {
+			return old
+		}
+		return src
+	case opAMOMINUD:
+		if old < src {
+			return old
+		}
+		return src
+	case opAMOMAXUD:
+		if old > src {
+			return old
+		}
+		return src
+	}
+	return src
+}

@@ -1,0 +1,216 @@
+package engine
+
+import (
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/vcheck-dev/vcheck/spec"
+	"github.com/vcheck-dev/vcheck/spec/boot"
+)
+
+// Machine is the rv64pg "hardware": harts over flat RAM, the boot ROM and
+// the virt devices. It is not safe for concurrent use except through
+// RunParallel, which serializes the harts under one lock.
+type Machine struct {
+	cfg   spec.Config
+	Harts []*Hart
+
+	ram []byte // RAMBase .. RAMBase+cfg.RAM
+	rom []byte // BootROMBase .. BootROMBase+BootROMSize
+
+	// Per RAM page: pageCode when a code page holds its decoded
+	// instructions, pageHTIF when the HTIF mailbox lies in it. A store to a
+	// flagged page takes the slow path (invalidation, HTIF), and no flagged
+	// page ever enters a store TLB.
+	pageFlags []uint8
+	codePages []*codePage
+	// codeEpoch changes whenever a code page is dropped or created; a hart
+	// entering its loop with a different epoch refetches and flushes.
+	codeEpoch uint64
+
+	toHost, fromHost uint64
+
+	clint clint
+	plic  plic
+	uart  uart
+
+	next   int // the hart the next Step runs (round-robin)
+	exit   spec.Exit
+	halted bool
+
+	mu sync.Mutex // held by a hart goroutine while it runs (RunParallel)
+}
+
+const (
+	pageCode = 1 << iota
+	pageHTIF
+)
+
+// codePage holds the predecoded instructions of one 4 KiB RAM page, one
+// slot per halfword. Slots decode lazily on first execution.
+type codePage struct {
+	ramOff uint64 // the page's byte offset in RAM
+	insts  [2048]inst
+}
+
+// New builds a machine at reset from cfg and a boot image.
+func New(cfg spec.Config, img *boot.Image) (*Machine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if img == nil {
+		return nil, fmt.Errorf("engine: no boot image")
+	}
+	m := &Machine{
+		cfg:       cfg,
+		ram:       make([]byte, cfg.RAM),
+		rom:       make([]byte, spec.BootROMSize),
+		pageFlags: make([]uint8, cfg.RAM>>12),
+		codePages: make([]*codePage, cfg.RAM>>12),
+		toHost:    img.ToHost,
+		fromHost:  img.FromHost,
+	}
+	for _, s := range img.Segments {
+		if uint64(len(s.Data)) > s.MemSize && s.MemSize != 0 {
+			return nil, fmt.Errorf("engine: segment at %#x: %d bytes of data exceed its size %d", s.Addr, len(s.Data), s.MemSize)
+		}
+		size := max(s.MemSize, uint64(len(s.Data)))
+		switch {
+		case s.Addr >= spec.RAMBase && s.Addr+size <= spec.RAMBase+cfg.RAM && s.Addr+size >= s.Addr:
+			copy(m.ram[s.Addr-spec.RAMBase:], s.Data)
+		case s.Addr >= spec.BootROMBase && s.Addr+size <= spec.BootROMBase+spec.BootROMSize:
+			copy(m.rom[s.Addr-spec.BootROMBase:], s.Data)
+		default:
+			return nil, fmt.Errorf("engine: segment %#x..%#x lies outside RAM (%#x..%#x) and the boot ROM",
+				s.Addr, s.Addr+size, uint64(spec.RAMBase), spec.RAMBase+cfg.RAM)
+		}
+	}
+	for _, a := range []uint64{img.ToHost, img.FromHost} {
+		if a != 0 {
+			if a < spec.RAMBase || a+8 > spec.RAMBase+cfg.RAM {
+				return nil, fmt.Errorf("engine: HTIF mailbox %#x is not in RAM", a)
+			}
+			m.pageFlags[(a-spec.RAMBase)>>12] |= pageHTIF
+		}
+	}
+	m.clint.init(cfg.Harts)
+	m.plic.init(cfg.Harts)
+	m.uart.init()
+	resetPC := img.ResetPC
+	if resetPC == 0 {
+		resetPC = cfg.ResetPC
+	}
+	for i := 0; i < cfg.Harts; i++ {
+		h := &Hart{m: m, id: i}
+		h.reset(resetPC)
+		m.Harts = append(m.Harts, h)
+	}
+	return m, nil
+}
+
+// Config returns the configuration the machine was built from.
+func (m *Machine) Config() spec.Config { return m.cfg }
+
+// SetConsole connects the UART: in feeds its receiver, out takes what the
+// guest transmits (and HTIF console output). Either may be nil. Reads from
+// in happen when the guest polls the UART, so in should not block (a
+// bytes.Reader, a file, a pipe with data ready).
+//
+// It implements cmd/vcheck's machine interface.
+func (m *Machine) SetConsole(in io.Reader, out io.Writer) {
+	m.uart.in = in
+	m.uart.out = out
+}
+
+// Exit reports how the machine stopped, or Reason Running.
+func (m *Machine) Exit() spec.Exit { return m.exit }
+
+// Retired is the number of instructions retired so far over all harts.
+func (m *Machine) Retired() uint64 {
+	var n uint64
+	for _, h := range m.Harts {
+		n += h.count
+	}
+	return n
+}
+
+// mtime is the CLINT's mtime: one tick every TimebaseDiv instructions
+// retired over all harts (ARCHITECTURE.md §2), plus what guest writes to
+// mtime added.
+func (m *Machine) mtime() uint64 {
+	return m.Retired()/m.cfg.TimebaseDiv + m.clint.mtimeAdj
+}
+
+func (m *Machine) halt(reason spec.HaltReason, code int, detail string) {
+	if m.halted {
+		return
+	}
+	m.halted = true
+	m.exit = spec.Exit{Reason: reason, Code: code, Detail: detail}
+	for _, h := range m.Harts {
+		h.exitLoop = true
+	}
+}
+
+// Step runs one step of the next hart (round-robin): the interrupt it
+// takes, or the instruction it retires or traps on. After the machine has
+// halted it returns a record that changes nothing.
+//
+// It implements cmd/vcheck's machine interface and diff's Target.
+func (m *Machine) Step() spec.Retire {
+	h := m.Harts[m.next]
+	m.next++
+	if m.next == len(m.Harts) {
+		m.next = 0
+	}
+	return h.Step()
+}
+
+// Run runs up to limit steps without producing records and returns how the
+// machine stopped (Reason Running when the limit ran out first). The trace
+// it follows is exactly the one Step would produce.
+//
+// It implements cmd/vcheck's machine interface.
+func (m *Machine) Run(limit uint64) spec.Exit {
+	if len(m.Harts) == 1 {
+		h := m.Harts[0]
+		for limit > 0 && !m.halted {
+			n := h.run(limit, false)
+			limit -= n
+			if h.trapLoop >= trapLoopLimit {
+				m.halt(spec.HaltLimit, 1, fmt.Sprintf("trap loop: hart 0 took %d traps in a row at pc %#x without retiring (%s, tval %#x)",
+					h.trapLoop, h.pc, spec.CauseName(h.lastTrap.Interrupt, h.lastTrap.Cause), h.lastTrap.Tval))
+			}
+		}
+		return m.exit
+	}
+	for ; limit > 0 && !m.halted; limit-- {
+		h := m.Harts[m.next]
+		m.next++
+		if m.next == len(m.Harts) {
+			m.next = 0
+		}
+		h.run(1, false)
+	}
+	return m.exit
+}
+
+// trapLoopLimit is how many traps in a row, without a single retired
+// instruction, make Run give up (e.g. mtvec points at unmapped memory).
+const trapLoopLimit = 10000
+
+// State returns the architectural state of one hart: pc, mode, registers
+// and every CSR of spec.CSRs as an M-mode read returns it.
+//
+// It implements cmd/vcheck's machine interface.
+func (m *Machine) State(hart int) spec.ArchState {
+	h := m.Harts[hart]
+	s := spec.ArchState{Hart: hart, PC: h.pc, Mode: h.mode, CSRs: map[uint16]uint64{}}
+	copy(s.X[:], h.x[:32])
+	s.X[0] = 0
+	for _, c := range spec.CSRs {
+		s.CSRs[c.Addr] = h.csrRead(c.Addr)
+	}
+	return s
+}

@@ -1,0 +1,396 @@
+package engine
+
+import (
+	"encoding/binary"
+	"math/bits"
+
+	"github.com/vcheck-dev/vcheck/spec"
+)
+
+// tlbSlowFlag marks a store-TLB entry for a flagged page (code or HTIF):
+// the fast path misses on it, and the slow path reuses the translation
+// but does the physical write itself.
+const tlbSlowFlag = 1 << 52
+
+func readRAM(ram []byte, off, size uint64) uint64 {
+	switch size {
+	case 1:
+		return uint64(ram[off])
+	case 2:
+		return uint64(binary.LittleEndian.Uint16(ram[off:]))
+	case 4:
+		return uint64(binary.LittleEndian.Uint32(ram[off:]))
+	}
+	return binary.LittleEndian.Uint64(ram[off:])
+}
+
+func writeRAM(ram []byte, off, size, v uint64) {
+	switch size {
+	case 1:
+		ram[off] = byte(v)
+	case 2:
+		binary.LittleEndian.PutUint16(ram[off:], uint16(v))
+	case 4:
+		binary.LittleEndian.PutUint32(ram[off:], uint32(v))
+	default:
+		binary.LittleEndian.PutUint64(ram[off:], v)
+	}
+}
+
+// Fault causes per access kind.
+var (
+	accessFault = [3]uint64{spec.CauseFetchAccess, spec.CauseLoadAccess, spec.CauseStoreAccess}
+	pageFault   = [3]uint64{spec.CauseFetchPageFault, spec.CauseLoadPageFault, spec.CauseStorePageFault}
+	pmpPerm     = [3]uint8{spec.PMPX, spec.PMPR, spec.PMPW}
+)
+
+func (m *Machine) inRAM(pa, size uint64) bool {
+	return pa >= spec.RAMBase && pa-spec.RAMBase < m.cfg.RAM && pa-spec.RAMBase+size <= m.cfg.RAM
+}
+
+// translate maps va to a physical address for an access of the given kind
+// in mode, walking Sv39 when it is on (Priv. spec 1.12 §4.3.2, §4.4). On
+// failure it records the exception and returns ok=false. dirty reports
+// whether a store may be cached (the leaf is writable and dirty).
+func (h *Hart) translate(va uint64, kind int, mode spec.Mode) (pa uint64, ok bool) {
+	if mode == spec.ModeM || h.satp>>60 != spec.SatpModeSv39 {
+		return va, true
+	}
+	// Bits 63:39 must all equal bit 38.
+	if uint64(int64(va<<25)>>25) != va {
+		return 0, h.fail(pageFault[kind], va)
+	}
+	sum := h.mstatus&spec.MstatusSUM != 0
+	mxr := h.mstatus&spec.MstatusMXR != 0
+	a := (h.satp & spec.SatpPPNMask) << 12
+	for level := 2; level >= 0; level-- {
+		pteAddr := a + (va>>(12+9*uint(level))&0x1ff)*8
+		// The walk's reads are S-mode loads for PMP (QEMU 7.2 does the same).
+		if !h.pmpAllows(pteAddr, 8, accLoad, spec.ModeS) || !h.m.inRAM(pteAddr, 8) {
+			return 0, h.fail(accessFault[kind], va)
+		}
+		pte := readRAM(h.m.ram, pteAddr-spec.RAMBase, 8)
+		ppn := pte >> 10
+		switch {
+		case pte>>54 != 0: // reserved, PBMT and N: none implemented
+			return 0, h.fail(pageFault[kind], va)
+		case pte&1 == 0, pte&6 == 4: // invalid, or W without R
+			return 0, h.fail(pageFault[kind], va)
+		case pte&0xa == 0: // R=X=0: pointer to the next level
+			if level == 0 || pte&0xd0 != 0 { // D, A, U set on a pointer: QEMU 7.2 faults
+				return 0, h.fail(pageFault[kind], va)
+			}
+			a = ppn << 12
+			continue
+		}
+		// A leaf.
+		u := pte&0x10 != 0
+		switch {
+		case u && mode == spec.ModeS && (!sum || kind == accFetch),
+			!u && mode == spec.ModeU:
+			return 0, h.fail(pageFault[kind], va)
+		case ppn&(1<<(9*uint(level))-1) != 0: // misaligned superpage
+			return 0, h.fail(pageFault[kind], va)
+		case kind == accFetch && pte&8 == 0,
+			kind == accLoad && pte&2 == 0 && !(mxr && pte&8 != 0),
+			kind == accStore && pte&4 == 0:
+			return 0, h.fail(pageFault[kind], va)
+		}
+		// Hardware A/D update, as QEMU 7.2 does: A on every access, D on a store.
+		nv := pte | 0x40
+		if kind == accStore {
+			nv |= 0x80
+		}
+		if nv != pte {
+			h.m.writePhysRAM(pteAddr-spec.RAMBase, 8, nv)
+		}
+		mask := uint64(1)<<(12+9*uint(level)) - 1
+		return (ppn<<12)&^mask | va&mask, true
+	}
+	return 0, h.fail(pageFault[kind], va) // unreachable
+}
+
+// pmpRange returns entry i's address range [lo, hi) (Priv. spec 1.12 §3.7.1).
+func (h *Hart) pmpRange(i int) (lo, hi uint64, on bool) {
+	switch h.pmpcfg[i] & spec.PMPA {
+	case spec.PMPTOR:
+		if i > 0 {
+			lo = h.pmpaddr[i-1] << 2
+		}
+		return lo, h.pmpaddr[i] << 2, true
+	case spec.PMPNA4:
+		lo = h.pmpaddr[i] << 2
+		return lo, lo + 4, true
+	case spec.PMPNAPOT:
+		a := h.pmpaddr[i]
+		t := uint(bits.TrailingZeros64(^a)) // trailing ones
+		if t >= 54 {
+			return 0, 1 << 56, true
+		}
+		lo = (a &^ (1<<t - 1)) << 2
+		return lo, lo + 1<<(t+3), true
+	}
+	return 0, 0, false
+}
+
+// pmpDecide checks [pa, pa+size) against the PMP entries: allowed, and
+// whether one rule (or the default) covers the whole range.
+func (h *Hart) pmpDecide(pa, size uint64, kind int, mode spec.Mode) (allowed, uniform bool) {
+	end := pa + size
+	any := false
+	for i := 0; i < spec.PMPEntries; i++ {
+		lo, hi, on := h.pmpRange(i)
+		if !on {
+			continue
+		}
+		any = true
+		if end <= lo || pa >= hi || lo >= hi {
+			continue
+		}
+		if pa < lo || end > hi {
+			return false, false // partly matched: the access fails
+		}
+		c := h.pmpcfg[i]
+		if mode == spec.ModeM && c&spec.PMPL == 0 {
+			return true, true
+		}
+		return c&pmpPerm[kind] != 0, true
+	}
+	// No entry matches: M-mode succeeds; S and U fail when some entry is
+	// active (Priv. spec 1.12 §3.7.1), and succeed when none is.
+	return mode == spec.ModeM || !any, true
+}
+
+func (h *Hart) pmpAllows(pa, size uint64, kind int, mode spec.Mode) bool {
+	ok, _ := h.pmpDecide(pa, size, kind, mode)
+	return ok
+}
+
+// access translates and PMP-checks one access that stays within a page.
+func (h *Hart) access(va, size uint64, kind int, mode spec.Mode) (uint64, bool) {
+	pa, ok := h.translate(va, kind, mode)
+	if !ok {
+		return 0, false
+	}
+	if !h.pmpAllows(pa, size, kind, mode) {
+		return 0, h.fail(accessFault[kind], va)
+	}
+	return pa, true
+}
+
+// fillTLB caches the page of va -> pa when it is RAM and PMP treats the
+// whole page alike.
+func (h *Hart) fillTLB(t *[tlbSize]tlbEntry, va, pa uint64, kind int, mode spec.Mode) {
+	page := pa &^ 0xfff
+	if !h.m.inRAM(page, 4096) {
+		return
+	}
+	if ok, uniform := h.pmpDecide(page, 4096, kind, mode); !ok || !uniform {
+		return
+	}
+	tag := va>>12 | h.tlbGen
+	if kind == accStore && h.m.pageFlags[(page-spec.RAMBase)>>12] != 0 {
+		tag |= tlbSlowFlag
+	}
+	t[va>>12&(tlbSize-1)] = tlbEntry{tag: tag, off: page - spec.RAMBase}
+}
+
+// loadSlow is a load that missed the TLB: translation, PMP, MMIO,
+// misaligned and page-crossing accesses.
+func (h *Hart) loadSlow(va, size uint64) (uint64, bool) {
+	mode := h.dataMode()
+	if va&0xfff+size > 4096 { // crosses a page: both halves checked first, as QEMU does
+		n1 := 4096 - va&0xfff
+		pa1, ok := h.access(va, n1, accLoad, mode)
+		if !ok {
+			return 0, false
+		}
+		pa2, ok := h.access(va+n1, size-n1, accLoad, mode)
+		if !ok {
+			return 0, false
+		}
+		var v uint64
+		for i := uint64(0); i < size; i++ {
+			pa := pa1 + i
+			if i >= n1 {
+				pa = pa2 + i - n1
+			}
+			b, ok := h.m.readPhys(pa, 1)
+			if !ok {
+				return 0, h.fail(spec.CauseLoadAccess, va)
+			}
+			v |= b << (8 * i)
+		}
+		return v, true
+	}
+	pa, ok := h.access(va, size, accLoad, mode)
+	if !ok {
+		return 0, false
+	}
+	if h.m.inRAM(pa, size) {
+		h.fillTLB(h.loadTLB, va, pa, accLoad, mode)
+		return readRAM(h.m.ram, pa-spec.RAMBase, size), true
+	}
+	v, ok := h.m.readPhysHart(h, pa, size)
+	if !ok {
+		return 0, h.fail(spec.CauseLoadAccess, va)
+	}
+	return v, true
+}
+
+// amoRead is the read half of an AMO or SC: it needs store permission and
+// reports store/AMO faults (Unprivileged spec §8.4).
+func (h *Hart) amoRead(va, size uint64) (uint64, bool) {
+	mode := h.dataMode()
+	pa, ok := h.access(va, size, accStore, mode)
+	if !ok {
+		return 0, false
+	}
+	if !h.pmpAllows(pa, size, accLoad, mode) {
+		return 0, h.fail(spec.CauseStoreAccess, va)
+	}
+	if !h.m.inRAM(pa, size) {
+		// QEMU virt devices do not support atomics: an access fault.
+		return 0, h.fail(spec.CauseStoreAccess, va)
+	}
+	return readRAM(h.m.ram, pa-spec.RAMBase, size), true
+}
+
+// storeSlow is a store that missed the fast path.
+func (h *Hart) storeSlow(va, size, v uint64) bool {
+	mode := h.dataMode()
+	if va&0xfff+size > 4096 {
+		n1 := 4096 - va&0xfff
+		pa1, ok := h.access(va, n1, accStore, mode)
+		if !ok {
+			return false
+		}
+		pa2, ok := h.access(va+n1, size-n1, accStore, mode)
+		if !ok {
+			return false
+		}
+		for i := uint64(0); i < size; i++ {
+			pa := pa1 + i
+			if i >= n1 {
+				pa = pa2 + i - n1
+			}
+			if !h.m.writePhys(h, pa, 1, v>>(8*i)) {
+				return h.fail(spec.CauseStoreAccess, va)
+			}
+		}
+		return true
+	}
+	e := &h.storeTLB[va>>12&(tlbSize-1)]
+	var pa uint64
+	if e.tag == va>>12|h.tlbGen|tlbSlowFlag {
+		pa = spec.RAMBase + e.off + va&0xfff
+	} else {
+		var ok bool
+		if pa, ok = h.access(va, size, accStore, mode); !ok {
+			return false
+		}
+		if h.m.inRAM(pa, size) {
+			h.fillTLB(h.storeTLB, va, pa, accStore, mode)
+		}
+	}
+	if !h.m.writePhys(h, pa, size, v) {
+		return h.fail(spec.CauseStoreAccess, va)
+	}
+	return true
+}
+
+// writePhysRAM writes RAM at offset off and keeps the code cache and the
+// HTIF mailbox coherent with it.
+func (m *Machine) writePhysRAM(off, size, v uint64) {
+	writeRAM(m.ram, off, size, v)
+	page := off >> 12
+	f := m.pageFlags[page]
+	if f == 0 {
+		return
+	}
+	if f&pageCode != 0 {
+		// Drop the decoded slots that cover the written bytes: a 32-bit
+		// instruction may start 2 bytes before them.
+		cp := m.codePages[page]
+		po := off & 0xfff
+		first := int64(po>>1) - 1
+		last := int64((po + size - 1) >> 1)
+		for s := max(first, 0); s <= last && s < 2048; s++ {
+			cp.insts[s] = inst{}
+		}
+	}
+	if f&pageHTIF != 0 {
+		m.htifWrite(spec.RAMBase+off, size)
+	}
+}
+
+// fetchSlow finds the instruction at pc when the loop's current code page
+// does not hold it. It returns a code page slot (and makes that page
+// current), or an uncached decoding in h.tmp, or nil after a fetch fault.
+func (h *Hart) fetchSlow(pc uint64, cp **codePage, base *uint64) *inst {
+	m := h.m
+	e := &h.fetchTLB[pc>>12&(tlbSize-1)]
+	var off uint64
+	if e.tag == pc>>12|h.tlbGen {
+		off = e.off
+	} else {
+		pa, ok := h.translate(pc, accFetch, h.mode)
+		if !ok {
+			return nil
+		}
+		page := pa &^ 0xfff
+		ok, uniform := h.pmpDecide(page, 4096, accFetch, h.mode)
+		if !m.inRAM(page, 4096) || !ok || !uniform {
+			*base = pc + 1<<62
+			return h.fetchOne(pc)
+		}
+		off = page - spec.RAMBase
+		if m.codePages[off>>12] == nil {
+			m.codePages[off>>12] = &codePage{ramOff: off}
+			m.pageFlags[off>>12] |= pageCode
+			// No store TLB may map a code page directly any more.
+			m.codeEpoch++
+			for _, o := range m.Harts {
+				o.codeEpoch = m.codeEpoch
+				o.flushTLB()
+			}
+		}
+		h.fillTLB(h.fetchTLB, pc, pa, accFetch, h.mode)
+	}
+	*cp = m.codePages[off>>12]
+	*base = pc &^ 0xfff
+	return &(*cp).insts[pc&0xfff>>1]
+}
+
+// fetchOne fetches and decodes the instruction at pc without the code
+// cache (boot ROM, page-crossing, PMP regions smaller than a page).
+func (h *Hart) fetchOne(pc uint64) *inst {
+	lo, ok := h.fetch16(pc)
+	if !ok {
+		return nil
+	}
+	word := uint32(lo)
+	if word&3 == 3 {
+		hi, ok := h.fetch16(pc + 2)
+		if !ok {
+			return nil
+		}
+		word |= uint32(hi) << 16
+	}
+	h.tmp = decode(word)
+	return &h.tmp
+}
+
+func (h *Hart) fetch16(va uint64) (uint64, bool) {
+	pa, ok := h.access(va, 2, accFetch, h.mode)
+	if !ok {
+		return 0, false
+	}
+	switch {
+	case h.m.inRAM(pa, 2):
+		return readRAM(h.m.ram, pa-spec.RAMBase, 2), true
+	case pa >= spec.BootROMBase && pa+2 <= spec.BootROMBase+spec.BootROMSize:
+		return readRAM(h.m.rom, pa-spec.BootROMBase, 2), true
+	}
+	return 0, h.fail(spec.CauseFetchAccess, va)
+}
