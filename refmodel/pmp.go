@@ -65,9 +65,10 @@ func (h *Hart) pmpAllows(pa, size uint64, perm uint8, mode spec.Mode) bool {
 }
 
 // writePmpcfg writes pmpcfg0 or pmpcfg2 with the WARL rules of §3.7.1:
-// a locked entry ignores the write, and R=0,W=1 is reserved (QEMU 7.2's
-// pmp_write_cfg then clears R and W, leaving the entry without them).
-// Bits 6:5 are reserved and read zero.
+// a locked entry ignores the write, and R=0,W=1 is reserved, so W is
+// cleared (a WARL field never holds a reserved value). Bits 6:5 are
+// reserved and read zero. QEMU 7.2 keeps both as written
+// (docs/refmodel.md).
 func (h *Hart) writePmpcfg(reg uint16, v uint64) {
 	old := h.csr[reg]
 	var out uint64

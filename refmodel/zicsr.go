@@ -164,12 +164,18 @@ func (h *Hart) csrWrite(addr uint16, v uint64) {
 }
 
 // writeMstatus applies mstatus's WARL rules (§3.1.6): MPP is WARL and
-// the reserved value 2 leaves it unchanged (as QEMU 7.2 legalizes it);
-// SD, UXL and SXL are read-only (FS, VS and XS are zero, so SD is too).
+// the reserved value 2 leaves it unchanged (QEMU 7.2 stores the 2: a
+// departure, docs/refmodel.md); UXL and SXL are read-only 2; SD is set
+// when VS (writable, as in QEMU), FS or XS is Dirty (§3.1.6.6).
 func (h *Hart) writeMstatus(v, mask uint64) {
 	old := h.csr[spec.CSRMstatus]
 	if v&spec.MstatusMPP == 2<<11 {
 		v = v&^spec.MstatusMPP | old&spec.MstatusMPP
 	}
-	h.csr[spec.CSRMstatus] = old&^mask | v&mask
+	ms := old&^mask | v&mask
+	ms &^= spec.MstatusSD
+	if ms&spec.MstatusVS == spec.MstatusVS || ms&spec.MstatusFS == spec.MstatusFS || ms&spec.MstatusXS == spec.MstatusXS {
+		ms |= spec.MstatusSD
+	}
+	h.csr[spec.CSRMstatus] = ms
 }

@@ -1,0 +1,186 @@
+/* Prints, on the UART, every CSR's reset value and what it reads back
+   after writing all ones and then zero: the WARL behavior, compared line
+   by line with QEMU 7.2 by TestCSRWarlQEMU. Counters are only read
+   (their values depend on time); mhpm* are left out: QEMU 7.2 with
+   pmu-num=0 makes them illegal (docs/refmodel.md). */
+#include "macros.h"
+#define UART 0x10000000
+
+.macro PUTS str
+	la a1, 9f
+	call puts
+	.pushsection .rodata
+9:	.asciz "\str"
+	.popsection
+.endm
+
+/* RESET: the value at reset. PROBE: write -1, read; write 0, read. */
+.macro RESET csr
+	PUTS "\csr reset "
+	csrr a0, \csr
+	call puthex
+.endm
+
+.macro PROBE csr
+	PUTS "\csr ones "
+	li t0, -1
+	csrw \csr, t0
+	csrr a0, \csr
+	call puthex
+	PUTS "\csr zero "
+	csrw \csr, zero
+	csrr a0, \csr
+	call puthex
+.endm
+
+	HEADER
+main:
+	RESET sstatus
+	RESET sie
+	RESET stvec
+	RESET scounteren
+	RESET senvcfg
+	RESET sscratch
+	RESET sepc
+	RESET scause
+	RESET stval
+	RESET sip
+	RESET satp
+	RESET mstatus
+	RESET misa
+	RESET medeleg
+	RESET mideleg
+	RESET mie
+	RESET mcounteren
+	RESET menvcfg
+	RESET mcountinhibit
+	RESET mscratch
+	RESET mepc
+	RESET mcause
+	RESET mtval
+	RESET mip
+	RESET pmpcfg0
+	RESET pmpcfg2
+	RESET pmpaddr0
+	RESET pmpaddr15
+	RESET mvendorid
+	RESET marchid
+	RESET mimpid
+	RESET mhartid
+	RESET 0xf15
+
+	PROBE sstatus
+	PROBE stvec
+	PROBE scounteren
+	PROBE senvcfg
+	PROBE sscratch
+	PROBE sepc
+	PROBE scause
+	PROBE stval
+	PROBE satp
+	PROBE medeleg
+	PROBE mideleg
+	/* sie and sip show the delegated bits: delegate all, probe, undelegate */
+	li t0, -1
+	csrw mideleg, t0
+	PROBE sie
+	PROBE sip
+	csrw mideleg, zero
+	PROBE sie
+	PROBE sip
+	PROBE mie
+	PROBE mip
+	PROBE mcounteren
+	PROBE menvcfg
+	PROBE mscratch
+	PROBE mepc
+	PROBE mcause
+	PROBE mtval
+	PROBE misa
+	/* mstatus: all ones sets MPP=3, then zero; 0x1000 tries MPP=2 */
+	PROBE mstatus
+	PUTS "mstatus mpp2 "
+	li t0, 0x1800
+	csrs mstatus, t0
+	li t0, 0x1000
+	csrw mstatus, t0
+	csrr a0, mstatus
+	call puthex
+	/* mtvec: modes 0, 1 and the reserved 2 and 3 */
+	PUTS "mtvec mode1 "
+	li t0, 0x80000101
+	csrw mtvec, t0
+	csrr a0, mtvec
+	call puthex
+	PUTS "mtvec mode3 "
+	li t0, -1
+	csrw mtvec, t0
+	csrr a0, mtvec
+	call puthex
+	la t0, m_trap
+	csrw mtvec, t0
+	/* PMP: addresses first, then configurations; locking last */
+	PROBE pmpaddr0
+	PROBE pmpaddr7
+	PROBE pmpaddr15
+	PUTS "pmpcfg0 rw01 "
+	li t0, 0x0202020202020202
+	csrw pmpcfg0, t0
+	csrr a0, pmpcfg0
+	call puthex
+	PUTS "pmpcfg0 x "
+	li t0, 0x6464646464646464
+	csrw pmpcfg0, t0
+	csrr a0, pmpcfg0
+	call puthex
+	/* lock entry 1 as TOR over [pmpaddr0, pmpaddr1): pmpaddr0 and 1 freeze */
+	li t0, 0x80000000 >> 2
+	csrw pmpaddr0, t0
+	li t0, 0x90000000 >> 2
+	csrw pmpaddr1, t0
+	li t0, 0x8f00
+	csrw pmpcfg0, t0
+	PUTS "pmpcfg0 locked "
+	csrw pmpcfg0, zero
+	csrr a0, pmpcfg0
+	call puthex
+	PUTS "pmpaddr0 locked "
+	csrw pmpaddr0, zero
+	csrr a0, pmpaddr0
+	call puthex
+	PUTS "pmpaddr1 locked "
+	csrw pmpaddr1, zero
+	csrr a0, pmpaddr1
+	call puthex
+	PROBE pmpaddr2
+	PROBE pmpcfg2
+	PUTS "done\n"
+	j pass
+
+/* puts prints the string at a1. */
+puts:
+	li t1, UART
+1:	lbu t0, 0(a1)
+	beqz t0, 2f
+	sb t0, 0(t1)
+	addi a1, a1, 1
+	j 1b
+2:	ret
+
+/* puthex prints a0 as 16 hex digits and a newline. */
+puthex:
+	li t1, UART
+	li t2, 60
+1:	srl t0, a0, t2
+	andi t0, t0, 15
+	addi t0, t0, '0'
+	li t3, '9'
+	ble t0, t3, 2f
+	addi t0, t0, 'a' - '9' - 1
+2:	sb t0, 0(t1)
+	addi t2, t2, -4
+	bgez t2, 1b
+	li t0, '\n'
+	sb t0, 0(t1)
+	ret
+	FOOTER
