@@ -15,6 +15,7 @@ type Line struct {
 	OK    bool   // the bytes are an rv64pg instruction (spec.Decode)
 	Skip  bool   // a run of zero bytes, printed as "\t..." with no address
 	chunk int    // bytes per hex group in the raw column (objdump bytes_per_chunk)
+	raw   bool   // bytes of an STT_OBJECT symbol, dumped without decoding
 }
 
 // MappingSymbol is a RISC-V ELF mapping symbol: $x starts code, $d data
@@ -225,7 +226,10 @@ func (l Line) Format(digits int) string {
 		chunk = len(l.Bytes)
 	}
 	perLine := bytesPerLine
-	if chunk == 1 {
+	switch {
+	case l.raw:
+		perLine = 16 // objdump's octets_per_line when not disassembling
+	case chunk == 1:
 		perLine = 6 // riscv_disassemble_data for .byte
 	}
 	pb := min(len(l.Bytes), perLine)
@@ -241,7 +245,11 @@ func (l Line) Format(digits int) string {
 		b.WriteString(strings.Repeat("  ", chunk))
 		b.WriteByte(' ')
 	}
-	b.WriteByte('\t')
+	if l.raw {
+		b.WriteString("    ")
+	} else {
+		b.WriteByte('\t')
+	}
 	b.WriteString(l.Text)
 	return b.String()
 }

@@ -1,0 +1,356 @@
+package disasm
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// File is what objdump -d reads from an object file: its code sections and
+// its symbols. The caller fills it from the ELF file (cmd/vcheck uses
+// debug/elf); this package only reproduces how objdump lays it out.
+type File struct {
+	Name   string // printed in the header, as given on objdump's command line
+	Format string // the BFD target name, e.g. "elf64-littleriscv"
+	// Relocatable is true for an ET_REL object: symbol lookup then prefers
+	// symbols of the section being disassembled (BFD's HAS_RELOC).
+	Relocatable bool
+	Sections    []Section // in file order; objdump -d disassembles those with Code set
+	Symbols     []Symbol  // defined symbols, mapping symbols included
+}
+
+// Section is one ELF section.
+type Section struct {
+	Name  string
+	Index int // the ELF section index that Symbol.Section refers to
+	Addr  uint64
+	Data  []byte // nil for SHT_NOBITS
+	Code  bool   // SHF_EXECINSTR
+}
+
+// Symbol is one defined symbol. Section, file and undefined symbols are
+// left out by the caller, as objdump's remove_useless_symbols does.
+type Symbol struct {
+	Name    string
+	Value   uint64
+	Section int  // ELF section index; -1 for an absolute symbol
+	Func    bool // STT_FUNC
+	Object  bool // STT_OBJECT: objdump dumps its bytes instead of decoding them
+	Size    uint64
+	Global  bool // STB_GLOBAL
+	Local   bool // STB_LOCAL (a weak symbol is neither)
+}
+
+// isMappingSymbol reports RISC-V mapping symbols ($x, $d, $xrv64i2p1...),
+// which objdump uses but never prints (riscv_elf_is_mapping_symbols).
+func isMappingSymbol(name string) bool {
+	return name == "$x" || name == "$d" || strings.HasPrefix(name, "$xrv")
+}
+
+// valid mirrors riscv_symbol_is_valid: mapping symbols and the assembler's
+// fake label are never used to name an address.
+func (s *Symbol) valid() bool { return !isMappingSymbol(s.Name) && s.Name != ".L0 " }
+
+// symbolLess orders symbols as objdump's compare_symbols does: by value,
+// then those of the section being disassembled (cur) first, then file-name-like symbols last, functions first, objects
+// first, locals last, globals first, larger sizes first (PR 20337),
+// dot-names last, then by name.
+func symbolLess(a, b *Symbol, cur int) bool {
+	if a.Value != b.Value {
+		return a.Value < b.Value
+	}
+	if ia, ib := a.Section == cur, b.Section == cur; ia != ib {
+		return ia
+	}
+	if fa, fb := fileLike(a.Name), fileLike(b.Name); fa != fb {
+		return fb
+	}
+	if a.Func != b.Func {
+		return a.Func
+	}
+	if a.Object != b.Object {
+		return a.Object
+	}
+	if a.Local != b.Local {
+		return b.Local
+	}
+	if a.Global != b.Global {
+		return a.Global
+	}
+	if a.Size != b.Size {
+		return a.Size > b.Size
+	}
+	if da, db := strings.HasPrefix(a.Name, "."), strings.HasPrefix(b.Name, "."); da != db {
+		return db
+	}
+	return a.Name < b.Name
+}
+
+func fileLike(n string) bool {
+	return len(n) >= 2 && n[len(n)-2] == '.' && (n[len(n)-1] == 'o' || n[len(n)-1] == 'a')
+}
+
+// dumper holds one objdump run over a File.
+type dumper struct {
+	f      *File
+	sorted []Symbol
+	dec    *Decoder
+	sec    *Section // the section being disassembled
+	chunk  int      // bytes per chunk of the last instruction, for object dumps
+}
+
+func newDumper(f *File, opts Options) *dumper {
+	d := &dumper{f: f}
+	for _, s := range f.Symbols {
+		if s.Name == "" {
+			continue
+		}
+		d.sorted = append(d.sorted, s)
+	}
+	if len(d.sorted) > 0 {
+		opts.Symbolizer = d.symbolize
+	}
+	d.dec = NewDecoder(opts)
+	for _, s := range d.sorted {
+		if s.Name == "__global_pointer$" {
+			d.dec.SetGlobalPointer(s.Value)
+		}
+	}
+	return d
+}
+
+// find mirrors objdump's find_symbol_for_address: the symbol to name vma
+// by, or -1 for none (objdump then names the section).
+func (d *dumper) find(vma uint64, requireSec bool) int {
+	syms, sec := d.sorted, d.sec
+	if len(syms) == 0 {
+		return -1
+	}
+	min, max := 0, len(syms)
+	for min+1 < max {
+		p := (max + min) / 2
+		if v := syms[p].Value; v > vma {
+			max = p
+		} else if v < vma {
+			min = p
+		} else {
+			min = p
+			break
+		}
+	}
+	place := min
+	for place > 0 && syms[place].Value == syms[place-1].Value {
+		place--
+	}
+	for i := place; i < max && syms[i].Value == syms[place].Value; i++ {
+		if syms[i].Section == sec.Index && syms[i].valid() {
+			return i
+		}
+		min = i + 1
+	}
+	want := requireSec || (d.f.Relocatable && vma >= sec.Addr && vma < sec.Addr+uint64(len(sec.Data)))
+	ok := func(i int) bool { return (syms[i].Section == sec.Index || !want) && syms[i].valid() }
+	if (syms[place].Section != sec.Index && want) || !syms[place].valid() {
+		newPlace := len(syms)
+		for i := min - 1; i >= 0; i-- {
+			if ok(i) {
+				if newPlace == len(syms) {
+					newPlace = i
+				}
+				if syms[i].Value != syms[newPlace].Value {
+					break
+				}
+				newPlace = i
+			}
+		}
+		if newPlace != len(syms) {
+			place = newPlace
+		} else {
+			for i := place + 1; i < len(syms); i++ {
+				if ok(i) {
+					place = i
+					break
+				}
+			}
+		}
+		if (syms[place].Section != sec.Index && want) || !syms[place].valid() {
+			return -1
+		}
+	}
+	return place
+}
+
+// symbolize is the Symbolizer for the section being disassembled: the
+// text of objdump_print_addr_with_sym between < and >.
+func (d *dumper) symbolize(vma uint64) string {
+	return d.nameWithOffset(d.find(vma, false), vma)
+}
+
+func (d *dumper) nameWithOffset(i int, vma uint64) string {
+	name, base := d.sec.Name, d.sec.Addr
+	if i >= 0 {
+		name, base = d.sorted[i].Name, d.sorted[i].Value
+	}
+	switch {
+	case base > vma:
+		return fmt.Sprintf("%s-0x%x", name, base-vma)
+	case vma > base:
+		return fmt.Sprintf("%s+0x%x", name, vma-base)
+	}
+	return name
+}
+
+// Block is the disassembly of one symbol's range: its header line (the
+// address and <symbol>) and its lines.
+type Block struct {
+	Section string
+	Addr    uint64
+	Label   string // the text between < and > in the header
+	Lines   []Line
+	Digits  int // address width of the lines (AddrDigits of the section)
+}
+
+// Disassemble returns the blocks objdump -d prints, section by section.
+func (f *File) Disassemble(opts Options) []Block {
+	d := newDumper(f, opts)
+	var blocks []Block
+	for si := range f.Sections {
+		sec := &f.Sections[si]
+		if !sec.Code || len(sec.Data) == 0 {
+			continue
+		}
+		d.sec = sec
+		// objdump sorts the symbols again for each section, putting
+		// that section's symbols first among equal values.
+		sort.SliceStable(d.sorted, func(i, j int) bool { return symbolLess(&d.sorted[i], &d.sorted[j], sec.Index) })
+		blocks = append(blocks, d.section()...)
+	}
+	return blocks
+}
+
+// section mirrors objdump's disassemble_section: it cuts the section at
+// each symbol and disassembles the pieces.
+func (d *dumper) section() []Block {
+	sec := d.sec
+	end := sec.Addr + uint64(len(sec.Data))
+	digits := AddrDigits(sec.Addr, end)
+	var maps []MappingSymbol
+	for _, s := range d.sorted {
+		if s.Section == sec.Index && (s.Name == "$d" || s.Name == "$x" || strings.HasPrefix(s.Name, "$xrv")) {
+			maps = append(maps, MappingSymbol{Addr: s.Value, Data: s.Name == "$d"})
+		}
+	}
+	var blocks []Block
+	place := d.find(sec.Addr, true)
+	sym := place
+	stop := uint64(len(sec.Data))
+	for off := uint64(0); off < stop; {
+		addr := sec.Addr + off
+		b := Block{Section: sec.Name, Addr: addr, Label: d.nameWithOffset(sym, addr), Digits: digits}
+		next := -1
+		if sym >= 0 && d.sorted[sym].Value > addr {
+			next = sym
+		} else if sym >= 0 {
+			symValue := d.sorted[sym].Value
+			for place < len(d.sorted) && !d.validNext(place, symValue) {
+				place++
+			}
+			if place < len(d.sorted) {
+				next = place
+			}
+		}
+		var nextStop uint64
+		switch {
+		case sym >= 0 && d.sorted[sym].Value > addr:
+			nextStop = d.sorted[sym].Value - sec.Addr
+		case next < 0:
+			nextStop = stop
+		default:
+			nextStop = d.sorted[next].Value - sec.Addr
+		}
+		if nextStop > stop || nextStop <= off {
+			nextStop = stop
+		}
+		insns := sym < 0 || d.sorted[sym].Section != sec.Index || d.sorted[sym].Value > addr ||
+			!d.sorted[sym].Object || d.sorted[sym].Func
+		code := sec.Data[off:nextStop]
+		if insns {
+			b.Lines = d.dec.Block(code, addr, maps, end)
+			for _, l := range b.Lines {
+				if !l.Skip {
+					d.chunk = l.chunk
+				}
+			}
+		} else {
+			b.Lines = d.rawBytes(code, addr)
+		}
+		blocks = append(blocks, b)
+		off = nextStop
+		sym = next
+	}
+	return blocks
+}
+
+// validNext mirrors is_valid_next_sym: a later symbol of this section.
+func (d *dumper) validNext(i int, after uint64) bool {
+	s := &d.sorted[i]
+	return s.Section == d.sec.Index && s.Value > after && s.valid()
+}
+
+// rawBytes prints an object's bytes as objdump does for STT_OBJECT
+// symbols in code: 16 bytes a line in the last instruction's chunk size,
+// then the printable characters.
+func (d *dumper) rawBytes(code []byte, addr uint64) []Line {
+	var lines []Line
+	chunk := d.chunk
+	if chunk == 0 {
+		chunk = 1
+	}
+	for off := 0; off < len(code); {
+		z := off
+		for z < len(code) && code[z] == 0 {
+			z++
+		}
+		if run := z - off; run >= skipZeroes || (z == len(code) && run > 0 && run < skipZeroesAtEnd) {
+			if z != len(code) {
+				run &^= 3
+			}
+			lines = append(lines, Line{Addr: addr + uint64(off), Bytes: code[off : off+run], Text: "...", Skip: true})
+			off += run
+			continue
+		}
+		n := min(16, len(code)-off)
+		var text strings.Builder
+		for _, c := range code[off : off+n] {
+			if c >= 0x20 && c < 0x7f {
+				text.WriteByte(c)
+			} else {
+				text.WriteByte('.')
+			}
+		}
+		lines = append(lines, Line{Addr: addr + uint64(off), Bytes: code[off : off+n], Text: text.String(), chunk: chunk, raw: true})
+		off += n
+	}
+	return lines
+}
+
+// WriteObjdump writes what objdump -d prints for the file.
+func (f *File) WriteObjdump(w io.Writer, opts Options) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "\n%s:     file format %s\n\n", f.Name, f.Format)
+	section := ""
+	for _, b := range f.Disassemble(opts) {
+		if b.Section != section {
+			fmt.Fprintf(bw, "\nDisassembly of section %s:\n", b.Section)
+			section = b.Section
+		}
+		fmt.Fprintf(bw, "\n%016x <%s>:\n", b.Addr, b.Label)
+		for _, l := range b.Lines {
+			bw.WriteString(l.Format(b.Digits))
+			bw.WriteByte('\n')
+		}
+	}
+	return bw.Flush()
+}
