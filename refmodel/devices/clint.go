@@ -138,6 +138,11 @@ func (c *CLINT) read64(offset uint64) (uint64, bool) {
 
 // Load implements Device.
 func (c *CLINT) Load(offset uint64, size int) (uint64, bool) {
+	return splitLoad(c.loadAligned, offset, size)
+}
+
+// loadAligned is Load for a naturally aligned access.
+func (c *CLINT) loadAligned(offset uint64, size int) (uint64, bool) {
 	if !c.accessOK(offset, size) {
 		return 0, false
 	}
@@ -163,6 +168,11 @@ func (c *CLINT) Load(offset uint64, size int) (uint64, bool) {
 // counter; the position inside the current tick (the TimebaseDiv phase) is
 // kept, as QEMU keeps its clock and only moves time_delta.
 func (c *CLINT) Store(offset uint64, size int, value uint64) bool {
+	return splitStore(c.storeAligned, offset, size, value)
+}
+
+// storeAligned is Store for a naturally aligned access.
+func (c *CLINT) storeAligned(offset uint64, size int, value uint64) bool {
 	if !c.accessOK(offset, size) {
 		return false
 	}

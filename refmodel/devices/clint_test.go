@@ -28,7 +28,14 @@ func TestCLINTRegisters(t *testing.T) {
 			st(8, 4, 1), ld(8, 4, 0), ld(0x3ffc, 4, 0),
 		}},
 		{"MSWI takes 4-byte accesses only", []access{
-			ldFault(0, 1), ldFault(0, 2), ldFault(0, 8), stFault(0, 8), stFault(0, 1), ldFault(2, 4),
+			ldFault(0, 1), ldFault(0, 2), ldFault(0, 8), stFault(0, 8), stFault(0, 1),
+		}},
+		{"misaligned: two aligned loads combined; stores become bytes, which fail", []access{
+			st(0, 4, 1), st(4, 4, 1),
+			ld(2, 4, 0x10000), // msip0 >> 16 | msip1 << 16
+			ldFault(1, 2),     // two 2-byte loads: not allowed
+			stFault(2, 4),
+			ld(4, 4, 1),
 		}},
 		{"mtimecmp 8-byte and 4-byte halves", []access{
 			st(spec.CLINTMtimecmp, 8, 0x1122334455667788),
@@ -45,9 +52,13 @@ func TestCLINTRegisters(t *testing.T) {
 		{"mtimecmp of a hart that does not exist", []access{
 			st(spec.CLINTMtimecmp+16, 8, 42), ld(spec.CLINTMtimecmp+16, 8, 0),
 		}},
-		{"MTIMER takes 4 and 8 bytes, aligned", []access{
-			ldFault(spec.CLINTMtimecmp, 1), ldFault(spec.CLINTMtimecmp, 2), ldFault(spec.CLINTMtimecmp+4, 8),
-			stFault(spec.CLINTMtime, 2), ldFault(spec.CLINTMtime+2, 4),
+		{"MTIMER takes 4 and 8 bytes", []access{
+			ldFault(spec.CLINTMtimecmp, 1), ldFault(spec.CLINTMtimecmp, 2), stFault(spec.CLINTMtime, 2),
+			st(spec.CLINTMtimecmp, 8, 0x1111111122222222), st(spec.CLINTMtimecmp+8, 8, 0x3333333344444444),
+			ld(spec.CLINTMtimecmp+4, 8, 0x4444444411111111), // misaligned: two 8-byte loads
+			ld(spec.CLINTMtimecmp+2, 4, 0x11112222),
+			stFault(spec.CLINTMtimecmp+4, 8),
+			ld(spec.CLINTMtimecmp, 8, 0x1111111122222222),
 		}},
 		{"mtime is writable; halves too", []access{
 			st(spec.CLINTMtime, 8, 0x100000000), ld(spec.CLINTMtime+4, 4, 1), ld(spec.CLINTMtime, 4, 0),

@@ -14,7 +14,16 @@
 // 1, 2, 4 or 8, aligned or not, is answered: with a defined value, or with
 // ok=false where QEMU 7.2 reports a bus error (which its RISC-V CPU, and
 // so the hart, turns into an access fault). No access panics. Each
-// device's doc comment lists which accesses fail. docs/devices.md has the
+// device's doc comment lists which accesses fail.
+//
+// A misaligned access to a register device (CLINT, PLIC, UART, finisher)
+// is split the way QEMU 7.2's TCG splits one to an I/O region
+// (accel/tcg/cputlb.c): a load becomes two aligned loads of the same size,
+// at the aligned offsets below and above, whose bytes are combined; a store
+// becomes single-byte stores in address order, and the first that fails
+// ends it, the earlier bytes staying written. The bus should therefore
+// hand a device every access that starts in its window, even one that
+// runs past the end: the device answers for the part QEMU would perform. docs/devices.md has the
 // registers and every place where this model chooses differently from
 // QEMU 7.2.
 package devices
@@ -64,10 +73,64 @@ func validSize(size int) bool {
 }
 
 // naturallyAligned reports whether an access of size bytes at offset is
-// aligned to its size. QEMU's MemoryRegionOps reject unaligned accesses
-// unless .valid.unaligned is set, which none of these devices sets.
+// aligned to its size: the only accesses a register device's handler sees
+// (splitLoad and splitStore break up the others).
 func naturallyAligned(offset uint64, size int) bool {
 	return validSize(size) && offset%uint64(size) == 0
+}
+
+// alignedLoad and alignedStore are a register device's handlers for
+// naturally aligned accesses.
+type (
+	alignedLoad  func(offset uint64, size int) (uint64, bool)
+	alignedStore func(offset uint64, size int, value uint64) bool
+)
+
+// splitLoad performs a load as QEMU 7.2 performs one on an I/O region
+// (load_helper in accel/tcg/cputlb.c): an aligned load is one access; a
+// misaligned one is two aligned loads of the same size, the lower first,
+// combined little-endian. Either failing fails the load.
+func splitLoad(load alignedLoad, offset uint64, size int) (uint64, bool) {
+	if !validSize(size) {
+		return 0, false
+	}
+	if offset%uint64(size) == 0 {
+		return load(offset, size)
+	}
+	low := offset &^ uint64(size-1)
+	high := low + uint64(size)
+	if high < low {
+		return 0, false
+	}
+	r1, ok := load(low, size)
+	if !ok {
+		return 0, false
+	}
+	r2, ok := load(high, size)
+	if !ok {
+		return 0, false
+	}
+	shift := 8 * (offset - low)
+	return (r1>>shift | r2<<(8*uint64(size)-shift)) & sizeMask(size), true
+}
+
+// splitStore performs a store as QEMU 7.2 performs one on an I/O region
+// (store_helper_unaligned): an aligned store is one access; a misaligned
+// one is single-byte stores in address order, stopping at the first that
+// fails (the bytes before it stay written).
+func splitStore(store alignedStore, offset uint64, size int, value uint64) bool {
+	if !validSize(size) {
+		return false
+	}
+	if offset%uint64(size) == 0 {
+		return store(offset, size, value)
+	}
+	for i := 0; i < size; i++ {
+		if offset+uint64(i) < offset || !store(offset+uint64(i), 1, value>>(8*i)&0xff) {
+			return false
+		}
+	}
+	return true
 }
 
 // sizeMask returns the mask of the low size bytes.

@@ -42,12 +42,22 @@ func finisherAccess(offset uint64, size int) bool {
 
 // Load implements Device: every register reads 0.
 func (f *Finisher) Load(offset uint64, size int) (uint64, bool) {
+	return splitLoad(f.loadAligned, offset, size)
+}
+
+// loadAligned is Load for a naturally aligned access.
+func (f *Finisher) loadAligned(offset uint64, size int) (uint64, bool) {
 	return 0, finisherAccess(offset, size)
 }
 
 // Store implements Device. Only the first command counts: QEMU exits at
 // once, so nothing after it is ever seen.
 func (f *Finisher) Store(offset uint64, size int, value uint64) bool {
+	return splitStore(f.storeAligned, offset, size, value)
+}
+
+// storeAligned is Store for a naturally aligned access.
+func (f *Finisher) storeAligned(offset uint64, size int, value uint64) bool {
 	if !finisherAccess(offset, size) {
 		return false
 	}

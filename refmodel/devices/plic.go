@@ -9,18 +9,20 @@ import "github.com/vcheck-dev/vcheck/spec"
 // "MS": context 2h is hart h's M-mode, context 2h+1 its S-mode.
 //
 //	offset                       register                          PLIC spec 1.0.0
-//	0x000000 + 4*id              priority[id], 0..7                §4
+//	0x000000 + 4*id              priority[id], 0..7; ID 0 reads 0  §4
 //	0x001000 + 4*w               pending bits id 32w..32w+31       §5 (read-only)
 //	0x002000 + 0x80*ctx + 4*w    enable bits of context ctx        §6
 //	0x200000 + 0x1000*ctx        threshold of context ctx, 0..7    §7
 //	0x200004 + 0x1000*ctx        claim (read) / complete (write)   §8, §9
 //
-// The window ends after the last context: 0x200000 + 0x1000*2*Harts
-// (VIRT_PLIC_SIZE); beyond it nothing answers. Inside the window, offsets
-// with no register read 0 and ignore writes, as QEMU does.
+// The window is the memory map's spec.PLICSize bytes, QEMU's aperture
+// (VIRT_PLIC_SIZE of its 512-hart maximum). Offsets with no register,
+// including the contexts of harts that do not exist, read 0 and ignore
+// writes, as QEMU does.
 //
-// Accesses: 4 bytes, aligned (sifive_plic_ops.valid is min 4, max 4);
-// every other size and every misaligned access fails.
+// Accesses: 4 bytes (sifive_plic_ops.valid is min 4, max 4); other sizes
+// fail. A misaligned 4-byte load reads two registers and combines them,
+// and a misaligned store fails, as on QEMU (see the package comment).
 //
 // Sources are level-triggered, each behind a gateway (PLIC spec 1.0.0
 // §1.4, "Interrupt Gateways"): a high level sets the pending bit unless
@@ -72,8 +74,8 @@ func (p *PLIC) Name() string { return "plic" }
 // Base implements Device.
 func (p *PLIC) Base() uint64 { return spec.PLICBase }
 
-// Size implements Device: QEMU's aperture, VIRT_PLIC_SIZE(2*harts).
-func (p *PLIC) Size() uint64 { return plicContextBase + plicContextStride*uint64(p.contexts()) }
+// Size implements Device.
+func (p *PLIC) Size() uint64 { return spec.PLICSize }
 
 func (p *PLIC) contexts() int { return 2 * p.harts }
 
@@ -197,7 +199,9 @@ func (p *PLIC) decode(offset uint64) plicReg {
 			return plicReg{kind: plicPending, id: w}
 		}
 	default:
-		if id := int(offset / 4); id < spec.PLICSources {
+		// ID 0 has no priority register (PLIC spec §4: reserved); QEMU
+		// 7.2's priorities start at VIRT_PLIC_PRIORITY_BASE = 4.
+		if id := int(offset / 4); id > 0 && id < spec.PLICSources {
 			return plicReg{kind: plicPriority, id: id}
 		}
 	}
@@ -210,6 +214,11 @@ func (p *PLIC) accessOK(offset uint64, size int) bool {
 
 // Load implements Device. A read of a claim register claims.
 func (p *PLIC) Load(offset uint64, size int) (uint64, bool) {
+	return splitLoad(p.loadAligned, offset, size)
+}
+
+// loadAligned is Load for a naturally aligned access.
+func (p *PLIC) loadAligned(offset uint64, size int) (uint64, bool) {
 	if !p.accessOK(offset, size) {
 		return 0, false
 	}
@@ -238,14 +247,17 @@ func (p *PLIC) Load(offset uint64, size int) (uint64, bool) {
 // Store implements Device. Pending bits are read-only (writes ignored, as
 // QEMU); a write to a claim register is a completion.
 func (p *PLIC) Store(offset uint64, size int, value uint64) bool {
+	return splitStore(p.storeAligned, offset, size, value)
+}
+
+// storeAligned is Store for a naturally aligned access.
+func (p *PLIC) storeAligned(offset uint64, size int, value uint64) bool {
 	if !p.accessOK(offset, size) {
 		return false
 	}
 	r := p.decode(offset)
 	switch r.kind {
 	case plicPriority:
-		// Source 0's register exists in QEMU (it stores it); it never
-		// matters, since ID 0 never pends.
 		p.priority[r.id] = warlPriority(value)
 	case plicEnable:
 		// Every bit is writable, as in QEMU, including ID 0's, which

@@ -263,6 +263,11 @@ func uartAccessOK(offset uint64, size int) bool {
 
 // Load implements Device.
 func (u *UART) Load(offset uint64, size int) (uint64, bool) {
+	return splitLoad(u.loadAligned, offset, size)
+}
+
+// loadAligned is Load for a naturally aligned access.
+func (u *UART) loadAligned(offset uint64, size int) (uint64, bool) {
 	if !uartAccessOK(offset, size) {
 		return 0, false
 	}
@@ -271,6 +276,11 @@ func (u *UART) Load(offset uint64, size int) (uint64, bool) {
 
 // Store implements Device.
 func (u *UART) Store(offset uint64, size int, value uint64) bool {
+	return splitStore(u.storeAligned, offset, size, value)
+}
+
+// storeAligned is Store for a naturally aligned access.
+func (u *UART) storeAligned(offset uint64, size int, value uint64) bool {
 	if !uartAccessOK(offset, size) {
 		return false
 	}

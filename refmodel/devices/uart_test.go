@@ -59,8 +59,17 @@ func TestUARTRegisters(t *testing.T) {
 			ld(uartRBR, 8, 0), ld(uartIIR, 2, 0x01), ld(uartMSR, 2, 0xb0),
 			st(uartMSR, 2, 0x1234), ld(uartMSR, 2, 0xb0),
 		}},
-		{"misaligned and out-of-window accesses fail", []access{
-			ldFault(1, 2), ldFault(2, 4), ldFault(4, 8), stFault(3, 2),
+		{"misaligned loads read two registers, as QEMU", []access{
+			ld(1, 2, 0x100),   // IER >> 8 | IIR << 8
+			ld(2, 4, 0x80000), // RBR >> 16 | MCR << 16
+			ldFault(4, 8),     // the second 8-byte load is outside
+		}},
+		{"misaligned stores are byte stores", []access{
+			st(3, 2, 0x0300), ld(uartLCR, 1, 0), ld(uartMCR, 1, 3),
+			// Bytes 6 and 7 land, byte 8 fails.
+			access{store: true, off: 6, size: 4, value: 0x11223344}, ld(uartSCR, 1, 0x33),
+		}},
+		{"out-of-window accesses fail", []access{
 			ldFault(8, 1), stFault(0xff, 1),
 		}},
 	}
