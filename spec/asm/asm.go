@@ -124,6 +124,7 @@ type assembler struct {
 	final    bool // addresses are known
 	pcrelHi  map[uint64]*item
 	evalPC   uint64
+	shown    string // the pseudo-instruction being expanded, for messages
 }
 
 // Assemble assembles GNU-syntax RISC-V source and links it at the
@@ -778,13 +779,13 @@ func (a *assembler) encode() {
 			s.data = make([]byte, 0, s.size)
 		}
 		for _, it := range s.items {
+			if s.nobits {
+				continue // only fills and alignment: nothing to write
+			}
 			pc := s.addr + it.off
 			a.evalPC = pc
 			a.line = it.line
 			b := a.encodeItem(s, it, pc)
-			if s.nobits {
-				continue
-			}
 			if uint64(len(b)) != it.size {
 				a.errorf("internal: item of %d bytes encoded as %d", it.size, len(b))
 				b = make([]byte, it.size)

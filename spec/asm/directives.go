@@ -263,8 +263,14 @@ func (a *assembler) dirSpace(name, rest string) {
 	if !ok {
 		return
 	}
-	if n < 0 || n > 1<<30 {
-		a.errorf("%s: size %d out of range", name, n)
+	// Bounds keep a typo from allocating gigabytes: 64 MiB of data,
+	// 1 GiB of .bss (QEMU virt's default RAM is 128 MiB).
+	limit := int64(64 << 20)
+	if a.cur.nobits {
+		limit = 1 << 30
+	}
+	if n < 0 || n > limit {
+		a.errorf("%s: size %d out of range [0, %d]", name, n, limit)
 		return
 	}
 	it := &item{kind: itemFill, size: uint64(n)}

@@ -129,7 +129,17 @@ func (a *assembler) instruction(mn, rest string) {
 				pol.jumps = true
 			}
 		}
+		a.shown = mn
 		a.real(text[:sp], splitOperands(text[sp+1:]), pol)
+		a.shown = ""
+		return
+	}
+	if forms := pseudos[mn]; forms != nil && spec.Lookup(mn) == nil {
+		var counts []string
+		for _, f := range forms {
+			counts = append(counts, fmt.Sprint(f.n))
+		}
+		a.errorf("%s: want %s operands, have %d", mn, strings.Join(counts, " or "), len(args))
 		return
 	}
 	a.real(mn, args, compressPolicy{})
@@ -149,6 +159,10 @@ var csrImmForm = map[string]string{"csrrw": "csrrwi", "csrrs": "csrrsi", "csrrc"
 // real assembles one machine instruction (after pseudo expansion).
 func (a *assembler) real(mn string, args []string, pol compressPolicy) {
 	row := spec.Lookup(mn)
+	shown := mn // the mnemonic as written, for messages
+	if a.shown != "" {
+		shown = a.shown
+	}
 	var aq, rl int64
 	if row == nil {
 		for _, s := range amoSuffixes {
@@ -178,7 +192,7 @@ func (a *assembler) real(mn string, args []string, pol compressPolicy) {
 		args = []string{"0"} // "c.nop" alone: the immediate defaults to 0
 	}
 	if len(args) != len(elems) {
-		a.errorf("%s: want %d operands (%s), have %d", mn, len(elems), row.Syntax, len(args))
+		a.errorf("%s: want %d operands (%s), have %d", shown, len(elems), row.Syntax, len(args))
 		return
 	}
 	ops := make([]operand, len(row.Args))
@@ -189,17 +203,17 @@ func (a *assembler) real(mn string, args []string, pol compressPolicy) {
 		case e.mem:
 			off, base, ok := splitMem(text)
 			if !ok {
-				a.errorf("%s: operand %d: want offset(register), have %q", mn, i+1, text)
+				a.errorf("%s: operand %d: want offset(register), have %q", shown, i+1, text)
 				return
 			}
 			r, err := parseReg(base)
 			if err != nil {
-				a.errorf("%s: %v", mn, err)
+				a.errorf("%s: %v", shown, err)
 				return
 			}
 			if e.fixed == "sp" {
 				if r != 2 {
-					a.errorf("%s: base register must be sp", mn)
+					a.errorf("%s: base register must be sp", shown)
 					return
 				}
 			} else {
@@ -209,7 +223,7 @@ func (a *assembler) real(mn string, args []string, pol compressPolicy) {
 				// AMO and LR/SC take "(rs1)"; GNU also accepts "0(rs1)".
 				if off != "" {
 					if v, ok := a.mustConstant(off); ok && v != 0 {
-						a.errorf("%s: offset must be 0", mn)
+						a.errorf("%s: offset must be 0", shown)
 					}
 				}
 				continue
@@ -220,14 +234,14 @@ func (a *assembler) real(mn string, args []string, pol compressPolicy) {
 			text = off
 		case e.fixed == "sp":
 			if r, err := parseReg(text); err != nil || r != 2 {
-				a.errorf("%s: operand %d must be sp", mn, i+1)
+				a.errorf("%s: operand %d must be sp", shown, i+1)
 				return
 			}
 			continue
 		}
 		op, ok, err := a.operand(row.Args[e.arg], text)
 		if err != nil {
-			a.errorf("%s: %v", mn, err)
+			a.errorf("%s: %v", shown, err)
 			return
 		}
 		constant = constant && ok
@@ -258,7 +272,7 @@ func (a *assembler) real(mn string, args []string, pol compressPolicy) {
 	for i, op := range ops {
 		v, err := operandValue(row.Args[i], op.val, 0)
 		if err != nil {
-			a.errorf("%s: %v", mn, err)
+			a.errorf("%s: %v", shown, err)
 			return
 		}
 		vals[i] = v
@@ -271,7 +285,7 @@ func (a *assembler) real(mn string, args []string, pol compressPolicy) {
 	}
 	w, err := encodeArgs(row, vals)
 	if err != nil {
-		a.errorf("%s: %v", mn, err)
+		a.errorf("%s: %v", shown, err)
 		return
 	}
 	a.add(&item{kind: itemInsn, row: row, bytes: appendLE(nil, uint64(w), row.Len()), size: uint64(row.Len())})
@@ -313,8 +327,12 @@ func (a *assembler) operand(arg spec.Arg, text string) (operand, bool, error) {
 		v, err := parseFence(text)
 		return operand{val: v}, true, err
 	case spec.KindCSR:
-		if c := spec.CSRByName(strings.TrimSpace(text)); c != nil {
+		name := strings.TrimSpace(text)
+		if c := spec.CSRByName(name); c != nil {
 			return operand{val: int64(c.Addr)}, true, nil
+		}
+		if sym, ok := a.syms[name]; isIdentStart(name[0]) && (!ok || sym.equ == nil) {
+			return operand{}, false, fmt.Errorf("unknown CSR %q", name)
 		}
 	}
 	x, err := a.parseExpr(text)
