@@ -33,6 +33,7 @@ func TestFinisherCommands(t *testing.T) {
 		{"pass", 4, 0x5555, spec.Exit{Reason: spec.HaltFinisher, Code: 0}, true},
 		{"pass ignores high bits", 4, 0xabcd5555, spec.Exit{Reason: spec.HaltFinisher, Code: 0}, true},
 		{"fail with code", 4, 7<<16 | 0x3333, spec.Exit{Reason: spec.HaltFinisher, Code: 7}, true},
+		{"fail with a 16-bit code", 4, 0xbeef<<16 | 0x3333, spec.Exit{Reason: spec.HaltFinisher, Code: 0xbeef}, true},
 		{"fail with code 0 exits 0, as QEMU", 4, 0x3333, spec.Exit{Reason: spec.HaltFinisher, Code: 0}, true},
 		{"2-byte fail has code 0", 2, 0x3333, spec.Exit{Reason: spec.HaltFinisher, Code: 0}, true},
 		{"reset", 4, 0x7777, spec.Exit{Reason: spec.HaltReset}, true},
