@@ -27,7 +27,7 @@ const qemuCPU = "rv64,f=false,d=false,h=false,sstc=false,svpbmt=false,svinval=fa
 func qemuRun(t *testing.T, elf string, extra ...string) (int, string) {
 	t.Helper()
 	qemu := needTool(t, "qemu-system-riscv64")
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	args := append([]string{"-machine", "virt", "-cpu", qemuCPU, "-bios", elf, "-nographic", "-monitor", "none"}, extra...)
 	cmd := exec.CommandContext(ctx, qemu, args...)
