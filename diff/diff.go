@@ -1,8 +1,8 @@
 // Package diff compares two implementations of rv64pg retire record by
 // retire record, and stops at the first divergence.
 //
-//	 program ──► Target A ──► Retire, Retire, ... ─┐
-//	         └─► Target B ──► Retire, Retire, ... ─┴─► Lockstep ──► Result / Divergence
+//	program ──► Target A ──► Retire, Retire, ... ─┐
+//	        └─► Target B ──► Retire, Retire, ... ─┴─► Lockstep ──► Result / Divergence
 //
 // diff knows the Target interface and nothing about any implementation:
 // refmodel.Machine, the engine's Machine, one VM of a VMM and the external

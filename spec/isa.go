@@ -216,8 +216,8 @@ func c(name string, format Format, funct3, op, extraMask, extraMatch uint32, arg
 
 // Patterns of reserved or claimed-elsewhere compressed encodings.
 var (
-	notCRd0     = Pattern{maskCRd, 0}        // rd/rs1 = x0
-	notCRd2     = Pattern{maskCRd, 2 << 7}   // rd = x2
+	notCRd0     = Pattern{maskCRd, 0}         // rd/rs1 = x0
+	notCRd2     = Pattern{maskCRd, 2 << 7}    // rd = x2
 	notCImm6Is0 = Pattern{1<<12 | 0x1f<<2, 0} // imm[5:0] = 0
 	notCImm4SPN = Pattern{0xff << 5, 0}       // nzuimm = 0
 )

@@ -110,7 +110,7 @@ const (
 	UARTBase     = 0x10000000
 	UARTSize     = 0x100
 	RAMBase      = 0x80000000
-	MaxRAM       = 1 << 38 // keeps RAM inside Sv39's physical reach with room to spare
+	MaxRAM       = 1 << 38  // keeps RAM inside Sv39's physical reach with room to spare
 	TimebaseFreq = 10000000 // the device tree's timebase-frequency, as QEMU virt advertises
 
 	// UARTIRQ is the PLIC source of the 16550 UART on QEMU virt.
@@ -294,11 +294,11 @@ func InsnLen(bits uint32) int {
 type HaltReason uint8
 
 const (
-	Running       HaltReason = iota
-	HaltFinisher             // the sifive_test finisher was written
-	HaltHTIF                 // the program wrote tohost
-	HaltLimit                // the instruction limit was reached
-	HaltReset                // the finisher asked for a reset
+	Running      HaltReason = iota
+	HaltFinisher            // the sifive_test finisher was written
+	HaltHTIF                // the program wrote tohost
+	HaltLimit               // the instruction limit was reached
+	HaltReset               // the finisher asked for a reset
 )
 
 func (h HaltReason) String() string {
