@@ -331,7 +331,7 @@ func (a *assembler) operand(arg spec.Arg, text string) (operand, bool, error) {
 		if c := spec.CSRByName(name); c != nil {
 			return operand{val: int64(c.Addr)}, true, nil
 		}
-		if sym, ok := a.syms[name]; isIdentStart(name[0]) && (!ok || sym.equ == nil) {
+		if sym, ok := a.syms[name]; name != "" && isIdentStart(name[0]) && (!ok || sym.equ == nil) {
 			return operand{}, false, fmt.Errorf("unknown CSR %q", name)
 		}
 	}
