@@ -140,3 +140,73 @@ func ldFault(off uint64, size int) access { return access{off: off, size: size} 
 func stFault(off uint64, size int) access {
 	return access{store: true, off: off, size: size}
 }
+
+// TestMemoryMap checks each device sits where QEMU 7.2 virt puts it, with
+// a name of its own (the machine replaces devices by name).
+func TestMemoryMap(t *testing.T) {
+	want := map[string][2]uint64{
+		"rom":         {spec.BootROMBase, 0x40},
+		"sifive_test": {spec.TestBase, spec.TestSize},
+		"clint":       {spec.CLINTBase, spec.CLINTSize},
+		"plic":        {spec.PLICBase, spec.PLICSize},
+		"uart":        {spec.UARTBase, 8},
+		"htif":        {spec.RAMBase, 8},
+	}
+	for _, d := range allDevices() {
+		w, ok := want[d.Name()]
+		if !ok {
+			t.Errorf("unexpected device name %q", d.Name())
+			continue
+		}
+		delete(want, d.Name())
+		if d.Base() != w[0] || d.Size() != w[1] {
+			t.Errorf("%s: window %#x+%#x, want %#x+%#x", d.Name(), d.Base(), d.Size(), w[0], w[1])
+		}
+	}
+	for name := range want {
+		t.Errorf("no device named %q", name)
+	}
+}
+
+// FuzzDeviceAccesses drives every device with a sequence of accesses and
+// ticks decoded from the input: none may panic, and every answer obeys
+// the Device contract. go test runs the seeds; go test -fuzz explores.
+func FuzzDeviceAccesses(f *testing.F) {
+	f.Add([]byte{0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Add(bytes.Repeat([]byte{3, 0x31, 2, 7, 0x40, 0, 0, 0, 0, 0, 0, 0}, 8))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		devs := allDevices()
+		for len(data) >= 12 {
+			op, dev, size := data[0], int(data[1])%len(devs), int(data[2]%9)
+			off := uint64(data[3]) | uint64(data[4])<<8 | uint64(data[5])<<16
+			var v uint64
+			for i := 0; i < 6; i++ {
+				v |= uint64(data[6+i]) << (8 * i)
+			}
+			data = data[12:]
+			d := devs[dev]
+			switch op % 4 {
+			case 0:
+				if got, ok := d.Load(off, size); ok && (!validSize(size) || got&^sizeMask(size) != 0) {
+					t.Fatalf("%s: load %#x size %d = %#x", d.Name(), off, size, got)
+				} else if !ok && got != 0 {
+					t.Fatalf("%s: failed load returned %#x", d.Name(), got)
+				}
+			case 1:
+				if ok := d.Store(off, size, v); ok && !validSize(size) {
+					t.Fatalf("%s: store of size %d succeeded", d.Name(), size)
+				}
+			case 2:
+				if tk, ok := d.(Ticker); ok {
+					tk.Tick()
+				}
+			case 3:
+				if s, ok := d.(InterruptSource); ok {
+					if p := s.Pending(int(v % 4)); p&^uint64(spec.AllInterrupts) != 0 {
+						t.Fatalf("%s: Pending = %#x", d.Name(), p)
+					}
+				}
+			}
+		}
+	})
+}
