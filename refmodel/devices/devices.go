@@ -23,9 +23,11 @@
 // becomes single-byte stores in address order, and the first that fails
 // ends it, the earlier bytes staying written. The bus should therefore
 // hand a device every access that starts in its window, even one that
-// runs past the end: the device answers for the part QEMU would perform. docs/devices.md has the
-// registers and every place where this model chooses differently from
-// QEMU 7.2.
+// runs past the end: the device answers for the part QEMU would perform.
+//
+// docs/devices.md has the registers and every place where this model
+// chooses differently from QEMU 7.2. The devices are not safe for
+// concurrent use: the reference machine steps its harts one at a time.
 package devices
 
 // Device is a memory-mapped device. Offsets are relative to Base. Size is

@@ -15,8 +15,9 @@ import (
 // The HTIF is a Device whose window is the 8 bytes of tohost, mapped on
 // the bus ahead of RAM: loads and stores of any size 1/2/4/8 inside it,
 // aligned or not, read and write the word as RAM would; an access that
-// runs past it fails, so do not let one straddle tohost. fromhost stays
-// plain RAM, which the host writes through Memory.
+// runs past it fails, so do not let one straddle tohost. The word starts
+// at 0, whatever the ELF put in RAM under it (riscv-tests leave it 0).
+// fromhost stays plain RAM, which the host writes through Memory.
 //
 // After every store the word is a command if it is not zero (fesvr polls
 // for that). Bits 63:56 are the device, 55:48 the command, 47:0 the
