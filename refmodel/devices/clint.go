@@ -17,8 +17,10 @@ import "github.com/vcheck-dev/vcheck/spec"
 // gap) reads 0 and ignores writes, as QEMU does (it only logs them).
 //
 // Accesses that fail (QEMU's MemoryRegionOps.valid): in the MSWI window
-// any size but 4; in the MTIMER window sizes 1 and 2; anywhere, an access
-// not aligned to its size; anything at 0xc000 and above.
+// any size but 4; in the MTIMER window sizes 1 and 2; anything at 0xc000
+// and above. A misaligned load is two aligned loads combined and a
+// misaligned store is byte stores, which always fail here (see the
+// package comment), as on QEMU.
 //
 // Time is deterministic: mtime counts ticks, one tick every
 // Config.TimebaseDiv calls of Tick (retired instructions). QEMU derives

@@ -17,8 +17,9 @@ import (
 // stops the machine; any other value, or any other offset, is ignored (QEMU
 // only logs it). Reads return 0.
 //
-// Accesses: sizes 2 and 4, naturally aligned (sifive_test_ops.valid is
-// min 2, max 4); sizes 1 and 8 and misaligned accesses fail.
+// Accesses: sizes 2 and 4 (sifive_test_ops.valid is min 2, max 4); sizes
+// 1 and 8 fail. A misaligned load is two aligned loads combined (so 0);
+// a misaligned store is byte stores, which fail (see the package comment).
 type Finisher struct {
 	exit   spec.Exit
 	halted bool

@@ -25,7 +25,8 @@ import (
 // its size, reaches the one register at its offset: a load returns that
 // register's byte zero-extended and a store writes the value's low byte
 // (serial_mm_ops: valid/impl max_access_size 8, value &= 255, size 1 to
-// the register file). Misaligned accesses fail.
+// the register file). A misaligned load reads two registers and combines
+// them; a misaligned store writes byte by byte (see the package comment).
 //
 // Transmission is instant, as in QEMU 7.2 (serial_xmit runs inside the THR
 // write): each byte written to THR goes to the output writer at once, or,
