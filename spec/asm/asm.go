@@ -125,6 +125,7 @@ type assembler struct {
 	pcrelHi  map[uint64]*item
 	evalPC   uint64
 	shown    string // the pseudo-instruction being expanded, for messages
+	macro    string // the mnemonic a macro is expanding
 }
 
 // Assemble assembles GNU-syntax RISC-V source and links it at the

@@ -281,3 +281,16 @@ func TestGNUCompression(t *testing.T) {
 	}
 	compareWithGNU(t, cases)
 }
+
+// TestGNUCSRNames: every CSR of spec.CSRs, by name, means the same
+// address to GNU as (with -mpriv-spec=1.12) as to us.
+func TestGNUCSRNames(t *testing.T) {
+	var cases []asmCase
+	for _, c := range spec.CSRs {
+		cases = append(cases, asmCase{rvc: true, text: "csrrs a0, " + c.Name + ", x0"})
+	}
+	if len(cases) < 50 {
+		t.Fatalf("only %d CSRs in the table", len(cases))
+	}
+	compareWithGNU(t, cases)
+}

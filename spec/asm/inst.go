@@ -106,11 +106,69 @@ func init() {
 		"lla":  func(a *assembler, args []string) bool { return a.pcrelPair("lla", args) },
 		"call": func(a *assembler, args []string) bool { return a.callTail("call", args) },
 		"tail": func(a *assembler, args []string) bool { return a.callTail("tail", args) },
+		"jump": func(a *assembler, args []string) bool { return a.callTail("jump", args) },
+		"jalr": (*assembler).jalrForms,
+		"jr":   (*assembler).jalrForms,
 	}
+	for _, l := range []string{"lb", "lh", "lw", "ld", "lbu", "lhu", "lwu"} {
+		macros[l] = func(a *assembler, args []string) bool { return a.symbolAccess(l, args, false) }
+	}
+	for _, s := range []string{"sb", "sh", "sw", "sd"} {
+		macros[s] = func(a *assembler, args []string) bool { return a.symbolAccess(s, args, true) }
+	}
+}
+
+// jalrForms are GNU's further jalr/jr forms: "jalr rd, rs", "jalr rs,
+// imm", "jalr rd, rs, imm" and "jr rs, imm" (riscv-opc.c), all without a
+// compressed alias. The one-operand forms are in pseudos.
+func (a *assembler) jalrForms(args []string) bool {
+	none := compressPolicy{none: true}
+	a.shown = "jalr"
+	defer func() { a.shown = "" }()
+	switch {
+	case len(args) == 3 && a.shownIs("jalr"):
+		a.real("jalr", []string{args[0], args[2] + "(" + args[1] + ")"}, none)
+	case len(args) != 2:
+		return false
+	case strings.HasSuffix(args[1], ")"):
+		return false // jalr rd, imm(rs): the machine form
+	case a.shownIs("jr"):
+		a.real("jalr", []string{"x0", args[1] + "(" + args[0] + ")"}, none)
+	default:
+		if _, err := parseReg(args[1]); err == nil {
+			a.real("jalr", []string{args[0], "0(" + args[1] + ")"}, none)
+		} else {
+			a.real("jalr", []string{"x1", args[1] + "(" + args[0] + ")"}, none)
+		}
+	}
+	return true
+}
+
+// symbolAccess is GNU's "lw rd, symbol" and "sw rs, symbol, rt": an
+// auipc of the symbol's %pcrel_hi into rd (rt for a store) and the
+// access at %pcrel_lo.
+func (a *assembler) symbolAccess(mn string, args []string, store bool) bool {
+	want := 2
+	if store {
+		want = 3
+	}
+	if len(args) != want || strings.HasSuffix(args[1], ")") {
+		return false
+	}
+	tmp := args[0]
+	if store {
+		tmp = args[2]
+	}
+	none := compressPolicy{none: true}
+	l := a.hiddenLabel()
+	a.real("auipc", []string{tmp, "%pcrel_hi(" + args[1] + ")"}, none)
+	a.real(mn, []string{args[0], "%pcrel_lo(" + l + ")(" + tmp + ")"}, none)
+	return true
 }
 
 func (a *assembler) instruction(mn, rest string) {
 	args := splitOperands(rest)
+	a.macro = mn
 	if m, ok := macros[mn]; ok && m(a, args) {
 		return
 	}
@@ -477,6 +535,8 @@ func (a *assembler) callTail(mn string, args []string) bool {
 		link, tmp, sym = args[0], args[0], args[1]
 	case len(args) == 1 && mn == "tail":
 		link, tmp, sym = "x0", "x6", args[0]
+	case len(args) == 2 && mn == "jump":
+		link, tmp, sym = "x0", args[1], args[0]
 	default:
 		a.errorf("%s: want a symbol operand", mn)
 		return true
@@ -493,3 +553,5 @@ func (a *assembler) hiddenLabel() string {
 	a.defineLabel(name)
 	return name
 }
+
+func (a *assembler) shownIs(mn string) bool { return a.macro == mn }

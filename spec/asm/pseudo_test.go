@@ -166,6 +166,20 @@ func TestGNUPseudoInstructions(t *testing.T) {
 			case 13:
 				line("ret")
 			}
+			switch r.IntN(6) {
+			case 0:
+				line("jalr %s, %s", reg(), reg())
+			case 1:
+				line("jalr %s, %s, %d", reg(), reg(), r.IntN(4096)-2048)
+			case 2:
+				line("%s %s, %d", []string{"jr", "jalr"}[r.IntN(2)], reg(), r.IntN(4096)-2048)
+			case 3:
+				line("%s %s, %s", []string{"lb", "lh", "lw", "ld", "lbu", "lhu", "lwu"}[r.IntN(7)], reg(), []string{"data_word", "far_fwd", "_start+4"}[r.IntN(3)])
+			case 4:
+				line("%s %s, %s, %s", []string{"sb", "sh", "sw", "sd"}[r.IntN(4)], reg(), []string{"data_word", "data_end-4"}[r.IntN(2)], reg())
+			case 5:
+				line("jump %s, %s", []string{"_start", "far_fwd", "far_back"}[r.IntN(3)], reg())
+			}
 			if r.IntN(6) == 0 {
 				b.WriteString("1:\n")
 			}
