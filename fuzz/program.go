@@ -104,11 +104,6 @@ func (t *Test) Layout() (*Listing, error) {
 		if err != nil {
 			return err
 		}
-		if comment == "" {
-			comment = in.Text()
-		} else {
-			comment = in.Text() + "  # " + comment
-		}
 		i := in
 		l.Lines = append(l.Lines, line{Addr: pc, Insn: &i, Size: in.Len(), Word: uint64(w), Comment: comment})
 		pc += uint64(in.Len())
@@ -485,10 +480,27 @@ func (l *Listing) Bytes() []byte {
 	return buf
 }
 
-// Program returns the listing as a load.Program.
+// Program returns the listing as a load.Program: one segment per run of
+// content (code, handlers, page tables), since RAM is zero at reset.
 func (l *Listing) Program(name string) *load.Program {
-	p := load.Raw(name, l.Bytes(), CodeBase)
+	buf := l.Bytes()
+	p := load.Raw(name, nil, CodeBase)
 	p.Symbols["_start"] = CodeBase
+	var start, end uint64
+	flush := func() {
+		if end > start {
+			seg := buf[start-CodeBase : end-CodeBase]
+			p.Segments = append(p.Segments, load.Segment{Addr: start, Data: seg, MemSize: uint64(len(seg))})
+		}
+	}
+	for i, ln := range l.Lines {
+		if i == 0 || ln.Addr > end+64 {
+			flush()
+			start = ln.Addr
+		}
+		end = max(end, ln.Addr+uint64(ln.Size))
+	}
+	flush()
 	return p
 }
 
@@ -506,6 +518,13 @@ func (l *Listing) Source(header []string) string {
 	b.WriteString("\t.section .text\n\t.globl _start\n_start:\n")
 	for _, ln := range l.Lines {
 		dir := map[int]string{2: ".2byte", 4: ".4byte", 8: ".8byte"}[ln.Size]
+		if ln.Insn != nil {
+			if ln.Comment == "" {
+				ln.Comment = ln.Insn.Text()
+			} else {
+				ln.Comment = ln.Insn.Text() + "  # " + ln.Comment
+			}
+		}
 		fmt.Fprintf(&b, "\t.org %#x\n\t%s 0x%0*x  # %s\n", ln.Addr-CodeBase, dir, 2*ln.Size, ln.Word, ln.Comment)
 	}
 	fmt.Fprintf(&b, "\t.org %#x\n", ImageEnd-CodeBase)

@@ -1,0 +1,232 @@
+package fuzz_test
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/vcheck-dev/vcheck/diff"
+	"github.com/vcheck-dev/vcheck/fuzz"
+	"github.com/vcheck-dev/vcheck/internal/targets"
+	"github.com/vcheck-dev/vcheck/spec"
+	"github.com/vcheck-dev/vcheck/spec/boot"
+)
+
+// regressDir is where a real divergence between built-in targets is saved.
+const regressDir = "../corpus/regress"
+
+// refVsEngine is the pair the fuzz targets compare, or a skip reason
+// while the engine is not registered.
+func refVsEngine(t testing.TB) fuzz.Pair {
+	ref, err := targets.Lookup("ref")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := targets.Lookup("engine")
+	if err != nil {
+		t.Skipf("no engine target yet: %v", err)
+	}
+	return fuzz.Pair{NameA: "ref", NameB: "engine", A: fuzz.Factory(ref), B: fuzz.Factory(eng)}
+}
+
+// FuzzEngineVsRef is the property "ref and engine produce identical
+// retire records and exits" as a go test -fuzz target. A failure is
+// minimized and saved in corpus/regress before the test fails.
+func FuzzEngineVsRef(f *testing.F) {
+	for _, seed := range [][]byte{
+		{},
+		{1, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0},
+		[]byte("\x02\x00\x00\x00\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff\x07"),
+		[]byte(strings.Repeat("vcheck-rv64pg-fuzz-seed", 16)),
+	} {
+		f.Add(seed)
+	}
+	cfg := spec.DefaultConfig()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := refVsEngine(t)
+		rapid.MakeFuzz(fuzz.Property(cfg, p, fuzz.Options{}, func(o *fuzz.Outcome) {
+			if !o.Failed() {
+				return
+			}
+			m := fuzz.Minimize(cfg, p, o, 500)
+			fd := &fuzz.Finding{Outcome: m, NameA: p.NameA, NameB: p.NameB, Found: timeNow()}
+			path, err := fuzz.WriteRegress(regressDir, fd)
+			t.Logf("finding saved as %s (%v), shrunk to %d body instructions", path, err, m.Test.BodyInsns())
+		}))(t, data)
+	})
+}
+
+// FuzzDecode: spec.Decode never panics, and for every word it accepts,
+// re-encoding the operand values with Arg.Encode into Match gives the
+// word back, except in the bits no field of the row covers.
+func FuzzDecode(f *testing.F) {
+	for _, w := range []uint32{0, 0x00000013, 0x30200073, 0x0000, 0x4501, 0x8082, 0x0ff0000f, 0xffffffff} {
+		f.Add(uint64(w))
+	}
+	f.Fuzz(func(t *testing.T, word uint64) {
+		checkDecode(t, uint32(word))
+		checkDecode(t, uint32(word>>32))
+	})
+}
+
+func checkDecode(t *testing.T, w uint32) {
+	row := spec.Decode(w)
+	if row == nil {
+		return
+	}
+	if row.Ext == spec.ExtC {
+		w &= 0xffff
+	}
+	re := row.Match
+	for _, a := range row.Args {
+		bits, err := a.Encode(a.Value(w))
+		if err != nil {
+			t.Fatalf("%#x (%s): operand %s = %d does not re-encode: %v", w, row.Name, spec.ArgSpecs[a].Name, a.Value(w), err)
+		}
+		re |= bits
+	}
+	care := row.Mask | row.ArgMask()
+	if re != w&care {
+		t.Fatalf("%#x (%s): re-encoded %#x, want %#x (mask %#x)", w, row.Name, re, w&care, care)
+	}
+	if !row.Matches(re) {
+		t.Fatalf("%#x (%s): re-encoded %#x is not this row", w, row.Name, re)
+	}
+}
+
+func TestDecodeProperty(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		w := rapid.Uint32().Draw(rt, "word")
+		tt := &testing.T{}
+		_ = tt
+		row := spec.Decode(w)
+		if row == nil {
+			return
+		}
+		if row.Ext == spec.ExtC {
+			w &= 0xffff
+		}
+		re := row.Match
+		for _, a := range row.Args {
+			bits, err := a.Encode(a.Value(w))
+			if err != nil {
+				rt.Fatalf("%#x (%s): %v", w, row.Name, err)
+			}
+			re |= bits
+		}
+		if care := row.Mask | row.ArgMask(); re != w&care {
+			rt.Fatalf("%#x (%s): re-encoded %#x, want %#x", w, row.Name, re, w&care)
+		}
+	})
+}
+
+// mutated wraps a factory so that its records are corrupted by bug: an
+// injected fault that needs no engine, to test detection and shrinking.
+func mutated(f fuzz.Factory, bug func(*spec.Retire)) fuzz.Factory {
+	return func(cfg spec.Config, img *boot.Image) (diff.Target, error) {
+		t, err := f(cfg, img)
+		if err != nil {
+			return nil, err
+		}
+		return &mutant{Target: t, bug: bug}, nil
+	}
+}
+
+type mutant struct {
+	diff.Target
+	bug func(*spec.Retire)
+}
+
+func (m *mutant) Step() spec.Retire {
+	r := m.Target.Step()
+	m.bug(&r)
+	return r
+}
+
+func named(name string) func(*spec.Retire) bool {
+	return func(r *spec.Retire) bool {
+		row := spec.Decode(r.Insn)
+		return row != nil && row.Name == name && !r.Trap.Valid
+	}
+}
+
+// injectedBugs are record-level faults of the kinds an engine gets wrong.
+var injectedBugs = []struct {
+	name string
+	bug  func(*spec.Retire)
+}{
+	{"mulhsu result", func(r *spec.Retire) {
+		if named("mulhsu")(r) && r.Rd.Valid {
+			r.Rd.Value ^= 1
+		}
+	}},
+	{"sraiw sign", func(r *spec.Retire) {
+		if named("sraiw")(r) && r.Rd.Valid && r.Rd.Value>>63 != 0 {
+			r.Rd.Value &^= 1 << 63
+		}
+	}},
+	{"mscratch write", func(r *spec.Retire) {
+		if r.CSR.Valid && r.CSR.Addr == spec.CSRMscratch {
+			r.CSR.Value ^= 0x10
+		}
+	}},
+	{"misaligned load tval", func(r *spec.Retire) {
+		if r.Trap.Valid && !r.Trap.Interrupt && r.Trap.Cause == spec.CauseMisalignedLoad {
+			r.Trap.Tval &^= 7
+		}
+	}},
+	{"c.srai shift", func(r *spec.Retire) {
+		if named("c.srai")(r) && r.Rd.Valid {
+			r.Rd.Value = ^r.Rd.Value
+		}
+	}},
+}
+
+// TestShrinkInjectedBugs proves the property finds each injected bug and
+// shrinks it to a small program: the median body must be at most 5
+// instructions. It also checks the finding is saved once, atomically.
+func TestShrinkInjectedBugs(t *testing.T) {
+	ref, err := targets.Lookup("ref")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var sizes []int
+	for i, b := range injectedBugs {
+		p := fuzz.Pair{NameA: "ref", NameB: "ref+" + b.name, A: fuzz.Factory(ref), B: mutated(fuzz.Factory(ref), b.bug)}
+		c := &fuzz.Campaign{Config: spec.DefaultConfig(), Pair: p, Seed: uint64(100 + i), Duration: 20e9, Batch: 100,
+			ShrinkTime: 5e9, RegressDir: dir, MaxFindings: 1}
+		st, found, err := c.Run()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(found) == 0 {
+			t.Errorf("%s: not found in %d programs", b.name, st.Programs)
+			continue
+		}
+		n := found[0].Test.BodyInsns()
+		sizes = append(sizes, n)
+		t.Logf("%s: found after %d programs, shrunk to %d body instructions: %s", b.name, st.Programs, n, found[0].Reason)
+		if _, err := os.Stat(found[0].Path); err != nil {
+			t.Errorf("%s: finding not saved: %v", b.name, err)
+		}
+		if _, err := fuzz.WriteRegress(dir, found[0]); err != fuzz.ErrExists {
+			t.Errorf("%s: saving the same finding again: %v, want ErrExists", b.name, err)
+		}
+	}
+	if len(sizes) == 0 {
+		return
+	}
+	sort.Ints(sizes)
+	if med := sizes[len(sizes)/2]; med > 5 {
+		t.Errorf("median shrunk body = %d instructions (sizes %v), want <= 5", med, sizes)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.S"))
+	if len(files) != len(sizes) {
+		t.Errorf("%d files saved for %d findings", len(files), len(sizes))
+	}
+}

@@ -1,0 +1,408 @@
+package fuzz
+
+import (
+	"crypto/sha256"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/vcheck-dev/vcheck/spec"
+)
+
+// Property returns the rapid property "A and B produce identical retire
+// records and the same exit" over generated programs. observe, when set,
+// sees every outcome, including those rapid runs while shrinking; the
+// last failing outcome rapid reports is the minimal one.
+func Property(cfg spec.Config, p Pair, gen Options, observe func(*Outcome)) func(*rapid.T) {
+	g := Gen(gen)
+	return func(t *rapid.T) {
+		ts := g.Draw(t, "test")
+		o, err := RunTest(cfg, ts, p)
+		if err != nil {
+			t.Fatalf("internal error (not a divergence): %v", err)
+		}
+		if observe != nil {
+			observe(o)
+		}
+		if o.Failed() {
+			t.Fatalf("%s vs %s: %s (body of %d instructions)", p.NameA, p.NameB, o.Reason, ts.BodyInsns())
+		}
+	}
+}
+
+// Signature names the kind of a failure, so that one bug found many
+// times is written once: the differing fields and the mnemonic of the
+// instruction where the targets parted, or the kind of exit mismatch.
+func (o *Outcome) Signature() string {
+	d := o.Result.Divergence
+	switch {
+	case d == nil:
+		return "no-exit"
+	case len(d.Fields) == 0:
+		if strings.Contains(d.Reason, "exits differ") {
+			return "exit"
+		}
+		return "state"
+	}
+	name := "insn"
+	if d.A.Trap.Valid && d.A.Trap.Interrupt {
+		name = "interrupt"
+	} else if row := spec.Decode(d.A.Insn); row != nil {
+		name = row.Name
+	} else if row := spec.Decode(d.B.Insn); row != nil {
+		name = row.Name
+	}
+	return name + ":" + strings.Join(d.Fields, ",")
+}
+
+// Minimize greedily deletes body Items and resets setup choices while
+// the outcome keeps its signature. rapid shrinks the drawn values first;
+// this pass also serves go test -fuzz, whose minimizer works on bytes.
+func Minimize(cfg spec.Config, p Pair, o *Outcome, budget int) *Outcome {
+	sig := o.Signature()
+	best := o
+	try := func(t *Test) bool {
+		if budget <= 0 {
+			return false
+		}
+		budget--
+		n, err := RunTest(cfg, t, p)
+		if err != nil || !n.Failed() || n.Signature() != sig {
+			return false
+		}
+		best = n
+		return true
+	}
+	for changed := true; changed; {
+		changed = false
+		for i := 0; i < len(best.Test.Body); i++ {
+			t := *best.Test
+			t.Body = append(append([]Item(nil), t.Body[:i]...), t.Body[i+1:]...)
+			if try(&t) {
+				changed = true
+				i--
+			}
+		}
+		simpler := []func(t *Test){
+			func(t *Test) { t.Regs = [32]uint64{} },
+			func(t *Test) { t.PMP = nil },
+			func(t *Test) { t.Sv39 = false },
+			func(t *Test) { t.Medeleg, t.Mideleg = 0, 0 },
+			func(t *Test) { t.Mie = 0 },
+			func(t *Test) { t.Mstatus = 0 },
+			func(t *Test) { t.Mode = spec.ModeM },
+		}
+		for _, f := range simpler {
+			t := *best.Test
+			f(&t)
+			if fmt.Sprint(t) != fmt.Sprint(*best.Test) && try(&t) {
+				changed = true
+			}
+		}
+		for r := range best.Test.Regs {
+			if best.Test.Regs[r] != 0 {
+				t := *best.Test
+				t.Regs[r] = 0
+				if try(&t) {
+					changed = true
+				}
+			}
+		}
+	}
+	return best
+}
+
+// Finding is a shrunk failure, ready to be saved.
+type Finding struct {
+	*Outcome
+	NameA, NameB string
+	Seed         uint64 // the rapid seed of the batch that found it (0: go test -fuzz)
+	Found        time.Time
+	Path         string // where it was saved, if it was
+}
+
+// Source renders the finding as a corpus/regress .S file: a header that
+// says what it caught, then the program.
+func (f *Finding) Source() string {
+	h := []string{
+		"vcheck fuzz finding: " + f.Reason,
+		fmt.Sprintf("targets: %s vs %s", f.NameA, f.NameB),
+		"signature: " + f.Signature(),
+		fmt.Sprintf("seed: %d", f.Seed),
+		"date: " + f.Found.UTC().Format(time.RFC3339),
+		fmt.Sprintf("body: %d instructions in %s-mode (see \"body\" below)", f.Test.BodyInsns(), f.Test.Mode),
+	}
+	if d := f.Result.Divergence; d != nil {
+		h = append(h, "", "report:")
+		for _, ln := range strings.Split(strings.TrimRight(d.Text(f.NameA, f.NameB, Disasm), "\n"), "\n") {
+			h = append(h, "  "+ln)
+		}
+	}
+	return f.Listing.Source(h)
+}
+
+// FileName is the finding's name in corpus/regress: the targets and the
+// signature, then a hash of the program, so that the same program is
+// never saved twice.
+func (f *Finding) FileName() string {
+	sum := sha256.Sum256(f.Listing.Bytes())
+	clean := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			switch {
+			case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+				return r
+			}
+			return '-'
+		}, s)
+	}
+	return fmt.Sprintf("%s-vs-%s-%s-%x.S", clean(f.NameA), clean(f.NameB), clean(f.Signature()), sum[:4])
+}
+
+// ErrExists is returned by WriteRegress when a file of that name exists.
+var ErrExists = errors.New("fuzz: finding already saved")
+
+// WriteRegress saves f in dir atomically: it writes a temporary file and
+// links it to its final name, which fails rather than overwrite an
+// existing file.
+func WriteRegress(dir string, f *Finding) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	final := filepath.Join(dir, f.FileName())
+	tmp, err := os.CreateTemp(dir, ".finding-*.tmp")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(f.Source()); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if err := tmp.Close(); err != nil {
+		return "", err
+	}
+	if err := os.Link(tmp.Name(), final); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return final, ErrExists
+		}
+		return "", err
+	}
+	f.Path = final
+	return final, nil
+}
+
+// Stats are a campaign's counters.
+type Stats struct {
+	Programs   uint64 // programs run on both targets (shrinking included)
+	Records    uint64 // retire records compared and found equal
+	Findings   int    // distinct findings (by signature)
+	Duplicates int    // failures whose signature was already found
+	Elapsed    time.Duration
+}
+
+// Campaign is a time-bounded fuzzing run: batches of rapid checks, each
+// failure shrunk by rapid, then by Minimize, and saved.
+type Campaign struct {
+	Config      spec.Config
+	Pair        Pair
+	Gen         Options
+	Seed        uint64        // first rapid seed; batch i uses Seed+i (0: from the clock)
+	Duration    time.Duration // how long to fuzz
+	Batch       int           // checks per rapid run (0: 25)
+	ShrinkTime  time.Duration // rapid's shrink budget per failure (0: 20s)
+	RegressDir  string        // where findings are saved ("" : not saved)
+	MaxFindings int           // stop after this many distinct findings (0: no limit)
+	// Progress is called about every ProgressEvery with the counters.
+	Progress      func(Stats)
+	ProgressEvery time.Duration
+}
+
+// rapidMu serializes campaigns: rapid's settings are process-wide flags.
+var rapidMu sync.Mutex
+
+// Run fuzzes until the duration is over and returns the counters and the
+// findings, each shrunk and (with RegressDir) saved.
+func (c *Campaign) Run() (Stats, []*Finding, error) {
+	if c.Pair.A == nil || c.Pair.B == nil {
+		return Stats{}, nil, ErrNoTargets
+	}
+	rapidMu.Lock()
+	defer rapidMu.Unlock()
+	restore, err := setRapidFlags(c)
+	if err != nil {
+		return Stats{}, nil, err
+	}
+	defer restore()
+	seed := c.Seed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	var (
+		st       Stats
+		findings []*Finding
+		seen     = map[string]bool{}
+		start    = time.Now()
+		lastProg = start
+	)
+	every := c.ProgressEvery
+	if every == 0 {
+		every = time.Second
+	}
+	for batch := uint64(0); time.Since(start) < c.Duration; batch++ {
+		var last *Outcome
+		prop := Property(c.Config, c.Pair, c.Gen, func(o *Outcome) {
+			st.Programs++
+			st.Records += o.Result.Compared
+			if o.Failed() {
+				last = o
+			}
+			if c.Progress != nil && time.Since(lastProg) >= every {
+				lastProg = time.Now()
+				st.Elapsed = time.Since(start)
+				c.Progress(st)
+			}
+		})
+		s := seed + batch
+		if s == 0 {
+			s = 1
+		}
+		if err := flag.Set("rapid.seed", strconv.FormatUint(s, 10)); err != nil {
+			return st, findings, err
+		}
+		tb := &campaignTB{}
+		rapid.Check(tb, prop)
+		if tb.internal != "" {
+			return st, findings, fmt.Errorf("fuzz: %s", tb.internal)
+		}
+		if !tb.failed || last == nil {
+			continue
+		}
+		m := Minimize(c.Config, c.Pair, last, 2000)
+		f := &Finding{Outcome: m, NameA: c.Pair.NameA, NameB: c.Pair.NameB, Seed: s, Found: time.Now()}
+		if seen[m.Signature()] {
+			st.Duplicates++
+			continue
+		}
+		seen[m.Signature()] = true
+		st.Findings++
+		if c.RegressDir != "" {
+			if _, err := WriteRegress(c.RegressDir, f); err != nil && !errors.Is(err, ErrExists) {
+				return st, findings, err
+			}
+		}
+		findings = append(findings, f)
+		if c.MaxFindings > 0 && len(findings) >= c.MaxFindings {
+			break
+		}
+	}
+	st.Elapsed = time.Since(start)
+	if c.Progress != nil {
+		c.Progress(st)
+	}
+	return st, findings, nil
+}
+
+// setRapidFlags sets rapid's process-wide settings for a campaign and
+// returns a function that restores them. Outside a test binary, rapid
+// needs the testing flags to exist (it asks testing.Short).
+func setRapidFlags(c *Campaign) (func(), error) {
+	if flag.Lookup("test.short") == nil {
+		testing.Init()
+	}
+	if !flag.Parsed() {
+		// A command-line program parses its own flag sets; rapid only
+		// needs the global one marked parsed.
+		if err := flag.CommandLine.Parse(nil); err != nil {
+			return nil, err
+		}
+	}
+	batch := c.Batch
+	if batch <= 0 {
+		batch = 25
+	}
+	shrink := c.ShrinkTime
+	if shrink <= 0 {
+		shrink = 20 * time.Second
+	}
+	set := map[string]string{
+		"rapid.checks":     strconv.Itoa(batch),
+		"rapid.nofailfile": "true",
+		"rapid.shrinktime": shrink.String(),
+		"rapid.failfile":   "",
+	}
+	old := map[string]string{"rapid.seed": flag.Lookup("rapid.seed").Value.String()}
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fl := flag.Lookup(k)
+		if fl == nil {
+			return nil, fmt.Errorf("fuzz: rapid has no flag %s", k)
+		}
+		old[k] = fl.Value.String()
+		if err := flag.Set(k, set[k]); err != nil {
+			return nil, err
+		}
+	}
+	return func() {
+		for k, v := range old {
+			_ = flag.Set(k, v)
+		}
+	}, nil
+}
+
+// campaignTB is the rapid.TB of a campaign: it records the failure
+// instead of failing a test.
+type campaignTB struct {
+	failed   bool
+	internal string
+	log      strings.Builder
+}
+
+func (tb *campaignTB) Helper()                          {}
+func (tb *campaignTB) Name() string                     { return "vcheck-fuzz" }
+func (tb *campaignTB) Logf(format string, args ...any)  { fmt.Fprintf(&tb.log, format+"\n", args...) }
+func (tb *campaignTB) Log(args ...any)                  { fmt.Fprintln(&tb.log, args...) }
+func (tb *campaignTB) Skipf(format string, args ...any) {}
+func (tb *campaignTB) Skip(args ...any)                 {}
+func (tb *campaignTB) SkipNow()                         {}
+func (tb *campaignTB) Errorf(format string, args ...any) {
+	tb.fail(fmt.Sprintf(format, args...))
+}
+func (tb *campaignTB) Error(args ...any)                 { tb.fail(fmt.Sprint(args...)) }
+func (tb *campaignTB) Fatalf(format string, args ...any) { tb.fail(fmt.Sprintf(format, args...)) }
+func (tb *campaignTB) Fatal(args ...any)                 { tb.fail(fmt.Sprint(args...)) }
+func (tb *campaignTB) FailNow()                          { tb.failed = true }
+func (tb *campaignTB) Fail()                             { tb.failed = true }
+func (tb *campaignTB) Failed() bool                      { return tb.failed }
+
+func (tb *campaignTB) fail(msg string) {
+	tb.failed = true
+	if strings.Contains(msg, "internal error (not a divergence)") && tb.internal == "" {
+		tb.internal = firstLine(msg[strings.Index(msg, "internal error"):])
+	}
+	fmt.Fprintln(&tb.log, msg)
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
