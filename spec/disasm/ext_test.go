@@ -9,6 +9,7 @@ package disasm
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"flag"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vcheck-dev/vcheck/spec"
 )
@@ -318,5 +320,38 @@ func TestGNUObjdumpSeeds(t *testing.T) {
 	}
 	for s := 0; s < *seeds; s++ {
 		compareWithGNU(t, genWords(rand.New(rand.NewSource(int64(100+s))), 100, 3000))
+	}
+}
+
+// TestDisagreementsOnQEMU runs the words on which the table and GNU
+// disagree on QEMU 7.2, the project's reference for the spec's choices:
+// the fences with reserved fields execute (as the table says, and GNU
+// does not decode them), the others trap as illegal (the table rejects
+// them, GNU names them). Needs riscv64-unknown-elf-gcc and
+// qemu-system-riscv64.
+func TestDisagreementsOnQEMU(t *testing.T) {
+	gcc, qemu := needTool(t, "riscv64-unknown-elf-gcc"), needTool(t, "qemu-system-riscv64")
+	elf := filepath.Join(t.TempDir(), "legality.elf")
+	if out, err := exec.Command(gcc, "-march=rv64imac_zicsr_zifencei", "-mabi=lp64", "-nostdlib", "-static",
+		"-Wl,-Ttext=0x80000000", "-o", elf, "testdata/legality.S").CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, qemu, "-M", "virt", "-bios", "none", "-kernel", elf,
+		"-nographic", "-monitor", "none", "-serial", "stdio").Output()
+	if err != nil {
+		t.Fatalf("qemu: %v (output %q)", err, out)
+	}
+	got := strings.TrimSpace(string(out))
+	words := []uint32{0x8ff0000f, 0x4ff5008f, 0x8335008f, 0x0015108f, 0x6101, 0x00200073, 0x7b200073, 0x10400073, 0x0000, 0x0ff0000f}
+	if len(got) != len(words) {
+		t.Fatalf("QEMU printed %q, want one letter per word", got)
+	}
+	for i, w := range words {
+		_, ok := Inst(w, 0, Options{})
+		if executed := got[i] == 'E'; executed != ok {
+			t.Errorf("%#x: QEMU executed=%v, spec table says instruction=%v", w, executed, ok)
+		}
 	}
 }
