@@ -83,14 +83,14 @@ func lexExpr(s string) ([]token, error) {
 			i = j
 		default:
 			if i+1 < len(s) {
-				two := s[i : i+2]
-				if two == "<<" || two == ">>" || two == "&&" || two == "||" || two == "==" || two == "!=" {
+				switch two := s[i : i+2]; two {
+				case "<<", ">>", "&&", "||", "==", "!=", "<>", "<=", ">=":
 					toks = append(toks, token{kind: tokOp, text: two})
 					i += 2
 					continue
 				}
 			}
-			if strings.IndexByte("+-*/&|^~!()", c) < 0 {
+			if strings.IndexByte("+-*/&|^~!()<>", c) < 0 {
 				return nil, fmt.Errorf("unexpected character %q in expression", c)
 			}
 			toks = append(toks, token{kind: tokOp, text: string(c)})
@@ -204,10 +204,16 @@ func (p *exprParser) peek() token {
 	return token{kind: tokEOF}
 }
 
-// binary operator precedence, lowest first (C's order).
+// precedence is GNU as's, not C's (expr.c op_rank; as.info, "Infix
+// Operators"): shifts bind like multiplication, the bitwise operators
+// (with "!", or-not) bind tighter than + and -, then come the
+// comparisons, then && and lowest ||.
 var precedence = map[string]int{
-	"||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6,
-	"<<": 7, ">>": 7, "+": 8, "-": 8, "*": 9, "/": 9, "%": 9,
+	"||": 1, "&&": 2,
+	"==": 3, "!=": 3, "<>": 3, "<": 3, ">": 3, "<=": 3, ">=": 3,
+	"+": 4, "-": 4,
+	"|": 5, "&": 5, "^": 5, "!": 5,
+	"*": 6, "/": 6, "%": 6, "<<": 6, ">>": 6,
 }
 
 func (p *exprParser) parse(minPrec int) (expr, error) {
@@ -390,6 +396,9 @@ func b2i(b bool) int64 {
 	return 0
 }
 
+// arith applies a binary operator as GNU as does (expr.c): >> is a
+// logical shift, a shift by 64 or more gives 0, and a true comparison
+// is -1.
 func arith(op string, a, b int64) (int64, error) {
 	switch op {
 	case "+":
@@ -402,28 +411,49 @@ func arith(op string, a, b int64) (int64, error) {
 		if b == 0 {
 			return 0, fmt.Errorf("division by zero")
 		}
+		if b == -1 {
+			// -MinInt64 / -1 overflows; wrap as the hardware would
+			if op == "/" {
+				return -a, nil
+			}
+			return 0, nil
+		}
 		if op == "/" {
 			return a / b, nil
 		}
 		return a % b, nil
-	case "<<":
-		return a << uint64(b&63), nil
-	case ">>":
-		return a >> uint64(b&63), nil
+	case "<<", ">>":
+		if uint64(b) >= 64 {
+			return 0, nil
+		}
+		if op == "<<" {
+			return a << uint64(b), nil
+		}
+		return int64(uint64(a) >> uint64(b)), nil
 	case "&":
 		return a & b, nil
 	case "|":
 		return a | b, nil
 	case "^":
 		return a ^ b, nil
+	case "!":
+		return a | ^b, nil
 	case "&&":
 		return b2i(a != 0 && b != 0), nil
 	case "||":
 		return b2i(a != 0 || b != 0), nil
 	case "==":
-		return b2i(a == b), nil
-	case "!=":
-		return b2i(a != b), nil
+		return -b2i(a == b), nil
+	case "!=", "<>":
+		return -b2i(a != b), nil
+	case "<":
+		return -b2i(a < b), nil
+	case ">":
+		return -b2i(a > b), nil
+	case "<=":
+		return -b2i(a <= b), nil
+	case ">=":
+		return -b2i(a >= b), nil
 	}
 	return 0, fmt.Errorf("unknown operator %s", op)
 }

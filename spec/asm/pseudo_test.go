@@ -305,3 +305,64 @@ end:
 `
 	compareLinked(t, src)
 }
+
+// randomExpr builds a random constant expression in GNU syntax.
+func randomExpr(r *rand.Rand, depth int) string {
+	if depth == 0 || r.IntN(4) == 0 {
+		switch r.IntN(5) {
+		case 0:
+			return fmt.Sprintf("%#x", r.Uint64()>>r.IntN(64))
+		case 1:
+			return fmt.Sprintf("'%c'", 'a'+r.IntN(26))
+		case 2:
+			return fmt.Sprintf("0%o", r.IntN(1000))
+		}
+		return fmt.Sprint(r.IntN(100))
+	}
+	switch r.IntN(10) {
+	case 0:
+		// Unary ! is left out: GNU's scrubber turns "a ! !b" into "a !! b", MRI's xor.
+		return []string{"-", "~"}[r.IntN(2)] + randomExpr(r, depth-1)
+	case 1:
+		return "(" + randomExpr(r, depth-1) + ")"
+	case 2:
+		return randomExpr(r, depth-1) + []string{" << ", " >> "}[r.IntN(2)] + fmt.Sprint(r.IntN(64))
+	case 3:
+		return randomExpr(r, depth-1) + []string{" / ", " % "}[r.IntN(2)] + fmt.Sprint(1+r.IntN(50))
+	}
+	ops := []string{"+", "-", "*", "|", "&", "^", "!", "==", "!=", "<>", "<", ">", "<=", ">=", "&&", "||"}
+	return randomExpr(r, depth-1) + " " + ops[r.IntN(len(ops))] + " " + randomExpr(r, depth-1)
+}
+
+// TestGNUExpressions: random constant expressions in .dword give the same
+// values as GNU as (its precedence, logical >>, -1 for true).
+func TestGNUExpressions(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	var b strings.Builder
+	var exprs []string
+	b.WriteString("\t.data\n")
+	for i := 0; i < 2000; i++ {
+		e := randomExpr(r, 4)
+		exprs = append(exprs, e)
+		fmt.Fprintf(&b, "\t.dword %s\n", e)
+	}
+	obj, err := Assemble("expr.S", []byte(b.String()), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := obj.Sections[len(obj.Sections)-1].Data
+	want := sectionData(t, gnuAssemble(t, b.String()), ".data")
+	if len(got) != len(want) {
+		t.Fatalf("GNU %d bytes, ours %d", len(want), len(got))
+	}
+	bad := 0
+	for i, e := range exprs {
+		g, w := got[8*i:8*i+8], want[8*i:8*i+8]
+		if !bytes.Equal(g, w) {
+			if bad++; bad <= 20 {
+				t.Errorf(".dword %s: GNU % x, ours % x", e, w, g)
+			}
+		}
+	}
+	t.Logf("%d expressions, %d differ", len(exprs), bad)
+}
