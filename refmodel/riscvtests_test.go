@@ -1,0 +1,52 @@
+package refmodel
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vcheck-dev/vcheck/spec"
+)
+
+// riscvTestsDeparted are the riscv-tests the model fails on purpose.
+var riscvTestsDeparted = map[string]string{
+	// The test drives the debug trigger module (tselect/tdata1, Sdtrig),
+	// which rv64pg does not have: its csrw tselect is illegal.
+	"rv64mi-p-breakpoint": "no trigger module (Sdtrig) in rv64pg",
+}
+
+// TestRiscvTests runs the ELFs of riscv-software-src/riscv-tests built
+// for rv64pg (rv64ui/um/ua/uc in the p and v environments, rv64mi and
+// rv64si in p) from the directory $RISCV_TESTS; docs/refmodel.md says
+// how to build them. Each must end with an HTIF pass.
+func TestRiscvTests(t *testing.T) {
+	dir := os.Getenv("RISCV_TESTS")
+	if dir == "" {
+		t.Skip("RISCV_TESTS is not set: no riscv-tests to run (see docs/refmodel.md)")
+	}
+	elfs, _ := filepath.Glob(filepath.Join(dir, "rv64*-[pv]-*"))
+	if len(elfs) == 0 {
+		t.Fatalf("no rv64*-p-* or rv64*-v-* tests in %s", dir)
+	}
+	for _, elf := range elfs {
+		name := filepath.Base(elf)
+		if strings.HasSuffix(name, ".dump") {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			m := newMachineFor(t, spec.DefaultConfig(), elf)
+			e := m.Run(50_000_000)
+			passed := e.Reason == spec.HaltHTIF && e.Code == 0
+			if why, ok := riscvTestsDeparted[name]; ok {
+				if passed {
+					t.Errorf("passes, but is listed as failing: %s", why)
+				}
+				return
+			}
+			if !passed {
+				t.Errorf("%v, code %d: %s", e.Reason, e.Code, e.Detail)
+			}
+		})
+	}
+}
