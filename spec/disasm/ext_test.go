@@ -136,11 +136,13 @@ var edgeWords = []uint32{
 	0x00000073, 0x00100073, 0x00000873, 0x00200073, 0x10200073, 0x30200073, 0x7b200073, 0x10500073,
 	0x10400073, 0x10450073, 0x12000073, 0x12050073, 0x12b50073, 0x12000573, 0x22000073, 0x16000073,
 	0xc0001073, 0xc0101073, 0xc0002573, 0xc0102573, 0xc0202573, 0xc8002573, 0xc0002073, 0x00002073,
-	0x30046073, 0x3000e073, 0x30006573, 0x00401073,
+	0x30046073, 0x3000e073, 0x30006573, 0x00401073, 0x3005a073, 0x3005b073, 0x30059073, 0x30047073, 0x30045073,
 	0x00000067, 0x00050067, 0x00450067, 0x000500e7, 0x004500e7, 0x00050567, 0x00450567, 0x00008067,
 	0x0ff57513, 0x00153513, 0xfff54513, 0x40a00533, 0x40a0053b, 0x00002533, 0x00003533,
 	0x0000051b, 0x0005051b, 0x00a0051b, 0x00050513, 0x00000513, 0x00000013,
 	0x00005063, 0x00004063, 0x00000063, 0x00001063, 0x0000006f, 0x000000ef, 0x0000056f,
+	// Each branch and set alias with a nonzero register (the zero-register cases are above).
+	0x00055063, 0x00054063, 0x00a04063, 0x00a05063, 0x00050063, 0x00051063, 0x00a02533, 0x00052533, 0x00a03533,
 	// lui/auipc followed by the instructions that turn them into address comments.
 	0x80000537, 0x00150513, 0x80000517, 0x00150513, 0x00000517, 0x00052503, 0x00000517, 0x00a50567,
 	0x00000217, 0x00a20267, 0x00a22023, 0x00a2051b, 0x80000537, 0x0005051b, 0x00a5051b,
@@ -176,10 +178,52 @@ func genWords(r *rand.Rand, perRow, uniform int) []uint32 {
 		}
 		words = append(words, h)
 	}
+	// Shuffle so that every kind of instruction follows every other, as
+	// objdump's lui/auipc state needs.
+	r.Shuffle(len(words), func(i, j int) { words[i], words[j] = words[j], words[i] })
+	words = append(words, addressPairs(r, perRow*4)...)
 	for n := uint32(0); n < 4096; n += 1 + uint32(r.Intn(2)) {
 		words = append(words, n<<20|0x2573, n<<20|uint32(r.Intn(32))<<15|0x1073|uint32(r.Intn(32))<<7)
 	}
 	return append(words, edgeWords...)
+}
+
+// addressPairs returns n pairs of a lui, auipc or c.lui followed by an
+// instruction that may turn its register into an address comment (addi,
+// addiw, loads, stores, jalr, c.addi, c.addiw, and others that must not),
+// using the same register, or zero, gp or tp.
+func addressPairs(r *rand.Rand, n int) []uint32 {
+	users := []string{"addi", "addiw", "ld", "lw", "lbu", "sd", "sb", "jalr", "c.addi", "c.addiw", "c.lw", "c.jr",
+		"c.jalr", "ori", "slli", "add", "c.mv", "lui", "auipc"}
+	var words []uint32
+	for k := 0; k < n; k++ {
+		rd := uint32(r.Intn(32))
+		if r.Intn(4) == 0 {
+			rd = []uint32{0, 3, 4}[r.Intn(3)] // zero, gp, tp
+		}
+		var hi uint32
+		switch r.Intn(3) {
+		case 0:
+			hi = r.Uint32()&^0xfff | rd<<7 | 0x37 // lui
+		case 1:
+			hi = r.Uint32()&^0xfff | rd<<7 | 0x17 // auipc
+		default:
+			hi = 0x6001 | uint32(r.Intn(64)&0x1f)<<2 | uint32(r.Intn(2))<<12 | max(rd, 3)<<7 // c.lui (rd != 0, 2)
+			rd = hi >> 7 & 0x1f
+		}
+		in := spec.Lookup(users[r.Intn(len(users))])
+		w := in.Match | r.Uint32()&^in.Mask
+		if in.Len() == 2 {
+			w &= 0xffff
+			if in.Format == spec.FmtCI || in.Format == spec.FmtCR {
+				w = w&^(0x1f<<7) | rd<<7
+			}
+		} else {
+			w = w&^(0x1f<<15) | rd<<15
+		}
+		words = append(words, hi, w)
+	}
+	return words
 }
 
 // disagreement explains a word on whose legality the spec table and GNU
@@ -210,7 +254,7 @@ func compareWithGNU(t *testing.T, words []uint32) {
 	gnu := gnuDisassemble(t, words, [][]string{modes[0].args, modes[1].args})
 	digits := AddrDigits(0, uint64(len(code)))
 	perRow := map[string]int{}
-	unknown, reasons := 0, map[string]int{}
+	unknown, comments, reasons := 0, 0, map[string]int{}
 	for mi, m := range modes {
 		d := NewDecoder(m.opts)
 		ours := d.Block(code, 0, nil, uint64(len(code)))
@@ -245,6 +289,9 @@ func compareWithGNU(t *testing.T, words []uint32) {
 				}
 			}
 			if mi == 0 {
+				if strings.Contains(l.Text, " # ") {
+					comments++
+				}
 				if row := spec.Decode(w); row != nil {
 					perRow[row.Name]++
 				} else {
@@ -258,7 +305,7 @@ func compareWithGNU(t *testing.T, words []uint32) {
 	}
 	// Coverage: how many words each row got, and the documented disagreements.
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d words, %d unknown to the spec table; per row:", len(words), unknown)
+	fmt.Fprintf(&b, "%d words, %d unknown to the spec table, %d with an address comment; per row:", len(words), unknown, comments)
 	min := len(words)
 	for i := range spec.Insts {
 		n := perRow[spec.Insts[i].Name]
