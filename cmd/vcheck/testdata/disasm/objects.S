@@ -13,6 +13,7 @@ entry:
 	.insn	2, 0x6002	/* c.ldsp zero: reserved */
 	.insn	4, 0x8ff0000f	/* fence with fm set */
 	.insn	2, 0x0000
+	la	a3, zzobj	/* names zzobj: objects sort before larger no-type symbols */
 	j	entry
 
 	.text
@@ -35,3 +36,12 @@ fn:
 weakfn:
 	.weak	weakfn
 	sret
+
+	.data
+	.globl	zzobj, aanotype
+	.type	zzobj, @object
+	.size	zzobj, 0
+	.size	aanotype, 8
+zzobj:
+aanotype:
+	.dword	0
