@@ -116,3 +116,8 @@ fromhost: .dword 0
 #define FAIL(code) li t6, FINISHER; li t5, (code<<16)|0x3333; sw t5, 0(t6); 1: j 1b
 #define CHECK(reg, val, code) li t4, val; bne reg, t4, fail_##code
 `
+
+func readFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	return string(b), err
+}

@@ -137,13 +137,11 @@ func (h *Hart) pmpRange(i int) (lo, hi uint64, on bool) {
 // whether one rule (or the default) covers the whole range.
 func (h *Hart) pmpDecide(pa, size uint64, kind int, mode spec.Mode) (allowed, uniform bool) {
 	end := pa + size
-	any := false
 	for i := 0; i < spec.PMPEntries; i++ {
 		lo, hi, on := h.pmpRange(i)
 		if !on {
 			continue
 		}
-		any = true
 		if end <= lo || pa >= hi || lo >= hi {
 			continue
 		}
@@ -156,9 +154,9 @@ func (h *Hart) pmpDecide(pa, size uint64, kind int, mode spec.Mode) (allowed, un
 		}
 		return c&pmpPerm[kind] != 0, true
 	}
-	// No entry matches: M-mode succeeds; S and U fail when some entry is
-	// active (Priv. spec 1.12 §3.7.1), and succeed when none is.
-	return mode == spec.ModeM || !any, true
+	// No entry matches: M-mode succeeds; S and U fail, since entries are
+	// implemented (Priv. spec 1.12 §3.7.1), even when none is active.
+	return mode == spec.ModeM, true
 }
 
 func (h *Hart) pmpAllows(pa, size uint64, kind int, mode spec.Mode) bool {
