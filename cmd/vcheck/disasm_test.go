@@ -88,6 +88,7 @@ func TestDisasmSampleGolden(t *testing.T) {
 func TestDisasmMatchesObjdump(t *testing.T) {
 	gcc := disasmTool(t, "riscv64-unknown-elf-gcc")
 	objdump := disasmTool(t, "riscv64-unknown-elf-objdump")
+	strip := disasmTool(t, "riscv64-unknown-elf-strip")
 	dir := t.TempDir()
 	flags := []string{"-march=rv64imac_zicsr_zifencei", "-mabi=lp64", "-mcmodel=medany", "-O2",
 		"-ffreestanding", "-Wa,-mpriv-spec=1.12"}
@@ -105,6 +106,12 @@ func TestDisasmMatchesObjdump(t *testing.T) {
 		build("objects.o", "-c", "testdata/disasm/objects.S"),
 		sampleName,
 	}
+	// With no symbols at all, objdump names addresses 0x… and blocks by section.
+	stripped := filepath.Join(dir, "stripped.elf")
+	if b, err := exec.Command(strip, "-o", stripped, files[0]).CombinedOutput(); err != nil {
+		t.Fatalf("strip: %v\n%s", err, b)
+	}
+	files = append(files, stripped)
 	for _, f := range files {
 		for _, m := range [][]string{nil, {"-M", "no-aliases"}} {
 			gnu, err := exec.Command(objdump, append(append([]string{"-d"}, m...), f)...).Output()
