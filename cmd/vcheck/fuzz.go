@@ -1,0 +1,137 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/vcheck-dev/vcheck/fuzz"
+	"github.com/vcheck-dev/vcheck/internal/targets"
+	"github.com/vcheck-dev/vcheck/spec"
+)
+
+func init() {
+	register(command{name: "fuzz", summary: "fuzz a target against the reference model with generated programs", run: fuzzCommand})
+}
+
+// fuzzJSON is the --json summary of vcheck fuzz.
+type fuzzJSON struct {
+	A           string        `json:"a"`
+	B           string        `json:"b"`
+	Seed        uint64        `json:"seed"`
+	Programs    uint64        `json:"programs"`
+	Records     uint64        `json:"records"`
+	Divergences int           `json:"divergences"`
+	Duplicates  int           `json:"duplicates"`
+	Seconds     float64       `json:"seconds"`
+	ExecsPerSec float64       `json:"execs_per_sec"`
+	Findings    []findingJSON `json:"findings"`
+}
+
+type findingJSON struct {
+	File       string `json:"file,omitempty"`
+	Reason     string `json:"reason"`
+	Signature  string `json:"signature"`
+	BodyInsns  int    `json:"body_insns"`
+	Mode       string `json:"mode"`
+	Seed       uint64 `json:"seed"`
+	AlreadyHad bool   `json:"already_saved,omitempty"`
+}
+
+// fuzzCommand is `vcheck fuzz [--time 60s] [--target engine] [--ref ref]
+// [--seed N] [--json] [--regress DIR]`: a campaign of generated programs,
+// each run on both targets in lockstep. Every divergence is shrunk and
+// saved in DIR (corpus/regress) as a .S file. It exits 1 when it found a
+// divergence, 0 when none, 2 on bad usage, 3 on an internal error.
+func fuzzCommand(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("fuzz", stderr)
+	dur := fs.Duration("time", 60*time.Second, "how long to fuzz")
+	nameB := fs.String("target", "engine", "the target under test: "+strings.Join(targets.Names(), ", "))
+	nameA := fs.String("ref", "ref", "the target it is compared with")
+	seed := fs.Uint64("seed", 0, "first rapid seed (0: from the clock); the same seed and target give the same programs")
+	asJSON := fs.Bool("json", false, "print the summary as JSON on stdout")
+	regress := fs.String("regress", "corpus/regress", "directory the shrunk findings are saved in")
+	items := fs.Int("items", 40, "body items per program, at most")
+	maxFind := fs.Int("max-findings", 0, "stop after this many distinct findings (0: run the whole --time)")
+	quiet := fs.Bool("quiet", false, "no progress line")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: vcheck fuzz [flags]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	if *dur <= 0 || *items <= 0 {
+		fmt.Fprintln(stderr, "vcheck fuzz: --time and --items must be positive")
+		return exitUsage
+	}
+	fa, err := targets.Lookup(*nameA)
+	if err != nil {
+		fmt.Fprintf(stderr, "vcheck fuzz: --ref: %v\n", err)
+		return exitUsage
+	}
+	fb, err := targets.Lookup(*nameB)
+	if err != nil {
+		fmt.Fprintf(stderr, "vcheck fuzz: --target: %v\n", err)
+		return exitUsage
+	}
+	if *seed == 0 {
+		*seed = uint64(time.Now().UnixNano())
+	}
+	c := &fuzz.Campaign{
+		Config:      spec.DefaultConfig(),
+		Pair:        fuzz.Pair{NameA: *nameA, NameB: *nameB, A: fuzz.Factory(fa), B: fuzz.Factory(fb)},
+		Gen:         fuzz.Options{MaxItems: *items},
+		Seed:        *seed,
+		Duration:    *dur,
+		RegressDir:  *regress,
+		MaxFindings: *maxFind,
+	}
+	if !*quiet {
+		c.Progress = func(st fuzz.Stats) {
+			fmt.Fprintf(stderr, "\rfuzz %s vs %s: %d programs, %d instructions compared, %d divergences, %s elapsed   ",
+				*nameA, *nameB, st.Programs, st.Records, st.Findings, st.Elapsed.Round(time.Second))
+		}
+	}
+	st, found, err := c.Run()
+	if !*quiet {
+		fmt.Fprintln(stderr)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "vcheck fuzz: %v\n", err)
+		return exitInternal
+	}
+	sum := fuzzJSON{A: *nameA, B: *nameB, Seed: *seed, Programs: st.Programs, Records: st.Records,
+		Divergences: st.Findings, Duplicates: st.Duplicates, Seconds: st.Elapsed.Seconds(), Findings: []findingJSON{}}
+	if st.Elapsed > 0 {
+		sum.ExecsPerSec = float64(st.Programs) / st.Elapsed.Seconds()
+	}
+	for _, f := range found {
+		sum.Findings = append(sum.Findings, findingJSON{File: f.Path, Reason: f.Reason, Signature: f.Signature(),
+			BodyInsns: f.Test.BodyInsns(), Mode: f.Test.Mode.String(), Seed: f.Seed, AlreadyHad: f.Path == ""})
+	}
+	if *asJSON {
+		j, _ := json.MarshalIndent(sum, "", "  ")
+		fmt.Fprintln(stdout, string(j))
+	} else {
+		fmt.Fprintf(stdout, "fuzzed %s against %s for %s (seed %d): %d programs (%.0f/s), %d instructions compared, %d divergences\n",
+			*nameB, *nameA, st.Elapsed.Round(time.Millisecond), *seed, st.Programs, sum.ExecsPerSec, st.Records, st.Findings)
+		for _, f := range found {
+			where := f.Path
+			if where == "" {
+				where = "(already in " + *regress + ")"
+			}
+			fmt.Fprintf(stdout, "\n%s\n  %s\n  shrunk to %d body instructions in %s-mode\n", where, f.Reason, f.Test.BodyInsns(), f.Test.Mode)
+		}
+	}
+	if len(found) > 0 {
+		return exitFailure
+	}
+	return exitOK
+}

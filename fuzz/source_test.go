@@ -1,0 +1,62 @@
+package fuzz_test
+
+import (
+	"bytes"
+	"debug/elf"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/vcheck-dev/vcheck/fuzz"
+	"github.com/vcheck-dev/vcheck/spec/asm"
+)
+
+// TestSourceAssembles checks that a generated program's .S form gives
+// back the same bytes, through spec/asm and through GNU as (when the
+// cross gcc is installed; required under CI=true).
+func TestSourceAssembles(t *testing.T) {
+	gcc, gccErr := exec.LookPath("riscv64-unknown-elf-gcc")
+	if gccErr != nil && os.Getenv("CI") == "true" {
+		t.Fatalf("riscv64-unknown-elf-gcc is required under CI=true: %v", gccErr)
+	}
+	for seed := 0; seed < 8; seed++ {
+		l, err := fuzz.Gen(fuzz.Options{}).Example(seed).Layout()
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := l.Source([]string{"test header"})
+		want := l.Bytes()
+		obj, err := asm.Assemble("gen.S", []byte(src), asm.Options{})
+		if err != nil {
+			t.Fatalf("seed %d: spec/asm: %v", seed, err)
+		}
+		got := flatten(obj.Program("gen").Segments[0].Addr, obj.Program("gen"))
+		if !bytes.Equal(trimZeros(got), trimZeros(want)) {
+			t.Errorf("seed %d: spec/asm bytes differ from the listing", seed)
+		}
+		if gccErr != nil {
+			continue
+		}
+		dir := t.TempDir()
+		s, e := filepath.Join(dir, "gen.S"), filepath.Join(dir, "gen.elf")
+		os.WriteFile(s, []byte(src), 0o644)
+		if out, err := exec.Command(gcc, "-march=rv64imac_zicsr_zifencei", "-mabi=lp64", "-nostdlib", "-Ttext=0x80000000", "-o", e, s).CombinedOutput(); err != nil {
+			t.Fatalf("seed %d: gcc: %v\n%s", seed, err, out)
+		}
+		f, err := elf.Open(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, err := f.Section(".text").Data()
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(trimZeros(text), trimZeros(want)) {
+			t.Errorf("seed %d: GNU as bytes differ from the listing", seed)
+		}
+	}
+}
+
+func trimZeros(b []byte) []byte { return bytes.TrimRight(b, "\x00") }
