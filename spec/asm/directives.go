@@ -152,6 +152,16 @@ func (a *assembler) dirAlign(name, rest string) {
 	if align > a.cur.align {
 		a.cur.align = align
 	}
+	// binutils riscv_frag_align_code: code alignment no larger than the
+	// instruction alignment (2 with rvc, 4 without) is assumed to hold
+	// already and emits nothing, even where it does not hold.
+	insnAlign := uint64(4)
+	if a.rvc {
+		insnAlign = 2
+	}
+	if it.code && !it.hasFill && align <= insnAlign {
+		return
+	}
 	a.add(it)
 }
 

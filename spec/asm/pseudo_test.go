@@ -1,6 +1,7 @@
 package asm
 
 import (
+	"os"
 	"bytes"
 	"fmt"
 	"math/rand/v2"
@@ -41,6 +42,7 @@ func compareLinked(t *testing.T, src string) {
 				base = s.Addr
 			}
 		}
+		os.WriteFile("/tmp/last_oracle.S", []byte(src), 0o644)
 		t.Errorf("%s differs from GNU (%d bytes) vs ours (%d bytes) first at offset %#x, after %s",
 			name, len(want), len(got), i, nearestLabel(obj, lines, base+uint64(i)))
 		lo, hi := i&^7, i+16
@@ -365,4 +367,41 @@ func TestGNUExpressions(t *testing.T) {
 		}
 	}
 	t.Logf("%d expressions, %d differ", len(exprs), bad)
+}
+
+// TestGNURandomRelaxation: random control-flow graphs with random gaps,
+// so that branch lengths depend on each other as relaxation proceeds.
+func TestGNURandomRelaxation(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for round := 0; round < 8; round++ {
+		var b strings.Builder
+		b.WriteString("\t.text\n")
+		const blocks = 300
+		for i := 0; i < blocks; i++ {
+			if i%50 == 0 {
+				fmt.Fprintf(&b, "\t.option %s\n", []string{"rvc", "rvc", "norvc"}[r.IntN(3)])
+			}
+			fmt.Fprintf(&b, "L%d:\n", i)
+			target := fmt.Sprintf("L%d", r.IntN(blocks))
+			switch r.IntN(8) {
+			case 0:
+				fmt.Fprintf(&b, "\tbeqz %s, %s\n", regName(r, 8+r.Int64N(8)), target)
+			case 1:
+				fmt.Fprintf(&b, "\tbnez %s, %s\n", regName(r, r.Int64N(32)), target)
+			case 2:
+				fmt.Fprintf(&b, "\tj %s\n", target)
+			case 3:
+				fmt.Fprintf(&b, "\tblt a0, a1, %s\n", target)
+			case 4:
+				fmt.Fprintf(&b, "\t.zero %d\n", 2*r.IntN(300*(round+1)))
+			case 5:
+				fmt.Fprintf(&b, "\t.align %d\n", 1+r.IntN(4))
+			case 6:
+				fmt.Fprintf(&b, "\tcall %s\n", target)
+			default:
+				fmt.Fprintf(&b, "\tli %s, %d\n", regName(r, 1+r.Int64N(31)), r.Int64N(1<<40)-1<<39)
+			}
+		}
+		compareLinked(t, b.String())
+	}
 }
