@@ -1,10 +1,10 @@
 package asm
 
 import (
-	"os"
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"sort"
 	"strings"
 	"testing"
