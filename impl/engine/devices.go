@@ -307,6 +307,9 @@ func (u *uart) write(off uint64, v uint8) {
 
 // updateIRQ moves the UART's interrupt line into the PLIC's pending bit.
 func (m *Machine) updateIRQ() {
+	if m.uart.ier&1 != 0 {
+		m.uart.fill() // input that is ready counts as received
+	}
 	m.plic.pending[spec.UARTIRQ] = m.uart.level()
 }
 

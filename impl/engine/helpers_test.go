@@ -121,3 +121,7 @@ func readFile(path string) (string, error) {
 	b, err := os.ReadFile(path)
 	return string(b), err
 }
+
+type stringWriter = bytes.Buffer
+
+func stringReader(s string) *strings.Reader { return strings.NewReader(s) }
