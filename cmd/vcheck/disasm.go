@@ -108,7 +108,7 @@ func writeDisasmJSON(w io.Writer, f *disasm.File, opts disasm.Options) error {
 				continue
 			}
 			rec := disasmLine{
-				Addr: fmt.Sprintf("%#x", l.Addr), Bytes: enchex.EncodeToString(l.Bytes), Text: l.Text,
+				Addr: fmt.Sprintf("%#x", l.Addr), Bytes: enchex.EncodeToString(l.Bytes), Text: strings.TrimSuffix(l.Text, "\n"),
 				Valid: l.OK, Section: b.Section, Symbol: b.Label,
 			}
 			if err := enc.Encode(rec); err != nil {

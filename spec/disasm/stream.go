@@ -16,7 +16,14 @@ type Line struct {
 	Skip  bool   // a run of zero bytes, printed as "\t..." with no address
 	chunk int    // bytes per hex group in the raw column (objdump bytes_per_chunk)
 	raw   bool   // bytes of an STT_OBJECT symbol, dumped without decoding
+	// octets is how many bytes objdump believes the line covers when that
+	// is not len(Bytes): only for a memory error, where it is EIO.
+	octets int
 }
+
+// eio is the errno value objdump's disassembler returns as a length when a
+// read runs past the end of the block (binutils dis-buf.c).
+const eio = 5
 
 // MappingSymbol is a RISC-V ELF mapping symbol: $x starts code, $d data
 // (RISC-V ELF psABI, "Mapping Symbol"). Data is printed as .byte, .short,
@@ -76,10 +83,11 @@ func (d *Decoder) Block(code []byte, addr uint64, maps []MappingSymbol, sectionE
 		}
 		n := insnLength(first)
 		if off+n > stop {
-			// A truncated instruction at the end of the block: objdump
-			// reports a memory error and moves on; print the bytes.
-			b := code[off:stop]
-			lines = append(lines, Line{Addr: pc, Bytes: b, Text: bytesText(b), chunk: 1})
+			// The instruction runs past the block: objdump's read fails,
+			// dis-buf.c prints a memory error (with its own newline), the
+			// EIO status is taken as the length, and the block ends.
+			lines = append(lines, Line{Addr: pc, Bytes: code[off:stop], chunk: 1, octets: eio,
+				Text: fmt.Sprintf("Address 0x%x is out of bounds.\n", pc)})
 			break
 		}
 		b := code[off : off+n]
@@ -229,10 +237,14 @@ func (l Line) Format(digits int) string {
 	switch {
 	case l.raw:
 		perLine = 16 // objdump's octets_per_line when not disassembling
-	case chunk == 1:
+	case chunk == 1 && l.octets == 0:
 		perLine = 6 // riscv_disassemble_data for .byte
 	}
-	pb := min(len(l.Bytes), perLine)
+	n := len(l.Bytes)
+	if l.octets != 0 {
+		n = l.octets
+	}
+	pb := min(n, perLine)
 	for j := 0; j < pb; j += chunk {
 		if j+chunk <= len(l.Bytes) {
 			for k := chunk - 1; k >= 0; k-- {
