@@ -42,7 +42,11 @@ func compareLinked(t *testing.T, src string) {
 				base = s.Addr
 			}
 		}
-		os.WriteFile("/tmp/last_oracle.S", []byte(src), 0o644)
+		if f, err := os.CreateTemp("", "vcheck-asm-oracle-*.S"); err == nil {
+			f.WriteString(src)
+			f.Close()
+			t.Logf("source kept in %s", f.Name())
+		}
 		t.Errorf("%s differs from GNU (%d bytes) vs ours (%d bytes) first at offset %#x, after %s",
 			name, len(want), len(got), i, nearestLabel(obj, lines, base+uint64(i)))
 		lo, hi := i&^7, i+16
