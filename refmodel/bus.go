@@ -22,6 +22,15 @@ type Bus struct {
 	// (address / pageSize); a page never written reads as zeros.
 	ram     map[uint64]*[pageSize]byte
 	devices []devices.Device
+	// windows are the devices' address ranges, read once when a device
+	// is added, so that a lookup is a few compares, not interface calls.
+	windows []window
+}
+
+// window is the address range [base, end) of one device.
+type window struct {
+	base, end uint64
+	dev       devices.Device
 }
 
 func newBus(cfg spec.Config) *Bus {
@@ -30,13 +39,20 @@ func newBus(cfg spec.Config) *Bus {
 }
 
 func (b *Bus) addDevice(d devices.Device) {
+	replaced := false
 	for i, old := range b.devices {
 		if old.Name() == d.Name() {
 			b.devices[i] = d
-			return
+			replaced = true
 		}
 	}
-	b.devices = append(b.devices, d)
+	if !replaced {
+		b.devices = append(b.devices, d)
+	}
+	b.windows = b.windows[:0]
+	for _, d := range b.devices {
+		b.windows = append(b.windows, window{d.Base(), d.Base() + d.Size(), d})
+	}
 }
 
 // loadSegment copies data to addr and zero-fills up to memSize. It is the
@@ -85,9 +101,9 @@ func (b *Bus) page(addr uint64) *[pageSize]byte {
 
 // device returns the device that covers [addr, addr+size), if any.
 func (b *Bus) device(addr uint64, size int) devices.Device {
-	for _, d := range b.devices {
-		if addr >= d.Base() && addr-d.Base() < d.Size() {
-			return d
+	for i := range b.windows {
+		if w := &b.windows[i]; addr >= w.base && addr < w.end {
+			return w.dev
 		}
 	}
 	return nil
@@ -160,13 +176,28 @@ func (b *Bus) store(addr uint64, size int, v uint64) (devices.Device, bool) {
 	return nil, false
 }
 
-// executable reports whether code may be fetched from addr: RAM and the
-// boot ROM. QEMU 7.2 cannot execute from device registers and raises an
-// instruction access fault.
-func (b *Bus) executable(addr uint64, size int) bool {
-	if b.device(addr, size) != nil {
-		return false
+// fetch16 reads a halfword of code at addr, from RAM or the boot ROM.
+// QEMU 7.2 cannot execute from device registers and raises an
+// instruction access fault, so ok is false there.
+func (b *Bus) fetch16(addr uint64) (uint16, bool) {
+	if b.device(addr, 2) != nil {
+		return 0, false
 	}
-	return b.inRAM(addr, uint64(size)) ||
-		(addr >= spec.BootROMBase && addr-spec.BootROMBase+uint64(size) <= spec.BootROMSize)
+	if b.inRAM(addr, 2) {
+		p := b.ram[addr/pageSize]
+		if p == nil {
+			return 0, true
+		}
+		o := addr % pageSize
+		if o+2 > pageSize {
+			v, _ := b.load(addr, 2)
+			return uint16(v), true
+		}
+		return uint16(p[o]) | uint16(p[o+1])<<8, true
+	}
+	if addr >= spec.BootROMBase && addr-spec.BootROMBase+2 <= spec.BootROMSize {
+		o := addr - spec.BootROMBase
+		return uint16(b.rom[o]) | uint16(b.rom[o+1])<<8, true
+	}
+	return 0, false
 }

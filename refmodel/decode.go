@@ -26,8 +26,15 @@ type decoded struct {
 	length uint64
 }
 
-// decodeCacheLimit bounds the decode cache; it is emptied when full.
-const decodeCacheLimit = 1 << 16
+// decodeCacheSize is the number of slots of the decode cache, a
+// direct-mapped table keyed on the instruction word.
+const decodeCacheSize = 1 << 12
+
+// decodeSlot is one slot of the decode cache.
+type decodeSlot struct {
+	word uint32
+	d    *decoded
+}
 
 // decode finds the row of spec.Insts that matches word by a plain linear
 // scan of the table, and extracts its operands. A compressed instruction
@@ -35,14 +42,14 @@ const decodeCacheLimit = 1 << 16
 // it stands for (Unpriv. §16), whose semantics then run. The result is
 // cached by word: a word always decodes the same way.
 func (h *Hart) decode(word uint32) *decoded {
-	if d, ok := h.decodeCache[word]; ok {
-		return d
+	slot := &h.decodeCache[(word^word>>12^word>>22)%decodeCacheSize]
+	if slot.d != nil && slot.word == word {
+		return slot.d
 	}
 	d := decodeWord(word)
-	if len(h.decodeCache) >= decodeCacheLimit {
-		clear(h.decodeCache)
+	if d != nil {
+		*slot = decodeSlot{word, d}
 	}
-	h.decodeCache[word] = d
 	return d
 }
 

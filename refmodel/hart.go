@@ -13,6 +13,8 @@ type Hart struct {
 	// (sstatus, sie, sip) and computed CSRs (time, cycle, instret, mip's
 	// device lines) are derived in zicsr.go.
 	csr [4096]uint64
+	// pmp holds the PMP entries that are not OFF, decoded (pmp.go).
+	pmp []pmpEntry
 
 	// reservation is the LR/SC reservation (Unpriv. §8.2): the address of
 	// the last LR, valid until an SC or a store by another hart to it.
@@ -23,12 +25,11 @@ type Hart struct {
 	// Per-step scratch: the record being built, the pc of the next
 	// instruction, and whether a Zicsr write to mcycle/minstret replaces
 	// this instruction's own increment.
-	rec             *spec.Retire
-	nextPC          uint64
-	wroteMcycle     bool
-	wroteMinstret   bool
-	decodeCache     map[uint32]*decoded
-	decodeCacheSize int
+	rec           *spec.Retire
+	nextPC        uint64
+	wroteMcycle   bool
+	wroteMinstret bool
+	decodeCache   *[decodeCacheSize]decodeSlot
 }
 
 // exception is a synchronous exception raised by an instruction.
@@ -40,7 +41,7 @@ type exception struct {
 func raise(cause, tval uint64) *exception { return &exception{cause, tval} }
 
 func newHart(m *Machine, id int, resetPC, fdt uint64) *Hart {
-	h := &Hart{id: id, m: m, pc: resetPC, mode: spec.ModeM, decodeCache: map[uint32]*decoded{}}
+	h := &Hart{id: id, m: m, pc: resetPC, mode: spec.ModeM, decodeCache: new([decodeCacheSize]decodeSlot)}
 	for _, c := range spec.CSRs {
 		h.csr[c.Addr] = c.Reset
 	}

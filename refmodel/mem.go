@@ -112,36 +112,42 @@ func (h *Hart) writePieces(ps [2]piece, n int, v uint64) *exception {
 }
 
 // fetch reads the instruction at pc: 16 bits, then 16 more when the low
-// bits say it is a 32-bit instruction (Unpriv. §1.5). Each half is
-// translated on its own, so an instruction may straddle a page.
+// bits say it is a 32-bit instruction (Unpriv. §1.5). When the second
+// half lies on the next page it is translated on its own, so an
+// instruction may straddle a page (a fault there reports pc+2).
 func (h *Hart) fetch() (uint32, *exception) {
-	lo, exc := h.fetch16(h.pc)
+	pa, exc := h.translate(h.pc, accessFetch, h.mode)
 	if exc != nil {
 		return 0, exc
 	}
-	if lo&3 != 3 {
-		return uint32(lo), nil
+	lo, exc := h.fetch16(h.pc, pa)
+	if exc != nil || lo&3 != 3 {
+		return uint32(lo), exc
 	}
-	hi, exc := h.fetch16(h.pc + 2)
+	va2, pa2 := h.pc+2, pa+2
+	if va2%pageSize == 0 {
+		if pa2, exc = h.translate(va2, accessFetch, h.mode); exc != nil {
+			return 0, exc
+		}
+	}
+	hi, exc := h.fetch16(va2, pa2)
 	if exc != nil {
 		return 0, exc
 	}
 	return uint32(lo) | uint32(hi)<<16, nil
 }
 
-func (h *Hart) fetch16(va uint64) (uint16, *exception) {
-	pa, exc := h.translate(va, accessFetch, h.mode)
-	if exc != nil {
-		return 0, exc
-	}
-	if !h.pmpAllows(pa, 2, spec.PMPX, h.mode) || !h.m.bus.executable(pa, 2) {
+// fetch16 reads the halfword of code at physical address pa (virtual va),
+// checking PMP for execute permission.
+func (h *Hart) fetch16(va, pa uint64) (uint16, *exception) {
+	if !h.pmpAllows(pa, 2, spec.PMPX, h.mode) {
 		return 0, raise(spec.CauseFetchAccess, va)
 	}
-	v, ok := h.m.bus.load(pa, 2)
+	v, ok := h.m.bus.fetch16(pa)
 	if !ok {
 		return 0, raise(spec.CauseFetchAccess, va)
 	}
-	return uint16(v), nil
+	return v, nil
 }
 
 // storeObserved breaks the LR reservations of other harts that a store

@@ -47,21 +47,39 @@ func (h *Hart) pmpRange(i int) (lo, hi uint64, on bool) {
 //   - when no entry matches, M-mode passes and S/U-mode fails (16 entries
 //     are implemented, so "at least one" is always true).
 func (h *Hart) pmpAllows(pa, size uint64, perm uint8, mode spec.Mode) bool {
-	for i := 0; i < spec.PMPEntries; i++ {
-		lo, hi, on := h.pmpRange(i)
-		if !on || pa+size <= lo || pa >= hi {
+	for i := range h.pmp {
+		e := &h.pmp[i]
+		if !e.on || pa+size <= e.lo || pa >= e.hi {
 			continue
 		}
-		if pa < lo || pa+size > hi {
+		if pa < e.lo || pa+size > e.hi {
 			return false // a partial match fails
 		}
-		cfg := h.pmpcfg(i)
-		if mode == spec.ModeM && cfg&spec.PMPL == 0 {
+		if mode == spec.ModeM && e.cfg&spec.PMPL == 0 {
 			return true
 		}
-		return cfg&perm == perm
+		return e.cfg&perm == perm
 	}
 	return mode == spec.ModeM
+}
+
+// pmpEntry is one PMP entry's decoded range and configuration. The
+// entries are decoded from pmpcfg/pmpaddr whenever one of them is
+// written (as QEMU's pmp_update_rule does), not at every access.
+type pmpEntry struct {
+	lo, hi uint64
+	cfg    uint8
+	on     bool
+}
+
+// updatePMP decodes the active entries, in priority order, into h.pmp.
+func (h *Hart) updatePMP() {
+	h.pmp = h.pmp[:0]
+	for i := 0; i < spec.PMPEntries; i++ {
+		if lo, hi, on := h.pmpRange(i); on {
+			h.pmp = append(h.pmp, pmpEntry{lo, hi, h.pmpcfg(i), true})
+		}
+	}
 }
 
 // writePmpcfg writes pmpcfg0 or pmpcfg2 with the WARL rules of §3.7.1:
@@ -83,6 +101,7 @@ func (h *Hart) writePmpcfg(reg uint16, v uint64) {
 		out |= uint64(n) << (8 * b)
 	}
 	h.csr[reg] = out
+	h.updatePMP()
 }
 
 // writePmpaddr writes pmpaddr i unless entry i is locked, or entry i+1 is
@@ -97,4 +116,5 @@ func (h *Hart) writePmpaddr(i int, v uint64) {
 		}
 	}
 	h.csr[spec.CSRPmpaddr0+uint16(i)] = v & spec.PMPAddrMask
+	h.updatePMP()
 }
