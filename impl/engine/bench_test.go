@@ -1,0 +1,63 @@
+package engine
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/vcheck-dev/vcheck/spec"
+)
+
+var benchPrograms = []string{"loop", "coremark"}
+
+func benchELF(name string) string { return filepath.Join("..", "..", "corpus", "bench", name+".elf") }
+
+// TestBenchPrograms checks that the committed benchmark ELFs pass on the
+// engine (their own result check), so a benchmark never measures a wrong run.
+func TestBenchPrograms(t *testing.T) {
+	for _, name := range benchPrograms {
+		m := bootELF(t, testConfig(), benchELF(name))
+		if e := m.Run(2_000_000_000); e.Reason != spec.HaltFinisher || e.Code != 0 {
+			t.Errorf("%s: exit %+v after %d instructions", name, e, m.Retired())
+		}
+	}
+}
+
+// BenchmarkRun runs each benchmark program to its end with Run and reports
+// the engine's speed in MIPS (retired instructions per wall microsecond).
+func BenchmarkRun(b *testing.B) {
+	for _, name := range benchPrograms {
+		b.Run(name, func(b *testing.B) {
+			var insts uint64
+			var elapsed time.Duration
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				m := bootELF(b, testConfig(), benchELF(name))
+				b.StartTimer()
+				start := time.Now()
+				e := m.Run(2_000_000_000)
+				elapsed += time.Since(start)
+				if e.Reason != spec.HaltFinisher || e.Code != 0 {
+					b.Fatalf("%s: exit %+v", name, e)
+				}
+				insts += m.Retired()
+			}
+			b.ReportMetric(float64(insts)/elapsed.Seconds()/1e6, "MIPS")
+			b.ReportMetric(float64(insts)/float64(b.N), "insts/op")
+		})
+	}
+}
+
+// BenchmarkStep measures the record-producing path.
+func BenchmarkStep(b *testing.B) {
+	m := bootELF(b, testConfig(), benchELF("coremark"))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if m.Exit().Reason != spec.Running {
+			b.StopTimer()
+			m = bootELF(b, testConfig(), benchELF("coremark"))
+			b.StartTimer()
+		}
+		m.Step()
+	}
+}
