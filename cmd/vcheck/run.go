@@ -73,7 +73,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	out := bufio.NewWriter(stdout)
 	defer out.Flush()
-	m.SetConsole(os.Stdin, out)
+	m.SetConsole(newPollReader(os.Stdin), out)
 
 	start := time.Now()
 	var exit spec.Exit
@@ -110,6 +110,55 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// pollReader makes a blocking input (a terminal, a pipe) pollable: a
+// goroutine reads it, and Read returns what has arrived so far, or 0
+// bytes and no error when nothing has. The UART polls its input once per
+// retired instruction, so a blocking Read would stop the machine.
+type pollReader struct {
+	data chan []byte
+	buf  []byte
+	err  error
+}
+
+func newPollReader(r io.Reader) *pollReader {
+	p := &pollReader{data: make(chan []byte, 64)}
+	go func() {
+		for {
+			b := make([]byte, 256)
+			n, err := r.Read(b)
+			if n > 0 {
+				p.data <- b[:n]
+			}
+			if err != nil {
+				close(p.data)
+				return
+			}
+		}
+	}()
+	return p
+}
+
+// Read implements io.Reader without blocking.
+func (p *pollReader) Read(b []byte) (int, error) {
+	if len(p.buf) == 0 && p.err == nil {
+		select {
+		case d, ok := <-p.data:
+			if !ok {
+				p.err = io.EOF
+			}
+			p.buf = d
+		default:
+			return 0, nil
+		}
+	}
+	if len(p.buf) == 0 {
+		return 0, p.err
+	}
+	n := copy(b, p.buf)
+	p.buf = p.buf[n:]
+	return n, nil
 }
 
 // loadImage builds the reset image: firmware as -bios, kernel as -kernel.

@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // buildAsm assembles a tiny bare-metal program with the corpus linker script.
@@ -119,4 +121,29 @@ func TestRunTrace(t *testing.T) {
 	if !found {
 		t.Errorf("no UART store line in trace:\n%s", out.String())
 	}
+}
+
+func TestPollReader(t *testing.T) {
+	pr, pw := io.Pipe()
+	r := newPollReader(pr)
+	var b [4]byte
+	if n, err := r.Read(b[:]); n != 0 || err != nil {
+		t.Fatalf("nothing written: Read = %d, %v; want 0, nil without blocking", n, err)
+	}
+	go pw.Write([]byte("ab"))
+	got := ""
+	for deadline := time.Now().Add(5 * time.Second); len(got) < 2 && time.Now().Before(deadline); {
+		n, _ := r.Read(b[:])
+		got += string(b[:n])
+	}
+	if got != "ab" {
+		t.Fatalf("read %q", got)
+	}
+	pw.Close()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		if _, err := r.Read(b[:]); err == io.EOF {
+			return
+		}
+	}
+	t.Fatal("no EOF after close")
 }
