@@ -55,6 +55,7 @@ type symbol struct {
 	equ     expr
 	defined bool
 	global  bool
+	local   bool // .local: a .comm of it is allocated at once
 	typ     elf.SymType
 	line    int
 	busy    bool // guards .equ cycles
@@ -126,6 +127,7 @@ type assembler struct {
 	evalPC   uint64
 	shown    string // the pseudo-instruction being expanded, for messages
 	macro    string // the mnemonic a macro is expanding
+	commons  []common
 }
 
 // Assemble assembles GNU-syntax RISC-V source and links it at the
@@ -153,6 +155,9 @@ func Assemble(filename string, src []byte, opts Options) (obj *Object, err error
 		if len(a.errs) >= a.max {
 			break
 		}
+	}
+	for _, c := range a.commons {
+		a.allocCommon(c)
 	}
 	if len(a.errs) == 0 {
 		a.layout()

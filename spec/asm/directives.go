@@ -21,7 +21,9 @@ func init() {
 		".globl":       (*assembler).dirGlobal,
 		".global":      (*assembler).dirGlobal,
 		".weak":        (*assembler).dirGlobal,
-		".local":       func(a *assembler, _, _ string) {},
+		".local":       (*assembler).dirLocal,
+		".comm":        (*assembler).dirComm,
+		".lcomm":       (*assembler).dirComm,
 		".align":       (*assembler).dirAlign,
 		".p2align":     (*assembler).dirAlign,
 		".balign":      (*assembler).dirAlign,
@@ -346,4 +348,65 @@ func (a *assembler) dirType(name, rest string) {
 		return
 	}
 	a.symbol(args[0]).typ = t
+}
+
+func (a *assembler) dirLocal(name, rest string) {
+	for _, n := range splitOperands(rest) {
+		if n == "" || !isIdentStart(n[0]) {
+			a.errorf("%s: bad symbol name %q", name, n)
+			continue
+		}
+		a.symbol(n).local = true
+	}
+}
+
+// dirComm is .comm NAME, SIZE[, ALIGN] and .lcomm. A local symbol gets
+// its space in .bss at once, as gas's bss_alloc does; a global common
+// symbol is placed at the end of .bss when assembly ends, where ld puts
+// COMMON.
+func (a *assembler) dirComm(name, rest string) {
+	args := splitOperands(rest)
+	if len(args) < 2 || len(args) > 3 || args[0] == "" || !isIdentStart(args[0][0]) {
+		a.errorf("%s: want NAME, SIZE[, ALIGN]", name)
+		return
+	}
+	size, ok := a.mustConstant(args[1])
+	if !ok {
+		return
+	}
+	align := int64(1)
+	if len(args) == 3 {
+		if align, ok = a.mustConstant(args[2]); !ok {
+			return
+		}
+	}
+	if size < 0 || size > 1<<30 || align <= 0 || align&(align-1) != 0 || align > 1<<16 {
+		a.errorf("%s: bad size %d or alignment %d", name, size, align)
+		return
+	}
+	c := common{name: args[0], size: uint64(size), align: uint64(align), line: a.line}
+	if name == ".lcomm" || a.symbol(args[0]).local {
+		a.allocCommon(c)
+		return
+	}
+	a.commons = append(a.commons, c)
+}
+
+// common is a .comm symbol waiting for its place in .bss.
+type common struct {
+	name        string
+	size, align uint64
+	line        int
+}
+
+func (a *assembler) allocCommon(c common) {
+	cur, line := a.cur, a.line
+	a.cur, a.line = a.section(".bss", "", ""), c.line
+	if c.align > a.cur.align {
+		a.cur.align = c.align
+	}
+	a.add(&item{kind: itemAlign, align: c.align})
+	a.defineLabel(c.name)
+	a.add(&item{kind: itemFill, size: c.size})
+	a.cur, a.line = cur, line
 }

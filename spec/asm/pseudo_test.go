@@ -14,9 +14,11 @@ import (
 // (same layout), and compares .text and .data byte for byte. Every
 // source line of interest should follow a label "L<n>:" so a mismatch
 // can be traced back to its line.
-func compareLinked(t *testing.T, src string) {
+func compareLinked(t *testing.T, src string) { t.Helper(); compareLinkedAt(t, src, Options{}) }
+
+func compareLinkedAt(t *testing.T, src string, opts Options) {
 	t.Helper()
-	obj, err := Assemble("oracle.S", []byte(src), Options{})
+	obj, err := Assemble("oracle.S", []byte(src), opts)
 	if err != nil {
 		t.Fatalf("our assembler: %v", err)
 	}
@@ -24,9 +26,10 @@ func compareLinked(t *testing.T, src string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gnu := gnuLink(t, src)
+	gnu := gnuLink(t, src, obj)
 	lines := strings.Split(src, "\n")
-	for _, name := range []string{".text", ".data"} {
+	for _, sec := range obj.Sections {
+		name := sec.Name
 		want, got := sectionData(t, gnu, name), sectionData(t, image, name)
 		if bytes.Equal(want, got) {
 			t.Logf("%s: %d bytes identical to GNU as + ld", name, len(got))

@@ -3,9 +3,11 @@ package asm
 import (
 	"bytes"
 	"debug/elf"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -53,29 +55,32 @@ func gnuAssemble(t *testing.T, src string) []byte {
 	return b
 }
 
-// gnuLink assembles src and links it with a script that lays sections
-// out as this assembler does: read-only at 0x80000000, writable from the
-// next page.
-func gnuLink(t *testing.T, src string) []byte {
+// gnuLink assembles src and links it with ld, placing each section at
+// the address this assembler gave it in obj (so that the bytes, which
+// hold absolute and pc-relative addresses, can be compared).
+func gnuLink(t *testing.T, src string, obj *Object) []byte {
 	t.Helper()
-	obj := gnuAssemble(t, src)
+	o := gnuAssemble(t, src)
 	ld := needTool(t, gnuLd)
 	dir := t.TempDir()
-	o, script, out := filepath.Join(dir, "a.o"), filepath.Join(dir, "a.ld"), filepath.Join(dir, "a.elf")
-	const layout = `SECTIONS {
-  . = 0x80000000;
-  .text : { *(.text) }
-  . = ALIGN(0x1000);
-  .data : { *(.data) }
-  .bss : { *(.bss) }
-}`
-	if err := os.WriteFile(o, obj, 0o644); err != nil {
+	objPath, script, out := filepath.Join(dir, "a.o"), filepath.Join(dir, "a.ld"), filepath.Join(dir, "a.elf")
+	var layout strings.Builder
+	layout.WriteString("SECTIONS {\n")
+	for _, s := range obj.Sections {
+		common := ""
+		if s.Name == ".bss" {
+			common = " *(COMMON)"
+		}
+		fmt.Fprintf(&layout, "  . = %#x;\n  %s : { *(%s)%s }\n", s.Addr, s.Name, s.Name, common)
+	}
+	layout.WriteString("}\n")
+	if err := os.WriteFile(objPath, o, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(script, []byte(layout), 0o644); err != nil {
+	if err := os.WriteFile(script, []byte(layout.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(ld, "--no-relax", "-nostdlib", "-T", script, "-o", out, o)
+	cmd := exec.Command(ld, "--no-relax", "-nostdlib", "-T", script, "-o", out, objPath)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
