@@ -26,13 +26,24 @@ const qemuCPU = "rv64,f=false,d=false,h=false,sstc=false,svpbmt=false,svinval=fa
 // (the finisher's code: 0 for a pass) and the console text.
 func qemuRun(t *testing.T, elf string, extra ...string) (int, string) {
 	t.Helper()
+	return qemuRunFor(t, elf, 10*time.Second, false, extra...)
+}
+
+// qemuRunFor is qemuRun with a time limit; when stop is set, reaching
+// it is how the run ends (for firmware that never exits).
+func qemuRunFor(t *testing.T, elf string, limit time.Duration, stop bool, extra ...string) (int, string) {
+	t.Helper()
 	qemu := needTool(t, "qemu-system-riscv64")
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	args := append([]string{"-machine", "virt", "-cpu", qemuCPU, "-bios", elf, "-nographic", "-monitor", "none"}, extra...)
 	cmd := exec.CommandContext(ctx, qemu, args...)
+	cmd.Stdin = nil
 	out, err := cmd.Output()
 	if ctx.Err() != nil {
+		if stop {
+			return -1, string(out)
+		}
 		t.Fatalf("QEMU timed out on %s; output %q", elf, out)
 	}
 	var ee *exec.ExitError
