@@ -306,7 +306,7 @@ func (h *Hart) run(limit uint64, stopOnTrap bool) uint64 {
 			chunk = t
 		}
 		steps += h.loop(chunk)
-		if stopOnTrap && h.trapped {
+		if stopOnTrap && h.trapped || h.trapLoop >= trapLoopLimit {
 			return steps
 		}
 	}
