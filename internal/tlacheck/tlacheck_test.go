@@ -206,24 +206,27 @@ func TestBrokenModelsAreRejected(t *testing.T) {
 // The trace tests: a valid trace of the cloud scenario, and corrupted
 // ones with the step that must be rejected.
 var traceCases = []struct {
+	model    string
 	file     string
 	accepted bool
 	step     int
 	reason   string
 }{
-	{"cloud_ok.jsonl", true, 0, ""},
-	{"bad_grant_beyond_capacity.jsonl", false, 8, "does not allow Grant"},
-	{"bad_dispatch_unadmitted.jsonl", false, 8, "no Dispatch step"},
-	{"bad_missing_trap.jsonl", false, 13, "does not allow Dispatch"},
+	{"MC_Cloud", "cloud_ok.jsonl", true, 0, ""},
+	{"MC_Cloud", "bad_grant_beyond_capacity.jsonl", false, 8, "does not allow Grant"},
+	{"MC_Cloud", "bad_dispatch_unadmitted.jsonl", false, 8, "no Dispatch step"},
+	{"MC_Cloud", "bad_missing_trap.jsonl", false, 13, "does not allow Dispatch"},
+	{"MC_Small", "small_ok.jsonl", true, 0, ""},
+	{"MC_Small", "small_grant_beyond_cpus.jsonl", false, 6, "does not allow Grant"},
 }
 
 func TestTracesWasm(t *testing.T) {
 	c := wasmChecker(t)
-	m, err := LoadModel(c.Dir, "MC_Cloud")
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tc := range traceCases {
+		m, err := LoadModel(c.Dir, tc.model)
+		if err != nil {
+			t.Fatal(err)
+		}
 		evs, err := ReadTraceFile(filepath.Join(c.Dir, "traces", tc.file))
 		if err != nil {
 			t.Fatal(err)
@@ -243,11 +246,11 @@ func TestTracesWasm(t *testing.T) {
 // check; without TLC here, the WebAssembly checker runs it.
 func TestTraceModuleAgrees(t *testing.T) {
 	c := wasmChecker(t)
-	m, err := LoadModel(c.Dir, "MC_Cloud")
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tc := range traceCases {
+		m, err := LoadModel(c.Dir, tc.model)
+		if err != nil {
+			t.Fatal(err)
+		}
 		evs, err := ReadTraceFile(filepath.Join(c.Dir, "traces", tc.file))
 		if err != nil {
 			t.Fatal(err)
