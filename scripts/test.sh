@@ -31,9 +31,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The TLA+ checker (npm tla-checker), for the tla/ models.
-if [ -x tla/install-deps.sh ] || [ -f tla/install-deps.sh ]; then
-	bash tla/install-deps.sh
-fi
+bash .ci/tla-deps.sh
 
 # Everything is installed now, so a test that cannot find its tool must
 # fail, not skip: the tests treat CI=true as "tools are required".
