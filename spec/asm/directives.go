@@ -48,6 +48,7 @@ func init() {
 		".equiv":       (*assembler).dirSet,
 		".option":      (*assembler).dirOption,
 		".type":        (*assembler).dirType,
+		".insn":        (*assembler).dirInsn,
 		// Accepted and ignored: they only describe the object for
 		// debuggers and linkers, not the bytes.
 		".size": ignore, ".file": ignore, ".ident": ignore, ".attribute": ignore,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"strings"
 	"testing"
 
@@ -291,6 +292,48 @@ func TestGNUCSRNames(t *testing.T) {
 	}
 	if len(cases) < 50 {
 		t.Fatalf("only %d CSRs in the table", len(cases))
+	}
+	compareWithGNU(t, cases)
+}
+
+// TestGNUInsn: .insn in raw and format forms with random fields.
+func TestGNUInsn(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	var cases []asmCase
+	reg := func() string { return regName(r, r.Int64N(32)) }
+	var names []string
+	for name := range insnOpcodes {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	opcode := func() string {
+		if r.IntN(3) == 0 {
+			return names[r.IntN(len(names))]
+		}
+		return fmt.Sprintf("%#x", r.IntN(32)<<2&^0x1c|3|r.IntN(7)<<2)
+	}
+	// Unprivileged spec §1.5: 16-bit words have bits 1:0 != 11, 32-bit
+	// ones bits 1:0 == 11 and bits 4:2 != 111.
+	raw16 := func() uint32 { return uint32(r.IntN(0x10000))&^3 | uint32(r.IntN(3)) }
+	raw32 := func() uint32 { return r.Uint32()&^0x1c | 3 | uint32(r.IntN(7))<<2 }
+	for i := 0; i < 50; i++ {
+		f3, f7 := r.IntN(8), r.IntN(128)
+		imm := r.IntN(4096) - 2048
+		for _, text := range []string{
+			fmt.Sprintf(".insn %#x", raw32()),
+			fmt.Sprintf(".insn %#x", raw16()),
+			fmt.Sprintf(".insn 2, %#x", raw16()),
+			fmt.Sprintf(".insn 4, %#x", raw32()),
+			fmt.Sprintf(".insn r %s, %d, %d, %s, %s, %s", opcode(), f3, f7, reg(), reg(), reg()),
+			fmt.Sprintf(".insn i %s, %d, %s, %s, %d", opcode(), f3, reg(), reg(), imm),
+			fmt.Sprintf(".insn i %s, %d, %s, %d(%s)", opcode(), f3, reg(), imm, reg()),
+			fmt.Sprintf(".insn s %s, %d, %s, %d(%s)", opcode(), f3, reg(), imm, reg()),
+			fmt.Sprintf(".insn b %s, %d, %s, %s, .%+d", opcode(), f3, reg(), reg(), 2*(r.IntN(4096)-2048)),
+			fmt.Sprintf(".insn u %s, %s, %#x", opcode(), reg(), r.IntN(1<<20)),
+			fmt.Sprintf(".insn j %s, %s, .%+d", opcode(), reg(), 2*(r.IntN(1<<20)-1<<19)),
+		} {
+			cases = append(cases, asmCase{rvc: true, text: text})
+		}
 	}
 	compareWithGNU(t, cases)
 }

@@ -236,13 +236,18 @@ func (a *assembler) real(mn string, args []string, pol compressPolicy) {
 		a.errorf("unknown instruction %q", mn)
 		return
 	}
+	a.encodeRow(row, shown, args, pol, aq, rl)
+}
+
+// encodeRow assembles row with the written operands args.
+func (a *assembler) encodeRow(row *spec.Inst, shown string, args []string, pol compressPolicy, aq, rl int64) {
 	if imm, ok := csrImmForm[row.Name]; ok && len(args) == 3 {
 		if _, err := parseReg(args[2]); err != nil {
 			row = spec.Lookup(imm)
 		}
 	}
-	if mn == row.Name && pol.only == nil && !pol.none {
-		pol = realPolicy(row.Name)
+	if pol.only == nil && !pol.none && !pol.jumps {
+		pol = realPolicy(row.Name) // written as a machine instruction
 	}
 	elems := template(row)
 	if len(args) == 0 && len(elems) == 1 && !elems[0].mem && elems[0].fixed == "" &&
@@ -318,7 +323,7 @@ func (a *assembler) real(mn string, args []string, pol compressPolicy) {
 			ops[i].val = rl
 		}
 	}
-	if isBranch(row) {
+	if isBranch(row) && row.Name != insnName {
 		a.branch(row, ops, pol)
 		return
 	}
