@@ -41,6 +41,7 @@ type section struct {
 	items  []*item
 	align  uint64
 	order  int // first use, for layout
+	line   int // the line of first use, for messages
 	used   bool
 	addr   uint64
 	size   uint64
@@ -394,7 +395,7 @@ func (a *assembler) setSymbol(name, text string, once bool) {
 func (a *assembler) use(s *section) {
 	if s.order == 0 {
 		a.order = append(a.order, s)
-		s.order = len(a.order)
+		s.order, s.line = len(a.order), a.line
 	}
 }
 
@@ -630,8 +631,16 @@ func (a *assembler) layout() {
 			addr += s.size
 		}
 	}
-	if addr < a.opts.TextBase {
-		a.errorAt(0, "program does not fit in the address space")
+	// Sections must not overlap (DataBase may be set too low) or wrap.
+	placed := append(append(ro, rw...), bss...)
+	sort.SliceStable(placed, func(i, j int) bool { return placed[i].addr < placed[j].addr })
+	for i, s := range placed {
+		if s.addr+s.size < s.addr {
+			a.errorAt(s.line, "section %s at %#x does not fit in the address space", s.name, s.addr)
+		}
+		if i > 0 && placed[i-1].addr+placed[i-1].size > s.addr && s.size > 0 {
+			a.errorAt(s.line, "section %s at %#x overlaps section %s", s.name, s.addr, placed[i-1].name)
+		}
 	}
 }
 

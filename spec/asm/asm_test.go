@@ -248,6 +248,13 @@ buf:	.zero 64
 	}
 }
 
+func TestOverlap(t *testing.T) {
+	_, err := Assemble("t.S", []byte("nop\nnop\n.data\n.byte 1"), Options{TextBase: 0x1000, DataBase: 0x1002})
+	if err == nil || err.Error() != "t.S:4: section .data at 0x1002 overlaps section .text" {
+		t.Errorf("got %v", err)
+	}
+}
+
 func TestOptions(t *testing.T) {
 	obj := assemble(t, "add a0, a0, a1\n.data\n.byte 1", Options{NoRVC: true, TextBase: 0x1000, DataBase: 0x5000})
 	if got := words(obj.Sections[0].Data); len(got) != 1 || got[0] != 0x00b50533 || obj.Sections[0].Addr != 0x1000 || obj.Sections[1].Addr != 0x5000 {
