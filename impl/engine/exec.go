@@ -19,269 +19,308 @@ func (h *Hart) loop(limit uint64) (steps uint64) {
 	}
 	h.exitLoop = false
 	x := &h.x
-	pc := h.pc
-	cnt := h.count
+	cnt0 := h.count
 	ram := m.ram
 	gen := h.tlbGen
 	ltlb, stlb := h.loadTLB, h.storeTLB
-	var cp *codePage
-	base := pc + 1<<62 // pc-base is out of page: the first fetch takes the slow path
 	rec := h.recording
 	trapped := false
+	// The loop tracks the pc as base+off: base is the current code page's
+	// virtual address, off the offset in it. Sequential flow never checks
+	// for the page end: slots 2048 and 2049 of every code page are
+	// opPageEnd sentinels. Only taken jumps check their target.
+	var (
+		cp        *codePage
+		base      uint64
+		off, noff uint64
+		d         *inst
+		pc        = h.pc
+	)
 
-	for steps < limit {
-		var d *inst
-		if off := pc - base; off < 4096 {
-			d = &cp.insts[off>>1&2047]
-		} else {
-			h.pc, h.count = pc, cnt
-			d = h.fetchSlow(pc, &cp, &base)
-			gen = h.tlbGen
-			h.exitLoop = false
-			if d == nil {
-				h.raise()
-				steps++
-				trapped = true
-				goto out
-			}
-		}
-	dispatch:
-		if rec {
-			h.recInst = *d
-			h.recA, h.recB = x[d.rs1], x[d.rs2]
-		}
-		next := pc + uint64(d.len)
-		switch d.op {
-		case opUndecoded:
-			h.decodeSlot(cp, pc-base)
-			goto dispatch
-		case opCross:
-			h.pc, h.count = pc, cnt
-			d = h.fetchOne(pc)
-			if d == nil {
-				h.raise()
-				steps++
-				trapped = true
-				goto out
-			}
-			goto dispatch
-
-		case opLUI:
-			x[d.rd] = d.imm
-		case opAUIPC:
-			x[d.rd] = pc + d.imm
-		case opJAL:
-			x[d.rd] = next
-			next = pc + d.imm
-		case opJALR:
-			t := (x[d.rs1] + d.imm) &^ 1
-			x[d.rd] = next
-			next = t
-		case opBEQ:
-			if x[d.rs1] == x[d.rs2] {
-				next = pc + d.imm
-			}
-		case opBNE:
-			if x[d.rs1] != x[d.rs2] {
-				next = pc + d.imm
-			}
-		case opBLT:
-			if int64(x[d.rs1]) < int64(x[d.rs2]) {
-				next = pc + d.imm
-			}
-		case opBGE:
-			if int64(x[d.rs1]) >= int64(x[d.rs2]) {
-				next = pc + d.imm
-			}
-		case opBLTU:
-			if x[d.rs1] < x[d.rs2] {
-				next = pc + d.imm
-			}
-		case opBGEU:
-			if x[d.rs1] >= x[d.rs2] {
-				next = pc + d.imm
-			}
-
-		case opLB, opLH, opLW, opLD, opLBU, opLHU, opLWU:
-			a := x[d.rs1] + d.imm
-			size := loadSize[d.op]
-			e := &ltlb[a>>12&(tlbSize-1)]
-			var v uint64
-			if po := a & 0xfff; e.tag == a>>12|gen && po <= 4096-size {
-				v = readRAM(ram, e.off+po, size)
-			} else {
-				h.pc, h.count = pc, cnt
-				var ok bool
-				if v, ok = h.loadSlow(a, size); !ok {
-					h.raise()
-					steps++
-					trapped = true
-					goto out
-				}
-			}
-			x[d.rd] = extendLoad(d.op, v)
-			if h.exitLoop {
-				pc = next
-				cnt++
-				steps++
-				goto out
-			}
-
-		case opSB, opSH, opSW, opSD:
-			a := x[d.rs1] + d.imm
-			size := storeSize[d.op]
-			e := &stlb[a>>12&(tlbSize-1)]
-			if po := a & 0xfff; e.tag == a>>12|gen && po <= 4096-size {
-				writeRAM(ram, e.off+po, size, x[d.rs2])
-			} else {
-				h.pc, h.count = pc, cnt
-				if !h.storeSlow(a, size, x[d.rs2]) {
-					h.raise()
-					steps++
-					trapped = true
-					goto out
-				}
-				if h.exitLoop {
-					pc = next
-					cnt++
-					steps++
-					goto out
-				}
-			}
-
-		case opADDI:
-			x[d.rd] = x[d.rs1] + d.imm
-		case opSLTI:
-			x[d.rd] = b2u(int64(x[d.rs1]) < int64(d.imm))
-		case opSLTIU:
-			x[d.rd] = b2u(x[d.rs1] < d.imm)
-		case opXORI:
-			x[d.rd] = x[d.rs1] ^ d.imm
-		case opORI:
-			x[d.rd] = x[d.rs1] | d.imm
-		case opANDI:
-			x[d.rd] = x[d.rs1] & d.imm
-		case opSLLI:
-			x[d.rd] = x[d.rs1] << (d.imm & 63)
-		case opSRLI:
-			x[d.rd] = x[d.rs1] >> (d.imm & 63)
-		case opSRAI:
-			x[d.rd] = uint64(int64(x[d.rs1]) >> (d.imm & 63))
-		case opADD:
-			x[d.rd] = x[d.rs1] + x[d.rs2]
-		case opSUB:
-			x[d.rd] = x[d.rs1] - x[d.rs2]
-		case opSLL:
-			x[d.rd] = x[d.rs1] << (x[d.rs2] & 63)
-		case opSLT:
-			x[d.rd] = b2u(int64(x[d.rs1]) < int64(x[d.rs2]))
-		case opSLTU:
-			x[d.rd] = b2u(x[d.rs1] < x[d.rs2])
-		case opXOR:
-			x[d.rd] = x[d.rs1] ^ x[d.rs2]
-		case opSRL:
-			x[d.rd] = x[d.rs1] >> (x[d.rs2] & 63)
-		case opSRA:
-			x[d.rd] = uint64(int64(x[d.rs1]) >> (x[d.rs2] & 63))
-		case opOR:
-			x[d.rd] = x[d.rs1] | x[d.rs2]
-		case opAND:
-			x[d.rd] = x[d.rs1] & x[d.rs2]
-		case opADDIW:
-			x[d.rd] = sext32(x[d.rs1] + d.imm)
-		case opSLLIW:
-			x[d.rd] = sext32(x[d.rs1] << (d.imm & 31))
-		case opSRLIW:
-			x[d.rd] = sext32(uint64(uint32(x[d.rs1]) >> (d.imm & 31)))
-		case opSRAIW:
-			x[d.rd] = uint64(int64(int32(x[d.rs1]) >> (d.imm & 31)))
-		case opADDW:
-			x[d.rd] = sext32(x[d.rs1] + x[d.rs2])
-		case opSUBW:
-			x[d.rd] = sext32(x[d.rs1] - x[d.rs2])
-		case opSLLW:
-			x[d.rd] = sext32(x[d.rs1] << (x[d.rs2] & 31))
-		case opSRLW:
-			x[d.rd] = sext32(uint64(uint32(x[d.rs1]) >> (x[d.rs2] & 31)))
-		case opSRAW:
-			x[d.rd] = uint64(int64(int32(x[d.rs1]) >> (x[d.rs2] & 31)))
-
-		case opMUL:
-			x[d.rd] = x[d.rs1] * x[d.rs2]
-		case opMULH:
-			x[d.rd] = mulh(x[d.rs1], x[d.rs2])
-		case opMULHSU:
-			x[d.rd] = mulhsu(x[d.rs1], x[d.rs2])
-		case opMULHU:
-			hi, _ := bits.Mul64(x[d.rs1], x[d.rs2])
-			x[d.rd] = hi
-		case opDIV:
-			x[d.rd] = div(x[d.rs1], x[d.rs2])
-		case opDIVU:
-			if b := x[d.rs2]; b == 0 {
-				x[d.rd] = ^uint64(0)
-			} else {
-				x[d.rd] = x[d.rs1] / b
-			}
-		case opREM:
-			x[d.rd] = rem(x[d.rs1], x[d.rs2])
-		case opREMU:
-			if b := x[d.rs2]; b == 0 {
-				x[d.rd] = x[d.rs1]
-			} else {
-				x[d.rd] = x[d.rs1] % b
-			}
-		case opMULW:
-			x[d.rd] = sext32(x[d.rs1] * x[d.rs2])
-		case opDIVW:
-			x[d.rd] = divw(x[d.rs1], x[d.rs2])
-		case opDIVUW:
-			if b := uint32(x[d.rs2]); b == 0 {
-				x[d.rd] = ^uint64(0)
-			} else {
-				x[d.rd] = sext32(uint64(uint32(x[d.rs1]) / b))
-			}
-		case opREMW:
-			x[d.rd] = remw(x[d.rs1], x[d.rs2])
-		case opREMUW:
-			if b := uint32(x[d.rs2]); b == 0 {
-				x[d.rd] = sext32(x[d.rs1])
-			} else {
-				x[d.rd] = sext32(uint64(uint32(x[d.rs1]) % b))
-			}
-
-		case opFENCE, opFENCEI:
-			// Stores keep the code cache coherent (see storeSlow), so
-			// FENCE.I has nothing left to do; one hart runs at a time.
-
-		default:
-			// Everything else: CSRs, atomics, system instructions.
-			h.pc, h.count = pc, cnt
-			if !h.execSlow(d) {
-				h.raise()
-				steps++
-				trapped = true
-				goto out
-			}
-			if h.pcSet {
-				h.pcSet = false
-				next = h.pc
-			}
-			if h.exitLoop {
-				pc = next
-				cnt++
-				steps++
-				goto out
-			}
-		}
-		pc = next
-		cnt++
-		steps++
+refetch:
+	if steps >= limit {
+		goto done
 	}
-out:
-	h.count = cnt
+	h.pc, h.count = pc, cnt0+steps
+	d = h.fetchSlow(pc, &cp, &base)
+	gen = h.tlbGen
+	h.exitLoop = false
+	if d == nil {
+		h.raise()
+		trapped = true
+		goto done
+	}
+	off = pc - base
+	goto dispatch
+
+top:
+	if steps >= limit {
+		pc = base + off
+		goto done
+	}
+	d = &cp.insts[off>>1]
+dispatch:
+	if rec {
+		h.recInst = *d
+		h.recA, h.recB = x[d.rs1], x[d.rs2]
+	}
+	noff = off + uint64(d.len)
+	switch d.op {
+	case opPageEnd:
+		pc = base + off
+		goto refetch
+	case opUndecoded:
+		h.decodeSlot(cp, off)
+		goto dispatch
+	case opCross:
+		h.pc, h.count = base+off, cnt0+steps
+		d = h.fetchOne(base + off)
+		if d == nil {
+			h.raise()
+			trapped = true
+			goto done
+		}
+		goto dispatch
+
+	case opLUI:
+		x[d.rd] = d.imm
+	case opAUIPC:
+		x[d.rd] = base + off + d.imm
+	case opJAL:
+		x[d.rd] = base + noff
+		noff = off + d.imm
+		if noff >= 4096 {
+			goto farJump
+		}
+	case opJALR:
+		t := (x[d.rs1] + d.imm) &^ 1
+		x[d.rd] = base + noff
+		noff = t - base
+		if noff >= 4096 {
+			goto farJump
+		}
+	case opBEQ:
+		if x[d.rs1] == x[d.rs2] {
+			noff = off + d.imm
+			if noff >= 4096 {
+				goto farJump
+			}
+		}
+	case opBNE:
+		if x[d.rs1] != x[d.rs2] {
+			noff = off + d.imm
+			if noff >= 4096 {
+				goto farJump
+			}
+		}
+	case opBLT:
+		if int64(x[d.rs1]) < int64(x[d.rs2]) {
+			noff = off + d.imm
+			if noff >= 4096 {
+				goto farJump
+			}
+		}
+	case opBGE:
+		if int64(x[d.rs1]) >= int64(x[d.rs2]) {
+			noff = off + d.imm
+			if noff >= 4096 {
+				goto farJump
+			}
+		}
+	case opBLTU:
+		if x[d.rs1] < x[d.rs2] {
+			noff = off + d.imm
+			if noff >= 4096 {
+				goto farJump
+			}
+		}
+	case opBGEU:
+		if x[d.rs1] >= x[d.rs2] {
+			noff = off + d.imm
+			if noff >= 4096 {
+				goto farJump
+			}
+		}
+
+	case opLB, opLH, opLW, opLD, opLBU, opLHU, opLWU:
+		a := x[d.rs1] + d.imm
+		size := loadSize[d.op]
+		e := &ltlb[a>>12&(tlbSize-1)]
+		var v uint64
+		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4096-size {
+			v = readRAM(ram, e.off+po, size)
+		} else {
+			h.pc, h.count = base+off, cnt0+steps
+			var ok bool
+			if v, ok = h.loadSlow(a, size); !ok {
+				h.raise()
+				trapped = true
+				goto done
+			}
+		}
+		x[d.rd] = extendLoad(d.op, v)
+		if h.exitLoop {
+			steps++
+			pc = base + noff
+			goto done
+		}
+
+	case opSB, opSH, opSW, opSD:
+		a := x[d.rs1] + d.imm
+		size := storeSize[d.op]
+		e := &stlb[a>>12&(tlbSize-1)]
+		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4096-size {
+			writeRAM(ram, e.off+po, size, x[d.rs2])
+		} else {
+			h.pc, h.count = base+off, cnt0+steps
+			if !h.storeSlow(a, size, x[d.rs2]) {
+				h.raise()
+				trapped = true
+				goto done
+			}
+			if h.exitLoop {
+				steps++
+				pc = base + noff
+				goto done
+			}
+		}
+
+	case opADDI:
+		x[d.rd] = x[d.rs1] + d.imm
+	case opSLTI:
+		x[d.rd] = b2u(int64(x[d.rs1]) < int64(d.imm))
+	case opSLTIU:
+		x[d.rd] = b2u(x[d.rs1] < d.imm)
+	case opXORI:
+		x[d.rd] = x[d.rs1] ^ d.imm
+	case opORI:
+		x[d.rd] = x[d.rs1] | d.imm
+	case opANDI:
+		x[d.rd] = x[d.rs1] & d.imm
+	case opSLLI:
+		x[d.rd] = x[d.rs1] << (d.imm & 63)
+	case opSRLI:
+		x[d.rd] = x[d.rs1] >> (d.imm & 63)
+	case opSRAI:
+		x[d.rd] = uint64(int64(x[d.rs1]) >> (d.imm & 63))
+	case opADD:
+		x[d.rd] = x[d.rs1] + x[d.rs2]
+	case opSUB:
+		x[d.rd] = x[d.rs1] - x[d.rs2]
+	case opSLL:
+		x[d.rd] = x[d.rs1] << (x[d.rs2] & 63)
+	case opSLT:
+		x[d.rd] = b2u(int64(x[d.rs1]) < int64(x[d.rs2]))
+	case opSLTU:
+		x[d.rd] = b2u(x[d.rs1] < x[d.rs2])
+	case opXOR:
+		x[d.rd] = x[d.rs1] ^ x[d.rs2]
+	case opSRL:
+		x[d.rd] = x[d.rs1] >> (x[d.rs2] & 63)
+	case opSRA:
+		x[d.rd] = uint64(int64(x[d.rs1]) >> (x[d.rs2] & 63))
+	case opOR:
+		x[d.rd] = x[d.rs1] | x[d.rs2]
+	case opAND:
+		x[d.rd] = x[d.rs1] & x[d.rs2]
+	case opADDIW:
+		x[d.rd] = sext32(x[d.rs1] + d.imm)
+	case opSLLIW:
+		x[d.rd] = sext32(x[d.rs1] << (d.imm & 31))
+	case opSRLIW:
+		x[d.rd] = sext32(uint64(uint32(x[d.rs1]) >> (d.imm & 31)))
+	case opSRAIW:
+		x[d.rd] = uint64(int64(int32(x[d.rs1]) >> (d.imm & 31)))
+	case opADDW:
+		x[d.rd] = sext32(x[d.rs1] + x[d.rs2])
+	case opSUBW:
+		x[d.rd] = sext32(x[d.rs1] - x[d.rs2])
+	case opSLLW:
+		x[d.rd] = sext32(x[d.rs1] << (x[d.rs2] & 31))
+	case opSRLW:
+		x[d.rd] = sext32(uint64(uint32(x[d.rs1]) >> (x[d.rs2] & 31)))
+	case opSRAW:
+		x[d.rd] = uint64(int64(int32(x[d.rs1]) >> (x[d.rs2] & 31)))
+
+	case opMUL:
+		x[d.rd] = x[d.rs1] * x[d.rs2]
+	case opMULH:
+		x[d.rd] = mulh(x[d.rs1], x[d.rs2])
+	case opMULHSU:
+		x[d.rd] = mulhsu(x[d.rs1], x[d.rs2])
+	case opMULHU:
+		hi, _ := bits.Mul64(x[d.rs1], x[d.rs2])
+		x[d.rd] = hi
+	case opDIV:
+		x[d.rd] = div(x[d.rs1], x[d.rs2])
+	case opDIVU:
+		if b := x[d.rs2]; b == 0 {
+			x[d.rd] = ^uint64(0)
+		} else {
+			x[d.rd] = x[d.rs1] / b
+		}
+	case opREM:
+		x[d.rd] = rem(x[d.rs1], x[d.rs2])
+	case opREMU:
+		if b := x[d.rs2]; b == 0 {
+			x[d.rd] = x[d.rs1]
+		} else {
+			x[d.rd] = x[d.rs1] % b
+		}
+	case opMULW:
+		x[d.rd] = sext32(x[d.rs1] * x[d.rs2])
+	case opDIVW:
+		x[d.rd] = divw(x[d.rs1], x[d.rs2])
+	case opDIVUW:
+		if b := uint32(x[d.rs2]); b == 0 {
+			x[d.rd] = ^uint64(0)
+		} else {
+			x[d.rd] = sext32(uint64(uint32(x[d.rs1]) / b))
+		}
+	case opREMW:
+		x[d.rd] = remw(x[d.rs1], x[d.rs2])
+	case opREMUW:
+		if b := uint32(x[d.rs2]); b == 0 {
+			x[d.rd] = sext32(x[d.rs1])
+		} else {
+			x[d.rd] = sext32(uint64(uint32(x[d.rs1]) % b))
+		}
+
+	case opFENCE, opFENCEI:
+		// Stores keep the code cache coherent (see storeSlow), so
+		// FENCE.I has nothing left to do; one hart runs at a time.
+
+	default:
+		// Everything else: CSRs, atomics, system instructions.
+		h.pc, h.count = base+off, cnt0+steps
+		if !h.execSlow(d) {
+			h.raise()
+			trapped = true
+			goto done
+		}
+		if h.pcSet {
+			h.pcSet = false
+			noff = h.pc - base
+		}
+		if h.exitLoop {
+			steps++
+			pc = base + noff
+			goto done
+		}
+	}
+	off = noff
+	steps++
+	goto top
+
+farJump:
+	steps++
+	pc = base + noff
+	goto refetch
+
+done:
+	h.count = cnt0 + steps
 	if trapped {
-		return steps // the trap set h.pc (or Intercept left it at the trapping instruction)
+		return steps + 1 // the trap set h.pc (or Intercept left it at the trapping instruction)
 	}
 	h.pc = pc
 	if steps > 0 {

@@ -48,11 +48,29 @@ const (
 )
 
 // codePage holds the predecoded instructions of one 4 KiB RAM page, one
-// slot per halfword. Slots decode lazily on first execution.
+// slot per halfword, and two opPageEnd sentinels after them. Slots decode
+// lazily on first execution.
 type codePage struct {
 	ramOff uint64 // the page's byte offset in RAM
-	insts  [2048]inst
+	insts  [2050]inst
 }
+
+func newCodePage(ramOff uint64) *codePage {
+	cp := &codePage{ramOff: ramOff}
+	cp.insts[2048].op = opPageEnd
+	cp.insts[2049].op = opPageEnd
+	return cp
+}
+
+// scratchPage is all sentinels: an uncached instruction (h.tmp) runs "on"
+// it, so whatever follows it is fetched anew.
+var scratchPage = func() *codePage {
+	cp := &codePage{}
+	for i := range cp.insts {
+		cp.insts[i].op = opPageEnd
+	}
+	return cp
+}()
 
 // New builds a machine at reset from cfg and a boot image.
 func New(cfg spec.Config, img *boot.Image) (*Machine, error) {

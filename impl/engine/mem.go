@@ -339,12 +339,12 @@ func (h *Hart) fetchSlow(pc uint64, cp **codePage, base *uint64) *inst {
 		page := pa &^ 0xfff
 		ok, uniform := h.pmpDecide(page, 4096, accFetch, h.mode)
 		if !m.inRAM(page, 4096) || !ok || !uniform {
-			*base = pc + 1<<62
+			*cp, *base = scratchPage, pc&^0xfff
 			return h.fetchOne(pc)
 		}
 		off = page - spec.RAMBase
 		if m.codePages[off>>12] == nil {
-			m.codePages[off>>12] = &codePage{ramOff: off}
+			m.codePages[off>>12] = newCodePage(off)
 			m.pageFlags[off>>12] |= pageCode
 			// No store TLB may map a code page directly any more.
 			m.codeEpoch++
