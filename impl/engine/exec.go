@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"math/bits"
 
 	"github.com/vcheck-dev/vcheck/spec"
@@ -142,47 +143,93 @@ dispatch:
 			}
 		}
 
-	case opLB, opLH, opLW, opLD, opLBU, opLHU, opLWU:
+	case opLD:
 		a := x[d.rs1] + d.imm
-		size := loadSize[d.op]
 		e := &ltlb[a>>12&(tlbSize-1)]
-		var v uint64
-		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4096-size {
-			v = readRAM(ram, e.off+po, size)
+		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4088 {
+			x[d.rd] = binary.LittleEndian.Uint64(ram[e.off+po:])
 		} else {
-			h.pc, h.count = base+off, cnt0+steps
-			var ok bool
-			if v, ok = h.loadSlow(a, size); !ok {
-				h.raise()
-				trapped = true
-				goto done
-			}
+			goto slowLoad
 		}
-		x[d.rd] = extendLoad(d.op, v)
-		if h.exitLoop {
-			steps++
-			pc = base + noff
-			goto done
-		}
-
-	case opSB, opSH, opSW, opSD:
+	case opLW:
 		a := x[d.rs1] + d.imm
-		size := storeSize[d.op]
-		e := &stlb[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4096-size {
-			writeRAM(ram, e.off+po, size, x[d.rs2])
+		e := &ltlb[a>>12&(tlbSize-1)]
+		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4092 {
+			x[d.rd] = uint64(int64(int32(binary.LittleEndian.Uint32(ram[e.off+po:]))))
 		} else {
-			h.pc, h.count = base+off, cnt0+steps
-			if !h.storeSlow(a, size, x[d.rs2]) {
-				h.raise()
-				trapped = true
-				goto done
-			}
-			if h.exitLoop {
-				steps++
-				pc = base + noff
-				goto done
-			}
+			goto slowLoad
+		}
+	case opLWU:
+		a := x[d.rs1] + d.imm
+		e := &ltlb[a>>12&(tlbSize-1)]
+		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4092 {
+			x[d.rd] = uint64(binary.LittleEndian.Uint32(ram[e.off+po:]))
+		} else {
+			goto slowLoad
+		}
+	case opLH:
+		a := x[d.rs1] + d.imm
+		e := &ltlb[a>>12&(tlbSize-1)]
+		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4094 {
+			x[d.rd] = uint64(int64(int16(binary.LittleEndian.Uint16(ram[e.off+po:]))))
+		} else {
+			goto slowLoad
+		}
+	case opLHU:
+		a := x[d.rs1] + d.imm
+		e := &ltlb[a>>12&(tlbSize-1)]
+		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4094 {
+			x[d.rd] = uint64(binary.LittleEndian.Uint16(ram[e.off+po:]))
+		} else {
+			goto slowLoad
+		}
+	case opLB:
+		a := x[d.rs1] + d.imm
+		e := &ltlb[a>>12&(tlbSize-1)]
+		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4095 {
+			x[d.rd] = uint64(int64(int8(ram[e.off+po])))
+		} else {
+			goto slowLoad
+		}
+	case opLBU:
+		a := x[d.rs1] + d.imm
+		e := &ltlb[a>>12&(tlbSize-1)]
+		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4095 {
+			x[d.rd] = uint64(ram[e.off+po])
+		} else {
+			goto slowLoad
+		}
+	case opSD:
+		a := x[d.rs1] + d.imm
+		e := &stlb[a>>12&(tlbSize-1)]
+		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4088 {
+			binary.LittleEndian.PutUint64(ram[e.off+po:], x[d.rs2])
+		} else {
+			goto slowStore
+		}
+	case opSW:
+		a := x[d.rs1] + d.imm
+		e := &stlb[a>>12&(tlbSize-1)]
+		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4092 {
+			binary.LittleEndian.PutUint32(ram[e.off+po:], uint32(x[d.rs2]))
+		} else {
+			goto slowStore
+		}
+	case opSH:
+		a := x[d.rs1] + d.imm
+		e := &stlb[a>>12&(tlbSize-1)]
+		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4094 {
+			binary.LittleEndian.PutUint16(ram[e.off+po:], uint16(x[d.rs2]))
+		} else {
+			goto slowStore
+		}
+	case opSB:
+		a := x[d.rs1] + d.imm
+		e := &stlb[a>>12&(tlbSize-1)]
+		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4095 {
+			ram[e.off+po] = byte(x[d.rs2])
+		} else {
+			goto slowStore
 		}
 
 	case opADDI:
@@ -311,6 +358,47 @@ dispatch:
 	off = noff
 	steps++
 	goto top
+
+slowLoad:
+	// A load that missed the TLB, crosses a page, or reads a device.
+	{
+		a := x[d.rs1] + d.imm
+		h.pc, h.count = base+off, cnt0+steps
+		v, ok := h.loadSlow(a, loadSize[d.op])
+		if !ok {
+			h.raise()
+			trapped = true
+			goto done
+		}
+		x[d.rd] = extendLoad(d.op, v)
+		if h.exitLoop {
+			steps++
+			pc = base + noff
+			goto done
+		}
+		off = noff
+		steps++
+		goto top
+	}
+
+slowStore:
+	{
+		a := x[d.rs1] + d.imm
+		h.pc, h.count = base+off, cnt0+steps
+		if !h.storeSlow(a, storeSize[d.op], x[d.rs2]) {
+			h.raise()
+			trapped = true
+			goto done
+		}
+		if h.exitLoop {
+			steps++
+			pc = base + noff
+			goto done
+		}
+		off = noff
+		steps++
+		goto top
+	}
 
 farJump:
 	steps++
