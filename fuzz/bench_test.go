@@ -5,7 +5,6 @@ import (
 
 	"github.com/vcheck-dev/vcheck/fuzz"
 	"github.com/vcheck-dev/vcheck/internal/targets"
-	"github.com/vcheck-dev/vcheck/spec"
 )
 
 // BenchmarkFuzzExec measures fuzz executions: generate, lay out, boot
@@ -24,7 +23,7 @@ func BenchmarkFuzzExec(b *testing.B) {
 	for i := range tests {
 		tests[i] = fuzz.Gen(fuzz.Options{}).Example(i)
 	}
-	cfg := spec.DefaultConfig()
+	cfg := fuzz.Config()
 	var records uint64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

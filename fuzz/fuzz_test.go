@@ -45,7 +45,7 @@ func FuzzEngineVsRef(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	cfg := spec.DefaultConfig()
+	cfg := fuzz.Config()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := refVsEngine(t)
 		rapid.MakeFuzz(fuzz.Property(cfg, p, fuzz.Options{}, func(o *fuzz.Outcome) {
@@ -198,7 +198,7 @@ func TestShrinkInjectedBugs(t *testing.T) {
 	var sizes []int
 	for i, b := range injectedBugs {
 		p := fuzz.Pair{NameA: "ref", NameB: "ref+" + b.name, A: fuzz.Factory(ref), B: mutated(fuzz.Factory(ref), b.bug)}
-		c := &fuzz.Campaign{Config: spec.DefaultConfig(), Pair: p, Seed: uint64(100 + i), Duration: 20e9, Batch: 100,
+		c := &fuzz.Campaign{Config: fuzz.Config(), Pair: p, Seed: uint64(100 + i), Duration: 20e9, Batch: 100,
 			ShrinkTime: 5e9, RegressDir: dir, MaxFindings: 1}
 		st, found, err := c.Run()
 		if err != nil {

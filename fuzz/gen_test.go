@@ -22,7 +22,7 @@ func TestGeneratedProgramsTerminate(t *testing.T) {
 	modes := map[spec.Mode]int{}
 	for seed := 0; seed < 200; seed++ {
 		ts := fuzz.Gen(fuzz.Options{}).Example(seed)
-		o, err := fuzz.RunTest(spec.DefaultConfig(), ts, p)
+		o, err := fuzz.RunTest(fuzz.Config(), ts, p)
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}

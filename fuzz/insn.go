@@ -134,6 +134,8 @@ func formatInsn(row *spec.Inst, operand func(role string) (int64, bool)) string 
 			}
 		case tok == "pred" || tok == "succ":
 			b.WriteString(fenceSet(v))
+		case tok == "imm" && (row.Format == spec.FmtU || row.Name == "c.lui"):
+			fmt.Fprintf(&b, "%#x", uint64(v)>>12&0xfffff) // GNU writes the 20-bit field
 		default:
 			fmt.Fprintf(&b, "%d", v)
 		}

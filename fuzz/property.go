@@ -141,6 +141,7 @@ func (f *Finding) Source() string {
 		fmt.Sprintf("seed: %d", f.Seed),
 		"date: " + f.Found.UTC().Format(time.RFC3339),
 		fmt.Sprintf("body: %d instructions in %s-mode (see \"body\" below)", f.Test.BodyInsns(), f.Test.Mode),
+		"status: open",
 	}
 	if d := f.Result.Divergence; d != nil {
 		h = append(h, "", "report:")
@@ -165,7 +166,11 @@ func (f *Finding) FileName() string {
 			return '-'
 		}, s)
 	}
-	return fmt.Sprintf("%s-vs-%s-%s-%x.S", clean(f.NameA), clean(f.NameB), clean(f.Signature()), sum[:4])
+	short := f.Signature()
+	if i := strings.IndexByte(short, ','); i >= 0 {
+		short = short[:i] // the mnemonic and the first differing field
+	}
+	return fmt.Sprintf("%s-vs-%s-%s-%x.S", clean(f.NameA), clean(f.NameB), clean(short), sum[:4])
 }
 
 // ErrExists is returned by WriteRegress when a file of that name exists.

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/vcheck-dev/vcheck/diff"
+	"github.com/vcheck-dev/vcheck/fuzz"
 	"github.com/vcheck-dev/vcheck/internal/targets"
 	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/spec/asm"
@@ -95,7 +96,8 @@ func diffCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vcheck diff: target %s: %v\n", *nameB, err)
 		return exitInternal
 	}
-	res, err := diff.Lockstep(a, b, opts)
+	res, err := diff.Lockstep(fuzz.ArchExit(a), fuzz.ArchExit(b), opts)
+	res.ExitA, res.ExitB = a.Exit(), b.Exit() // with each model's detail, for the report
 	if err != nil {
 		// Options are the only input Lockstep rejects (an unknown --ignore field).
 		fmt.Fprintf(stderr, "vcheck diff: %v\n", err)

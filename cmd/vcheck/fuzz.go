@@ -9,7 +9,6 @@ import (
 
 	"github.com/vcheck-dev/vcheck/fuzz"
 	"github.com/vcheck-dev/vcheck/internal/targets"
-	"github.com/vcheck-dev/vcheck/spec"
 )
 
 func init() {
@@ -85,7 +84,7 @@ func fuzzCommand(args []string, stdout, stderr io.Writer) int {
 		*seed = uint64(time.Now().UnixNano())
 	}
 	c := &fuzz.Campaign{
-		Config:      spec.DefaultConfig(),
+		Config:      fuzz.Config(),
 		Pair:        fuzz.Pair{NameA: *nameA, NameB: *nameB, A: fuzz.Factory(fa), B: fuzz.Factory(fb)},
 		Gen:         fuzz.Options{MaxItems: *items},
 		Seed:        *seed,
