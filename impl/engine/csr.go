@@ -7,7 +7,7 @@ import (
 // csrInsn executes a Zicsr instruction (Unprivileged spec §9.1) with the
 // access rules of Priv. spec 1.12 §2.1 and §3.1.
 func (h *Hart) csrInsn(d *inst) bool {
-	addr := uint16(d.imm & 0xfff)
+	addr := uint16(uint64(d.imm) & 0xfff)
 	var src uint64
 	write := true
 	switch d.op {

@@ -151,9 +151,9 @@ type inst struct {
 	rd  uint8 // destination; xSink for x0
 	rs1 uint8 // source 1 (or the zimm of a CSR-immediate instruction)
 	rs2 uint8
-	len uint8 // 2 or 4
-	imm uint64
+	imm int32  // every immediate (and CSR address) fits; 16-byte slots
 	raw uint32 // the instruction bits (16 for compressed)
+	len uint8  // 2 or 4
 }
 
 // xSink is where writes to x0 land (Hart.x is 256 long so a uint8 index needs
@@ -265,9 +265,9 @@ func decode(word uint32) inst {
 		d.rs1 = uint8(get("rs1"))
 		d.rs2 = uint8(get("rs2"))
 		if _, ok := r.srcs["csr"]; ok {
-			d.imm = uint64(get("csr"))
+			d.imm = int32(get("csr"))
 		} else {
-			d.imm = uint64(get("imm"))
+			d.imm = int32(get("imm"))
 		}
 		if d.rd == 0 {
 			d.rd = xSink

@@ -84,17 +84,17 @@ dispatch:
 		goto dispatch
 
 	case opLUI:
-		x[d.rd] = d.imm
+		x[d.rd] = uint64(d.imm)
 	case opAUIPC:
-		x[d.rd] = base + off + d.imm
+		x[d.rd] = base + off + uint64(d.imm)
 	case opJAL:
 		x[d.rd] = base + noff
-		noff = off + d.imm
+		noff = off + uint64(d.imm)
 		if noff >= 4096 {
 			goto farJump
 		}
 	case opJALR:
-		t := (x[d.rs1] + d.imm) &^ 1
+		t := (x[d.rs1] + uint64(d.imm)) &^ 1
 		x[d.rd] = base + noff
 		noff = t - base
 		if noff >= 4096 {
@@ -102,49 +102,49 @@ dispatch:
 		}
 	case opBEQ:
 		if x[d.rs1] == x[d.rs2] {
-			noff = off + d.imm
+			noff = off + uint64(d.imm)
 			if noff >= 4096 {
 				goto farJump
 			}
 		}
 	case opBNE:
 		if x[d.rs1] != x[d.rs2] {
-			noff = off + d.imm
+			noff = off + uint64(d.imm)
 			if noff >= 4096 {
 				goto farJump
 			}
 		}
 	case opBLT:
 		if int64(x[d.rs1]) < int64(x[d.rs2]) {
-			noff = off + d.imm
+			noff = off + uint64(d.imm)
 			if noff >= 4096 {
 				goto farJump
 			}
 		}
 	case opBGE:
 		if int64(x[d.rs1]) >= int64(x[d.rs2]) {
-			noff = off + d.imm
+			noff = off + uint64(d.imm)
 			if noff >= 4096 {
 				goto farJump
 			}
 		}
 	case opBLTU:
 		if x[d.rs1] < x[d.rs2] {
-			noff = off + d.imm
+			noff = off + uint64(d.imm)
 			if noff >= 4096 {
 				goto farJump
 			}
 		}
 	case opBGEU:
 		if x[d.rs1] >= x[d.rs2] {
-			noff = off + d.imm
+			noff = off + uint64(d.imm)
 			if noff >= 4096 {
 				goto farJump
 			}
 		}
 
 	case opLD:
-		a := x[d.rs1] + d.imm
+		a := x[d.rs1] + uint64(d.imm)
 		e := &ltlb[a>>12&(tlbSize-1)]
 		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4088 {
 			x[d.rd] = binary.LittleEndian.Uint64(ram[e.off+po:])
@@ -152,7 +152,7 @@ dispatch:
 			goto slowLoad
 		}
 	case opLW:
-		a := x[d.rs1] + d.imm
+		a := x[d.rs1] + uint64(d.imm)
 		e := &ltlb[a>>12&(tlbSize-1)]
 		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4092 {
 			x[d.rd] = uint64(int64(int32(binary.LittleEndian.Uint32(ram[e.off+po:]))))
@@ -160,7 +160,7 @@ dispatch:
 			goto slowLoad
 		}
 	case opLWU:
-		a := x[d.rs1] + d.imm
+		a := x[d.rs1] + uint64(d.imm)
 		e := &ltlb[a>>12&(tlbSize-1)]
 		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4092 {
 			x[d.rd] = uint64(binary.LittleEndian.Uint32(ram[e.off+po:]))
@@ -168,7 +168,7 @@ dispatch:
 			goto slowLoad
 		}
 	case opLH:
-		a := x[d.rs1] + d.imm
+		a := x[d.rs1] + uint64(d.imm)
 		e := &ltlb[a>>12&(tlbSize-1)]
 		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4094 {
 			x[d.rd] = uint64(int64(int16(binary.LittleEndian.Uint16(ram[e.off+po:]))))
@@ -176,7 +176,7 @@ dispatch:
 			goto slowLoad
 		}
 	case opLHU:
-		a := x[d.rs1] + d.imm
+		a := x[d.rs1] + uint64(d.imm)
 		e := &ltlb[a>>12&(tlbSize-1)]
 		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4094 {
 			x[d.rd] = uint64(binary.LittleEndian.Uint16(ram[e.off+po:]))
@@ -184,7 +184,7 @@ dispatch:
 			goto slowLoad
 		}
 	case opLB:
-		a := x[d.rs1] + d.imm
+		a := x[d.rs1] + uint64(d.imm)
 		e := &ltlb[a>>12&(tlbSize-1)]
 		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4095 {
 			x[d.rd] = uint64(int64(int8(ram[e.off+po])))
@@ -192,7 +192,7 @@ dispatch:
 			goto slowLoad
 		}
 	case opLBU:
-		a := x[d.rs1] + d.imm
+		a := x[d.rs1] + uint64(d.imm)
 		e := &ltlb[a>>12&(tlbSize-1)]
 		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4095 {
 			x[d.rd] = uint64(ram[e.off+po])
@@ -200,7 +200,7 @@ dispatch:
 			goto slowLoad
 		}
 	case opSD:
-		a := x[d.rs1] + d.imm
+		a := x[d.rs1] + uint64(d.imm)
 		e := &stlb[a>>12&(tlbSize-1)]
 		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4088 {
 			binary.LittleEndian.PutUint64(ram[e.off+po:], x[d.rs2])
@@ -208,7 +208,7 @@ dispatch:
 			goto slowStore
 		}
 	case opSW:
-		a := x[d.rs1] + d.imm
+		a := x[d.rs1] + uint64(d.imm)
 		e := &stlb[a>>12&(tlbSize-1)]
 		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4092 {
 			binary.LittleEndian.PutUint32(ram[e.off+po:], uint32(x[d.rs2]))
@@ -216,7 +216,7 @@ dispatch:
 			goto slowStore
 		}
 	case opSH:
-		a := x[d.rs1] + d.imm
+		a := x[d.rs1] + uint64(d.imm)
 		e := &stlb[a>>12&(tlbSize-1)]
 		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4094 {
 			binary.LittleEndian.PutUint16(ram[e.off+po:], uint16(x[d.rs2]))
@@ -224,7 +224,7 @@ dispatch:
 			goto slowStore
 		}
 	case opSB:
-		a := x[d.rs1] + d.imm
+		a := x[d.rs1] + uint64(d.imm)
 		e := &stlb[a>>12&(tlbSize-1)]
 		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4095 {
 			ram[e.off+po] = byte(x[d.rs2])
@@ -233,23 +233,23 @@ dispatch:
 		}
 
 	case opADDI:
-		x[d.rd] = x[d.rs1] + d.imm
+		x[d.rd] = x[d.rs1] + uint64(d.imm)
 	case opSLTI:
-		x[d.rd] = b2u(int64(x[d.rs1]) < int64(d.imm))
+		x[d.rd] = b2u(int64(x[d.rs1]) < int64(uint64(d.imm)))
 	case opSLTIU:
-		x[d.rd] = b2u(x[d.rs1] < d.imm)
+		x[d.rd] = b2u(x[d.rs1] < uint64(d.imm))
 	case opXORI:
-		x[d.rd] = x[d.rs1] ^ d.imm
+		x[d.rd] = x[d.rs1] ^ uint64(d.imm)
 	case opORI:
-		x[d.rd] = x[d.rs1] | d.imm
+		x[d.rd] = x[d.rs1] | uint64(d.imm)
 	case opANDI:
-		x[d.rd] = x[d.rs1] & d.imm
+		x[d.rd] = x[d.rs1] & uint64(d.imm)
 	case opSLLI:
-		x[d.rd] = x[d.rs1] << (d.imm & 63)
+		x[d.rd] = x[d.rs1] << (uint64(d.imm) & 63)
 	case opSRLI:
-		x[d.rd] = x[d.rs1] >> (d.imm & 63)
+		x[d.rd] = x[d.rs1] >> (uint64(d.imm) & 63)
 	case opSRAI:
-		x[d.rd] = uint64(int64(x[d.rs1]) >> (d.imm & 63))
+		x[d.rd] = uint64(int64(x[d.rs1]) >> (uint64(d.imm) & 63))
 	case opADD:
 		x[d.rd] = x[d.rs1] + x[d.rs2]
 	case opSUB:
@@ -271,13 +271,13 @@ dispatch:
 	case opAND:
 		x[d.rd] = x[d.rs1] & x[d.rs2]
 	case opADDIW:
-		x[d.rd] = sext32(x[d.rs1] + d.imm)
+		x[d.rd] = sext32(x[d.rs1] + uint64(d.imm))
 	case opSLLIW:
-		x[d.rd] = sext32(x[d.rs1] << (d.imm & 31))
+		x[d.rd] = sext32(x[d.rs1] << (uint64(d.imm) & 31))
 	case opSRLIW:
-		x[d.rd] = sext32(uint64(uint32(x[d.rs1]) >> (d.imm & 31)))
+		x[d.rd] = sext32(uint64(uint32(x[d.rs1]) >> (uint64(d.imm) & 31)))
 	case opSRAIW:
-		x[d.rd] = uint64(int64(int32(x[d.rs1]) >> (d.imm & 31)))
+		x[d.rd] = uint64(int64(int32(x[d.rs1]) >> (uint64(d.imm) & 31)))
 	case opADDW:
 		x[d.rd] = sext32(x[d.rs1] + x[d.rs2])
 	case opSUBW:
@@ -362,7 +362,7 @@ dispatch:
 slowLoad:
 	// A load that missed the TLB, crosses a page, or reads a device.
 	{
-		a := x[d.rs1] + d.imm
+		a := x[d.rs1] + uint64(d.imm)
 		h.pc, h.count = base+off, cnt0+steps
 		v, ok := h.loadSlow(a, loadSize[d.op])
 		if !ok {
@@ -383,7 +383,7 @@ slowLoad:
 
 slowStore:
 	{
-		a := x[d.rs1] + d.imm
+		a := x[d.rs1] + uint64(d.imm)
 		h.pc, h.count = base+off, cnt0+steps
 		if !h.storeSlow(a, storeSize[d.op], x[d.rs2]) {
 			h.raise()

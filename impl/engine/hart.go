@@ -255,10 +255,10 @@ func (h *Hart) memRecord(d *inst) spec.MemAccess {
 	switch {
 	case loadSize[d.op] != 0:
 		size := loadSize[d.op]
-		return spec.MemAccess{Valid: true, Addr: h.recA + d.imm, Size: uint8(size), Read: true, RData: h.x[d.rd] & mask(size)}
+		return spec.MemAccess{Valid: true, Addr: h.recA + uint64(d.imm), Size: uint8(size), Read: true, RData: h.x[d.rd] & mask(size)}
 	case storeSize[d.op] != 0:
 		size := storeSize[d.op]
-		return spec.MemAccess{Valid: true, Addr: h.recA + d.imm, Size: uint8(size), Write: true, WData: h.recB & mask(size)}
+		return spec.MemAccess{Valid: true, Addr: h.recA + uint64(d.imm), Size: uint8(size), Write: true, WData: h.recB & mask(size)}
 	case d.op == opLRW || d.op == opLRD:
 		size := uint64(4)
 		if d.op == opLRD {
