@@ -3,6 +3,12 @@ package fuzz_test
 import (
 	"testing"
 
+	"github.com/vcheck-dev/vcheck/corpus"
+	"github.com/vcheck-dev/vcheck/diff"
+	"github.com/vcheck-dev/vcheck/spec"
+	"github.com/vcheck-dev/vcheck/spec/boot"
+	"github.com/vcheck-dev/vcheck/spec/load"
+
 	"github.com/vcheck-dev/vcheck/fuzz"
 	"github.com/vcheck-dev/vcheck/internal/targets"
 )
@@ -35,4 +41,55 @@ func BenchmarkFuzzExec(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "execs/s")
 	b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+}
+
+// BenchmarkLockstep measures in-process lockstep throughput, ref against
+// engine, on corpus/bench/coremark.elf: compared records per second, and
+// the reference model alone for scale (the comparison is ref-bound).
+func BenchmarkLockstep(b *testing.B) {
+	data, err := corpus.ReadFile("bench/coremark.elf")
+	if err != nil {
+		b.Skip(err)
+	}
+	prog, err := load.ELFBytes("coremark.elf", data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := spec.DefaultConfig()
+	img, err := boot.Build(cfg, prog, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const records = 2_000_000
+	run := func(b *testing.B, names ...string) {
+		var total uint64
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			var ts []diff.Target
+			for _, n := range names {
+				t, err := targets.New(n, cfg, img)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ts = append(ts, t)
+			}
+			b.StartTimer()
+			if len(ts) == 1 {
+				for n := 0; n < records && ts[0].Exit().Reason == spec.Running; n++ {
+					ts[0].Step()
+					total++
+				}
+				continue
+			}
+			res, err := diff.Lockstep(fuzz.ArchExit(ts[0]), fuzz.ArchExit(ts[1]), diff.Options{Limit: records})
+			if err != nil || res.Divergence != nil {
+				b.Fatalf("%v %v", err, res.Divergence)
+			}
+			total += res.Compared
+		}
+		b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "records/s")
+	}
+	b.Run("ref-vs-engine", func(b *testing.B) { run(b, "ref", "engine") })
+	b.Run("ref-alone", func(b *testing.B) { run(b, "ref") })
+	b.Run("engine-alone", func(b *testing.B) { run(b, "engine") })
 }
