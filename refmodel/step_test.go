@@ -214,3 +214,46 @@ func rawTime(t *testing.T, m *Machine) uint64 {
 	}
 	return v
 }
+
+// TestVariantPOPF: in the popf variant, U-mode reads of sstatus and
+// mstatus do not trap and see the sstatus view, and writes keep SIE.
+func TestVariantPOPF(t *testing.T) {
+	code := []uint32{
+		enc(t, "addi", 5, 0, -1),                // PMP: all of memory, RWX
+		enc(t, "csrrw", 0, spec.CSRPmpaddr0, 5), //
+		enc(t, "addi", 5, 0, 0x1f),              //
+		enc(t, "csrrw", 0, spec.CSRPmpcfg0, 5),  //
+		enc(t, "addi", 5, 0, 2|1<<8),            // SIE | SPP
+		enc(t, "csrrs", 0, spec.CSRMstatus, 5),  // in M: set them
+		enc(t, "auipc", 6, 0),                   // x6 = pc
+		enc(t, "addi", 6, 6, 16),                // x6 = U code
+		enc(t, "csrrw", 0, spec.CSRMepc, 6),     // mret to U (MPP = 0)
+		enc(t, "mret"),                          //
+		enc(t, "csrrs", 7, spec.CSRMstatus, 0),  // U: read mstatus
+		enc(t, "csrrw", 8, spec.CSRSstatus, 0),  // U: write 0 to sstatus
+		enc(t, "csrrs", 9, spec.CSRSstatus, 0),  // U: read it back
+	}
+	for _, v := range []spec.Variant{spec.VariantRV64PG, spec.VariantPOPF} {
+		cfg := spec.DefaultConfig()
+		cfg.Variant = v
+		m := rawMachine(t, cfg, code...)
+		var r spec.Retire
+		for i := 0; i < 11; i++ {
+			r = m.Step()
+		}
+		if v == spec.VariantRV64PG {
+			if !r.Trap.Valid || r.Trap.Cause != spec.CauseIllegalInstruction {
+				t.Errorf("rv64pg: U-mode csrr mstatus did not trap: %+v", r)
+			}
+			continue
+		}
+		if r.Trap.Valid || r.Rd.Value != m.State(0).CSRs[spec.CSRSstatus] {
+			t.Errorf("popf: U read of mstatus %+v, want the sstatus view %#x", r, m.State(0).CSRs[spec.CSRSstatus])
+		}
+		m.Step()
+		r = m.Step()
+		if r.Trap.Valid || r.Rd.Value&(spec.MstatusSIE|spec.MstatusSPP) != spec.MstatusSIE {
+			t.Errorf("popf: after writing 0, sstatus = %#x: SIE must stay, SPP must clear", r.Rd.Value)
+		}
+	}
+}

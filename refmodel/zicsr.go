@@ -8,6 +8,9 @@ import "github.com/vcheck-dev/vcheck/spec"
 // illegal, and a few CSRs add their own rules (TVM for satp, the counter
 // enables for cycle/time/instret).
 func (h *Hart) csrAccess(addr uint16, write bool) bool {
+	if h.popfStatus(addr) {
+		return true
+	}
 	row := spec.LookupCSR(addr)
 	if row == nil || h.mode < row.Priv || (write && row.ReadOnly) {
 		return false
@@ -32,6 +35,9 @@ func (h *Hart) csrOp(o *operands, read, write bool, newValue func(old uint64) ui
 	if !h.csrAccess(o.csr, write) {
 		return raise(spec.CauseIllegalInstruction, uint64(h.rec.Insn))
 	}
+	if h.popfStatus(o.csr) {
+		return h.popfCSR(o, read, write, newValue)
+	}
 	var old uint64
 	if read {
 		old = h.csrRead(o.csr)
@@ -39,6 +45,35 @@ func (h *Hart) csrOp(o *operands, read, write bool, newValue func(old uint64) ui
 	if write {
 		h.csrWrite(o.csr, newValue(old))
 		h.rec.CSR = spec.CSRWrite{Valid: true, Addr: o.csr, Value: h.csrRead(o.csr)}
+	}
+	h.setX(o.rd, old)
+	return nil
+}
+
+// popfStatus reports whether a Zicsr access to addr takes the POPF
+// variant's path: in spec.VariantPOPF, U-mode accesses to mstatus and
+// sstatus do not trap (spec/types.go), which makes them sensitive but
+// not privileged, as x86's POPF was (Popek and Goldberg's condition fails).
+func (h *Hart) popfStatus(addr uint16) bool {
+	return h.m.cfg.Variant == spec.VariantPOPF && h.mode == spec.ModeU &&
+		(addr == spec.CSRMstatus || addr == spec.CSRSstatus)
+}
+
+// popfCSR runs a U-mode mstatus/sstatus access of the POPF variant: a
+// read returns the sstatus view (the masked value), and a write takes
+// effect on the sstatus-writable bits except the interrupt enables (SIE,
+// MIE), which are silently left as they were, like POPF's IF.
+func (h *Hart) popfCSR(o *operands, read, write bool, newValue func(old uint64) uint64) *exception {
+	view := func() uint64 { return h.csr[spec.CSRMstatus] & spec.SstatusMask }
+	var old uint64
+	if read {
+		old = view()
+	}
+	if write {
+		mask := spec.LookupCSR(spec.CSRSstatus).WriteMask &^ (spec.MstatusSIE | spec.MstatusMIE)
+		ms := h.csr[spec.CSRMstatus]
+		h.writeMstatus(ms&^mask|newValue(old)&mask, mask)
+		h.rec.CSR = spec.CSRWrite{Valid: true, Addr: o.csr, Value: view()}
 	}
 	h.setX(o.rd, old)
 	return nil
