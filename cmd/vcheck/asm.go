@@ -57,8 +57,10 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the entry point, segments, sections and symbols as JSON on stdout")
 	norvc := fs.Bool("norvc", false, "start in .option norvc (no compressed instructions unless written as c.*)")
 	textBase := fs.String("text-base", "0x80000000", "address of the first code section")
+	defsym := defsymFlag{}
+	fs.Var(defsym, "defsym", "define an absolute symbol, NAME=VALUE (repeatable), as GNU as --defsym")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: vcheck asm [-o FILE.elf] [--json] [--norvc] [--text-base ADDR] FILE.S|-")
+		fmt.Fprintln(stderr, "usage: vcheck asm [-o FILE.elf] [--json] [--norvc] [--text-base ADDR] [--defsym NAME=VALUE]... FILE.S|-")
 		fmt.Fprintln(stderr, "\nAssembles and links FILE.S (- for stdin) at ADDR, as GNU as -mno-relax + ld would.")
 		fs.PrintDefaults()
 	}
@@ -108,7 +110,7 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	obj, err := asm.Assemble(name, src, asm.Options{TextBase: base, NoRVC: *norvc})
+	obj, err := asm.Assemble(name, src, asm.Options{TextBase: base, NoRVC: *norvc, Defsym: defsym})
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFailure
@@ -160,4 +162,26 @@ func sectionFlags(s asm.Section) string {
 		f += ",nobits"
 	}
 	return f
+}
+
+// defsymFlag collects --defsym NAME=VALUE.
+type defsymFlag map[string]int64
+
+func (d defsymFlag) String() string { return "" }
+
+func (d defsymFlag) Set(s string) error {
+	name, val, ok := strings.Cut(s, "=")
+	if !ok || name == "" {
+		return fmt.Errorf("want NAME=VALUE, have %q", s)
+	}
+	v, err := strconv.ParseInt(val, 0, 64)
+	if err != nil {
+		u, uerr := strconv.ParseUint(val, 0, 64)
+		if uerr != nil {
+			return fmt.Errorf("bad value %q: %v", val, err)
+		}
+		v = int64(u)
+	}
+	d[name] = v
+	return nil
 }

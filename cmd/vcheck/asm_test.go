@@ -38,7 +38,7 @@ func TestAsmCommand(t *testing.T) {
 	}
 
 	// Default output name, and --json.
-	stdout, stderr, rc := runAsmCmd("--json", "--text-base", "0x80200000", src)
+	stdout, stderr, rc := runAsmCmd("--json", "--text-base", "0x80200000", "--defsym", "LIMIT=0x40", src)
 	if rc != exitOK {
 		t.Fatalf("--json: rc = %d, stderr %q", rc, stderr)
 	}
@@ -53,7 +53,7 @@ func TestAsmCommand(t *testing.T) {
 	for _, s := range j.Symbols {
 		syms[s.Name] = s.Value
 	}
-	if j.Entry != "0x80200000" || len(j.Segments) != 2 || syms["_start"] != "0x80200000" || syms["v"] != "0x80201000" {
+	if j.Entry != "0x80200000" || len(j.Segments) != 2 || syms["_start"] != "0x80200000" || syms["v"] != "0x80201000" || syms["LIMIT"] != "0x40" {
 		t.Errorf("--json = %+v", j)
 	}
 	if _, stderr, rc := runAsmCmd(src); rc != exitOK {
@@ -82,7 +82,7 @@ func TestAsmCommandErrors(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "bad.elf")); err == nil {
 		t.Errorf("an output file was written despite errors")
 	}
-	for _, args := range [][]string{{}, {"a.S", "b.S"}, {filepath.Join(dir, "missing.S")}, {"-bogus", bad}, {"--text-base", "zz", bad}, {"-"}} {
+	for _, args := range [][]string{{}, {"a.S", "b.S"}, {filepath.Join(dir, "missing.S")}, {"-bogus", bad}, {"--text-base", "zz", bad}, {"--defsym", "X", bad}, {"-"}} {
 		if _, _, rc := runAsmCmd(args...); rc != exitUsage {
 			t.Errorf("%q: rc = %d, want %d", args, rc, exitUsage)
 		}

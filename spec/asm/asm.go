@@ -24,6 +24,9 @@ type Options struct {
 	NoRVC bool
 	// MaxErrors caps the errors reported; 0 means 20.
 	MaxErrors int
+	// Defsym defines absolute symbols before assembly, as GNU as
+	// --defsym does (e.g. the addresses a linker script would give).
+	Defsym map[string]int64
 }
 
 // ErrorList is every error of one assembly, each "file:line: message".
@@ -129,6 +132,15 @@ type assembler struct {
 	shown    string // the pseudo-instruction being expanded, for messages
 	macro    string // the mnemonic a macro is expanding
 	commons  []common
+
+	// macros and conditional assembly (macro.go)
+	macros     map[string]*macro
+	collect    *block
+	conds      []cond
+	macroCount int
+	expanding  int
+	exitm      bool
+	statements int
 }
 
 // Assemble assembles GNU-syntax RISC-V source and links it at the
@@ -147,15 +159,32 @@ func Assemble(filename string, src []byte, opts Options) (obj *Object, err error
 		a.opts.TextBase = spec.RAMBase
 	}
 	a.cur = a.section(".text", "", "")
+	names := make([]string, 0, len(opts.Defsym))
+	for n := range opts.Defsym {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if n == "" || !isIdentStart(n[0]) {
+			a.errorAt(0, "--defsym: bad symbol name %q", n)
+			continue
+		}
+		sym := a.symbol(n)
+		sym.defined, sym.equ = true, numExpr(opts.Defsym[n])
+	}
 	lines := stripComments(string(src))
 	for i, l := range lines {
 		a.line = i + 1
-		for _, stmt := range splitStatements(l) {
-			a.statement(stmt)
-		}
+		a.feedLine(l)
 		if len(a.errs) >= a.max {
 			break
 		}
+	}
+	if a.collect != nil {
+		a.errorAt(a.collect.line, "%s without %s", a.collect.kind, blockEnds[a.collect.kind])
+	}
+	if len(a.conds) > 0 {
+		a.errorf(".if without .endif")
 	}
 	for _, c := range a.commons {
 		a.allocCommon(c)
@@ -291,6 +320,10 @@ func (a *assembler) statement(s string) {
 		n++
 	}
 	head, rest := s[:n], strings.TrimSpace(s[n:])
+	if m := a.macros[strings.ToLower(head)]; m != nil {
+		a.expand(m, rest)
+		return
+	}
 	// "sym = expr" is .set (as.info, "Setting Symbols").
 	if strings.HasPrefix(rest, "=") && !strings.HasPrefix(rest, "==") && isIdentStart(head[0]) {
 		a.setSymbol(head, strings.TrimSpace(rest[1:]), false)

@@ -120,6 +120,12 @@ func TestErrors(t *testing.T) {
 		{".option pop", []string{"t.S:1: .option pop without .option push"}},
 		{"lui a0, %hi(0x80000000)", []string{"t.S:1: lui: %hi(0x80000000): value out of range of lui+addi (not a sign-extended 32-bit value)"}},
 		{".string abc", []string{"t.S:1: .string: want a quoted string, have abc"}},
+		{".macro M\nnop\n", []string{"t.S:1: .macro without .endm"}},
+		{".endif", []string{"t.S:1: .endif without .if"}},
+		{".if 1\nnop", []string{"t.S:2: .if without .endif"}},
+		{".macro R\nR\n.endm\nR", []string{"t.S:4: macro expansion nested more than 100 deep"}},
+		{".rept 1<<30\n.endr", []string{"t.S:2: .rept: count 1073741824 out of range [0, 1048576]"}},
+		{".macro M a:req\n.endm\nM", []string{`t.S:3: missing value for required macro parameter "a"`}},
 		{"addi a0, a0, 'ab'", []string{`t.S:1: addi: bad character constant "'"`}},
 	} {
 		_, err := Assemble("t.S", []byte(c.src), Options{})
@@ -245,6 +251,16 @@ buf:	.zero 64
 		if s := p.Segments[i]; s.Addr != l.Vaddr || !bytes.Equal(s.Data, b) || s.MemSize != l.Memsz {
 			t.Errorf("segment %d: Program has %#x+%d/%d, ELF %#x+%d/%d", i, s.Addr, len(s.Data), s.MemSize, l.Vaddr, len(b), l.Memsz)
 		}
+	}
+}
+
+func TestDefsym(t *testing.T) {
+	obj := assemble(t, "li a0, TOP\n.dword TOP", Options{Defsym: map[string]int64{"TOP": 0x80004000}})
+	if got := obj.Sections[0].Data; len(got) != 8+8 || got[8] != 0 || got[9] != 0x40 || got[11] != 0x80 {
+		t.Errorf("got % x", got)
+	}
+	if v, ok := obj.Symbol("TOP"); !ok || v != 0x80004000 {
+		t.Errorf("TOP = %#x, %v", v, ok)
 	}
 }
 

@@ -21,7 +21,8 @@ func FuzzAsm(f *testing.F) {
 		"lr.w.aqrl a0, (a1)", "csrrw a0, mstatus, a1", ".equ A, 1 << 3\naddi a0, a0, A",
 		".option push\n.option norvc\nc.nop\n.option pop", "auipc a0, %pcrel_hi(y)\ny: addi a0, a0, %pcrel_lo(y)",
 		".string \"a\\x41\\101\"", ".zero 8, 1", "/* c */ add a0,a1,a2 # x", "fence rw, io; fence.i",
-		".insn r OP, 0, 0, a0, a1, a2", ".insn 0x4501", ".local x\n.comm x, 8, 8\n.comm y, 4", "lw a0, y\ny: .word 1",
+		".insn r OP, 0, 0, a0, a1, a2", ".insn 0x4501",
+		".macro M a, b=2\n.if \\b\nli \\a, \\b\n.endif\n.endm\nM a0\nM a1 0", ".rept 2\n.irp r, a0, a1\nmv \\r, x0\n.endr\n.endr", ".irpc c, 12\n.byte \\c\n.endr", ".local x\n.comm x, 8, 8\n.comm y, 4", "lw a0, y\ny: .word 1",
 	} {
 		f.Add(s, uint16(0), uint32(0))
 	}

@@ -412,3 +412,84 @@ func TestGNURandomRelaxation(t *testing.T) {
 		compareLinked(t, b.String())
 	}
 }
+
+// TestGNUMacros: .macro (positional, keyword, default, vararg and
+// required parameters, \@, \(), nesting, .exitm), .rept, .irp, .irpc
+// and the .if family.
+func TestGNUMacros(t *testing.T) {
+	compareLinked(t, `
+.macro PUTS str
+	la a1, 9f
+	.pushsection .rodata
+9:	.asciz "\str"
+	.popsection
+.endm
+.macro RESET csr, extra=7
+	PUTS "\csr reset "
+	csrr a0, \csr
+	li a1, \extra
+	addi a2, a2, \@
+.endm
+.macro SP a b
+	add \a, \a, \b
+	addi \a\(), \a, 1
+.endm
+.macro SUM first:req, rest:vararg
+	.dword \first
+	.ifnb \rest
+	SUM \rest
+	.endif
+.endm
+.macro EARLY n
+	.if \n > 2
+	li a0, \n
+	.exitm
+	.endif
+	li a1, \n
+.endm
+	.text
+	RESET sstatus
+	RESET mepc, 3
+	RESET csr=satp, extra=9
+	SP a0 a1
+	SP a2, a3
+	EARLY 1
+	EARLY 5
+	EARLY 2
+.rept 3
+	nop
+1:	j 1b
+.endr
+.irp r, a0, a1, t0
+	mv \r, zero
+.endr
+.irpc c, 123
+	li a0, \c
+.endr
+.if 1 + 1 == 2
+	li a5, 1
+.elseif 1
+	li a5, 3
+.else
+	li a5, 2
+.endif
+.ifdef FOO
+	li a6, 1
+.else
+	.ifndef FOO
+	li a6, 2
+	.endif
+.endif
+.ifc abc, abc
+	li a7, 1
+.endif
+.ifnc abc, abd
+	li a7, 2
+.endif
+.ifeq 3 - 3
+	li t1, 1
+.endif
+	.data
+	SUM 1, 2, 3, 4
+`)
+}
