@@ -126,7 +126,11 @@ func (h *Hart) csrRead(addr uint16) uint64 {
 	var v uint64
 	switch {
 	case addr == spec.CSRSstatus, addr == spec.CSRMstatus:
-		v = h.mstatus // SD stays 0: FS, VS and XS are always Off
+		v = h.mstatus &^ spec.MstatusSD
+		// SD summarizes FS, VS and XS: set when any of them is Dirty (3).
+		if v&spec.MstatusFS == spec.MstatusFS || v&spec.MstatusVS == spec.MstatusVS || v&spec.MstatusXS == spec.MstatusXS {
+			v |= spec.MstatusSD
+		}
 	case addr == spec.CSRSie:
 		v = h.mie & h.mideleg
 	case addr == spec.CSRStvec:

@@ -546,8 +546,10 @@ func (h *Hart) execSlow(d *inst) bool {
 		if a&(size-1) != 0 {
 			return h.fail(spec.CauseMisalignedStore, a)
 		}
-		// Like QEMU 7.2 (gen_sc): the SC succeeds when it targets the
-		// reserved address and memory still holds the value LR read.
+		// The SC succeeds when it targets the reserved address (the
+		// reservation is the LR's address, docs/retire.md). With several
+		// harts, a store by another hart must break it: the memory still
+		// holding the value LR read stands for "no other hart stored".
 		ok := false
 		if h.resValid && h.resAddr == a {
 			cur, good := h.amoRead(a, size)
@@ -557,7 +559,7 @@ func (h *Hart) execSlow(d *inst) bool {
 			if size == 4 {
 				cur = sext32(cur)
 			}
-			if cur == h.resVal {
+			if len(h.m.Harts) == 1 || cur == h.resVal {
 				if !h.storeSlow(a, size, x[d.rs2]) {
 					return false
 				}

@@ -266,12 +266,12 @@ func (h *Hart) memRecord(d *inst) spec.MemAccess {
 		}
 		return spec.MemAccess{Valid: true, Addr: h.recA, Size: uint8(size), Read: true, RData: h.x[d.rd] & mask(size)}
 	case d.op == opSCW || d.op == opSCD:
-		if !h.scDone {
-			return spec.MemAccess{} // a failed SC does not access memory
-		}
 		size := uint64(4)
 		if d.op == opSCD {
 			size = 8
+		}
+		if !h.scDone { // a failed SC: an access with neither read nor write (docs/retire.md)
+			return spec.MemAccess{Valid: true, Addr: h.recA, Size: uint8(size)}
 		}
 		return spec.MemAccess{Valid: true, Addr: h.recA, Size: uint8(size), Write: true, WData: h.recB & mask(size)}
 	case d.op >= opAMOSWAPW && d.op <= opAMOMAXUD:

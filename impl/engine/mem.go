@@ -77,7 +77,7 @@ func (h *Hart) translate(va uint64, kind int, mode spec.Mode) (pa uint64, ok boo
 		case pte&1 == 0, pte&6 == 4: // invalid, or W without R
 			return 0, h.fail(pageFault[kind], va)
 		case pte&0xa == 0: // R=X=0: pointer to the next level
-			if level == 0 || pte&0xd0 != 0 { // D, A, U set on a pointer: QEMU 7.2 faults
+			if level == 0 { // D, A and U of a pointer are not checked (nor by QEMU 7.2)
 				return 0, h.fail(pageFault[kind], va)
 			}
 			a = ppn << 12
@@ -102,6 +102,10 @@ func (h *Hart) translate(va uint64, kind int, mode spec.Mode) (pa uint64, ok boo
 			nv |= 0x80
 		}
 		if nv != pte {
+			// The A/D write is an S-mode store for PMP, like the walk's reads.
+			if !h.pmpAllows(pteAddr, 8, accStore, spec.ModeS) {
+				return 0, h.fail(accessFault[kind], va)
+			}
 			h.m.writePhysRAM(pteAddr-spec.RAMBase, 8, nv)
 		}
 		mask := uint64(1)<<(12+9*uint(level)) - 1
