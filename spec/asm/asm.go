@@ -74,6 +74,7 @@ const (
 	itemBytes                  // literal bytes
 	itemFill                   // .zero/.space
 	itemAlign                  // .align and friends
+	itemOrg                    // .org: pad up to an offset (in align)
 )
 
 // item is one piece of section content.
@@ -500,7 +501,7 @@ func (a *assembler) add(it *item) {
 	a.cur.items = append(a.cur.items, it)
 	a.cur.used = true
 	a.use(a.cur)
-	if a.cur.nobits && it.kind != itemFill && it.kind != itemAlign {
+	if a.cur.nobits && it.kind != itemFill && it.kind != itemAlign && it.kind != itemOrg {
 		a.errorf("section %s holds no data (nobits); only .zero/.space/.align are allowed", a.cur.name)
 	}
 	if it.kind == itemFill && it.fill != 0 && a.cur.nobits {
@@ -614,6 +615,11 @@ func (a *assembler) layout() {
 					size = a.branchLength(s, it)
 				case itemAlign:
 					size = (it.align - off%it.align) % it.align
+				case itemOrg:
+					size = 0
+					if it.align > off {
+						size = it.align - off
+					}
 				default:
 					size = it.size
 				}
@@ -686,7 +692,7 @@ func (a *assembler) initialSize(it *item) uint64 {
 			return 2
 		}
 		return 4
-	case itemAlign:
+	case itemAlign, itemOrg:
 		return 0
 	}
 	return it.size
@@ -848,6 +854,11 @@ func (a *assembler) encodeItem(s *section, it *item, pc uint64) []byte {
 	case itemBytes:
 		return it.bytes
 	case itemFill:
+		return repeat(it.fill, it.size)
+	case itemOrg:
+		if it.off > it.align {
+			a.errorf(".org %#x: the section is already at offset %#x", it.align, it.off)
+		}
 		return repeat(it.fill, it.size)
 	case itemAlign:
 		if it.code && !it.hasFill {

@@ -49,6 +49,10 @@ func init() {
 		".option":      (*assembler).dirOption,
 		".type":        (*assembler).dirType,
 		".insn":        (*assembler).dirInsn,
+		".org":         (*assembler).dirOrg,
+		".fill":        (*assembler).dirFill,
+		".uleb128":     (*assembler).dirLEB128,
+		".sleb128":     (*assembler).dirLEB128,
 		// Accepted and ignored: they only describe the object for
 		// debuggers and linkers, not the bytes.
 		".size": ignore, ".file": ignore, ".ident": ignore, ".attribute": ignore,
@@ -410,4 +414,99 @@ func (a *assembler) allocCommon(c common) {
 	a.defineLabel(c.name)
 	a.add(&item{kind: itemFill, size: c.size})
 	a.cur, a.line = cur, line
+}
+
+// dirOrg is .org OFFSET[, FILL]: advance to OFFSET within the section,
+// filling with FILL (zero by default, also in code).
+func (a *assembler) dirOrg(name, rest string) {
+	args := splitOperands(rest)
+	if len(args) == 0 || len(args) > 2 {
+		a.errorf(".org: want an offset and an optional fill value")
+		return
+	}
+	off, ok := a.mustConstant(args[0])
+	if !ok {
+		return
+	}
+	if off < 0 || off > 1<<30 {
+		a.errorf(".org: offset %d out of range", off)
+		return
+	}
+	it := &item{kind: itemOrg, align: uint64(off)}
+	if len(args) == 2 {
+		f, ok := a.mustConstant(args[1])
+		if !ok {
+			return
+		}
+		it.fill = byte(f)
+	}
+	a.add(it)
+}
+
+// dirFill is .fill REPEAT[, SIZE[, VALUE]]: each of the REPEAT pieces is
+// the first SIZE (at most 8) bytes of the 8-byte little-endian number
+// whose high 4 bytes are zero and low 4 bytes are VALUE (as.info, ".fill").
+func (a *assembler) dirFill(name, rest string) {
+	args := splitOperands(rest)
+	if len(args) == 0 || len(args) > 3 {
+		a.errorf(".fill: want REPEAT[, SIZE[, VALUE]]")
+		return
+	}
+	vals := []int64{0, 1, 0}
+	for i, arg := range args {
+		v, ok := a.mustConstant(arg)
+		if !ok {
+			return
+		}
+		vals[i] = v
+	}
+	repeat, size := vals[0], vals[1]
+	if size > 8 {
+		size = 8
+	}
+	if repeat < 0 || size < 0 || repeat*size > 64<<20 {
+		a.errorf(".fill: %d pieces of %d bytes out of range", repeat, size)
+		return
+	}
+	piece := appendLE(nil, uint64(uint32(vals[2])), 8)[:size]
+	out := make([]byte, 0, repeat*size)
+	for i := int64(0); i < repeat; i++ {
+		out = append(out, piece...)
+	}
+	a.add(&item{kind: itemBytes, bytes: out, size: uint64(len(out))})
+}
+
+// dirLEB128 is .uleb128 and .sleb128 of constants (DWARF 5 §7.6).
+func (a *assembler) dirLEB128(name, rest string) {
+	var out []byte
+	for _, arg := range splitOperands(rest) {
+		v, ok := a.mustConstant(arg)
+		if !ok {
+			return
+		}
+		for {
+			b := byte(v & 0x7f)
+			if name == ".uleb128" {
+				v = int64(uint64(v) >> 7)
+				if v != 0 {
+					b |= 0x80
+				}
+				out = append(out, b)
+				if v == 0 {
+					break
+				}
+				continue
+			}
+			v >>= 7
+			done := v == 0 && b&0x40 == 0 || v == -1 && b&0x40 != 0
+			if !done {
+				b |= 0x80
+			}
+			out = append(out, b)
+			if done {
+				break
+			}
+		}
+	}
+	a.add(&item{kind: itemBytes, bytes: out, size: uint64(len(out))})
 }

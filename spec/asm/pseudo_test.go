@@ -287,6 +287,9 @@ L5:	la a1, table
 	li a5, 'A' + 1
 	li a6, '\n'
 	li a7, (1 << 12) | 3 * 4 - ~0
+	.org 0x100
+	nop
+	.org 0x110, 0xaa
 	.align 2
 	.data
 table:
@@ -311,6 +314,20 @@ table:
 	.skip 2
 end:
 	.byte FIVE * 2
+	.fill 3, 2, 0x1234
+	.fill 2, 8, -1
+	.fill 2
+	.fill 1, 3, 0x123456
+	.uleb128 300
+	.uleb128 127
+	.uleb128 0
+	.uleb128 -1
+	.sleb128 -1
+	.sleb128 -129
+	.sleb128 64
+	.sleb128 63
+	.sleb128 0x7fffffffffffffff
+	.sleb128 -0x8000000000000000
 `
 	compareLinked(t, src)
 }
