@@ -330,7 +330,34 @@ func (a *assembler) dirOption(name, rest string) {
 		a.rvcStack = a.rvcStack[:len(a.rvcStack)-1]
 	case "relax", "norelax", "nopic":
 	default:
+		args := splitOperands(rest)
+		if len(args) >= 2 && args[0] == "arch" {
+			a.optionArch(args[1:])
+			return
+		}
 		a.errorf(".option %s is not supported", strings.TrimSpace(rest))
+	}
+}
+
+// optionArch follows ".option arch, ..." for what matters here, the C
+// extension: "+c" and "-c" turn compression on and off, and a full
+// string ("rv64imac_zicsr") sets it from its single-letter extensions.
+// Other extensions are accepted: the instruction table is rv64pg's.
+func (a *assembler) optionArch(args []string) {
+	for _, arg := range args {
+		arg = strings.ToLower(strings.TrimSpace(arg))
+		switch {
+		case arg == "+c":
+			a.rvc = true
+		case arg == "-c":
+			a.rvc = false
+		case strings.HasPrefix(arg, "rv32") || strings.HasPrefix(arg, "rv64"):
+			base, _, _ := strings.Cut(arg[4:], "_")
+			a.rvc = strings.Contains(base, "c")
+		case strings.HasPrefix(arg, "+") || strings.HasPrefix(arg, "-"):
+		default:
+			a.errorf(".option arch: bad operand %q", arg)
+		}
 	}
 }
 

@@ -337,3 +337,16 @@ func TestGNUInsn(t *testing.T) {
 	}
 	compareWithGNU(t, cases)
 }
+
+// TestGNUOptionArch: .option arch turns compression on and off as in GNU.
+func TestGNUOptionArch(t *testing.T) {
+	src := ".option arch, -c\nadd a0,a0,a1\n.option arch, +c\nadd a0,a0,a1\n.option push\n.option arch, rv64ima\n" +
+		"add a0,a0,a1\n.option pop\nadd a0,a0,a1\n.option arch, rv64imac_zicsr\nadd a0,a0,a1\n"
+	obj, err := Assemble("arch.S", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := sectionData(t, gnuAssemble(t, src), ".text"); !bytes.Equal(obj.Sections[0].Data, want) {
+		t.Errorf("GNU % x\nours % x", want, obj.Sections[0].Data)
+	}
+}
