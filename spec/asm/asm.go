@@ -85,22 +85,21 @@ type item struct {
 	size uint64
 
 	// itemInsn, itemBranch
-	row   *spec.Inst
-	ops   []operand
-	bytes []byte // already encoded (itemInsn with constant operands, itemBytes)
-	rvc   *spec.Inst
-	// itemBranch: the target, and the compressed form GNU starts from (nil if none)
-	target expr
+	row    *spec.Inst
+	ops    []operand
+	bytes  []byte     // already encoded (itemInsn with constant operands, itemBytes)
+	rvc    *spec.Inst // itemBranch: the compressed form GNU starts from, or nil
+	target expr       // itemBranch: the target address
 
 	// itemData
 	width int
 	exprs []expr
 
-	// itemFill, itemAlign
+	// itemFill, itemAlign, itemOrg
 	fill    byte
-	align   uint64
-	code    bool // pad with nops
-	hasFill bool
+	align   uint64 // itemAlign: the alignment; itemOrg: the offset to reach
+	code    bool   // itemAlign: pad with nops
+	hasFill bool   // itemAlign: an explicit fill value was given
 }
 
 // operand is one instruction operand: a constant, or an expression
@@ -127,7 +126,6 @@ type assembler struct {
 	hidden   int
 	rvc      bool
 	rvcStack []bool
-	final    bool // addresses are known
 	pcrelHi  map[uint64]*item
 	evalPC   uint64
 	shown    string // the pseudo-instruction being expanded, for messages
@@ -818,7 +816,6 @@ func (f finalEval) reloc(fn string, x expr) (value, error) {
 
 // encode evaluates every remaining expression and fills the sections.
 func (a *assembler) encode() {
-	a.final = true
 	for _, s := range a.order {
 		for _, it := range s.items {
 			if it.kind == itemInsn && it.bytes == nil && len(it.ops) == 2 {
