@@ -58,6 +58,9 @@ type Decoder struct {
 	hasGP bool
 	hi    [32]uint64
 	hiSet [32]bool
+	// perLine is objdump's bytes_per_line as the last line left it; a
+	// line for a failed read uses it (see boundsError).
+	perLine int
 }
 
 // NewDecoder returns a Decoder with no register values known.

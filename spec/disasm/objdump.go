@@ -14,11 +14,12 @@ import (
 type File struct {
 	Name   string // printed in the header, as given on objdump's command line
 	Format string // the BFD target name, e.g. "elf64-littleriscv"
-	// Relocatable is true for an ET_REL object: symbol lookup then prefers
-	// symbols of the section being disassembled (BFD's HAS_RELOC).
-	Relocatable bool
-	Sections    []Section // in file order; objdump -d disassembles those with Code set
-	Symbols     []Symbol  // defined symbols, mapping symbols included
+	// HasRelocs is true when the file has relocation sections (BFD's
+	// HAS_RELOC, normally an ET_REL object): symbol lookup then prefers
+	// symbols of the section being disassembled.
+	HasRelocs bool
+	Sections  []Section // in file order; objdump -d disassembles those with Code set
+	Symbols   []Symbol  // defined symbols, mapping symbols included
 }
 
 // Section is one ELF section.
@@ -150,7 +151,7 @@ func (d *dumper) find(vma uint64, requireSec bool) int {
 		}
 		min = i + 1
 	}
-	want := requireSec || (d.f.Relocatable && vma >= sec.Addr && vma < sec.Addr+uint64(len(sec.Data)))
+	want := requireSec || (d.f.HasRelocs && vma >= sec.Addr && vma < sec.Addr+uint64(len(sec.Data)))
 	ok := func(i int) bool { return (syms[i].Section == sec.Index || !want) && syms[i].valid() }
 	if (syms[place].Section != sec.Index && want) || !syms[place].valid() {
 		newPlace := len(syms)
@@ -330,7 +331,7 @@ func (d *dumper) rawBytes(code []byte, addr uint64) []Line {
 				text.WriteByte('.')
 			}
 		}
-		lines = append(lines, Line{Addr: addr + uint64(off), Bytes: code[off : off+n], Text: text.String(), chunk: chunk, raw: true})
+		lines = append(lines, Line{Addr: addr + uint64(off), Bytes: code[off : off+n], Text: text.String(), chunk: chunk, raw: true, perLine: 16})
 		off += n
 	}
 	return lines

@@ -16,6 +16,9 @@ type Line struct {
 	Skip  bool   // a run of zero bytes, printed as "\t..." with no address
 	chunk int    // bytes per hex group in the raw column (objdump bytes_per_chunk)
 	raw   bool   // bytes of an STT_OBJECT symbol, dumped without decoding
+	// perLine is objdump's octets_per_line for this line: 8, 6 for .byte
+	// data, 16 for raw object bytes.
+	perLine int
 	// octets is how many bytes objdump believes the line covers when that
 	// is not len(Bytes): only for a memory error, where it is EIO.
 	octets int
@@ -67,13 +70,18 @@ func (d *Decoder) Block(code []byte, addr uint64, maps []MappingSymbol, sectionE
 		pc := addr + uint64(off)
 		if isData, next := mappingAt(maps, pc); isData {
 			n := dataLength(pc, next, sectionEnd)
-			if n > stop-off {
-				n = stop - off
-			}
 			if n == 3 {
 				n = 2
 			}
-			lines = append(lines, dataLine(pc, code[off:off+n]))
+			if off+n > stop {
+				// The datum runs past the block: objdump's read fails
+				// (see below), with the datum's size as the chunk.
+				lines = append(lines, d.boundsError(pc, code[off:stop], n))
+				break
+			}
+			l := dataLine(pc, code[off:off+n])
+			d.perLine = l.perLine
+			lines = append(lines, l)
 			off += n
 			continue
 		}
@@ -86,8 +94,7 @@ func (d *Decoder) Block(code []byte, addr uint64, maps []MappingSymbol, sectionE
 			// The instruction runs past the block: objdump's read fails,
 			// dis-buf.c prints a memory error (with its own newline), the
 			// EIO status is taken as the length, and the block ends.
-			lines = append(lines, Line{Addr: pc, Bytes: code[off:stop], chunk: 1, octets: eio,
-				Text: fmt.Sprintf("Address 0x%x is out of bounds.\n", pc)})
+			lines = append(lines, d.boundsError(pc, code[off:stop], 1))
 			break
 		}
 		b := code[off : off+n]
@@ -108,10 +115,25 @@ func (d *Decoder) Block(code []byte, addr uint64, maps []MappingSymbol, sectionE
 				line.chunk = 4
 			}
 		}
+		line.perLine = bytesPerLine
+		d.perLine = bytesPerLine
 		lines = append(lines, line)
 		off += n
 	}
 	return lines
+}
+
+// boundsError is objdump's line for a read past the end of a block. chunk
+// is the bytes_per_chunk in force (1 for an instruction, whose disassembler
+// never set it; the datum's size for data); the line width is the one the
+// last successful line set (objdump keeps bytes_per_line).
+func (d *Decoder) boundsError(pc uint64, b []byte, chunk int) Line {
+	per := d.perLine
+	if per == 0 {
+		per = bytesPerLine
+	}
+	return Line{Addr: pc, Bytes: b, chunk: chunk, octets: eio, perLine: per,
+		Text: fmt.Sprintf("Address 0x%x is out of bounds.\n", pc)}
 }
 
 // insnLength is the length of the instruction whose first halfword is h
@@ -191,7 +213,11 @@ func dataLine(pc uint64, b []byte) Line {
 	default:
 		text = fmt.Sprintf(".dword\t0x%016x", v)
 	}
-	return Line{Addr: pc, Bytes: b, Text: text, chunk: len(b)}
+	per := bytesPerLine
+	if len(b) == 1 {
+		per = 6 // riscv_disassemble_data sets bytes_per_line 6 for .byte
+	}
+	return Line{Addr: pc, Bytes: b, Text: text, chunk: len(b), perLine: per}
 }
 
 // AddrDigits returns how many hex digits objdump prints for the addresses
@@ -233,12 +259,9 @@ func (l Line) Format(digits int) string {
 	if chunk == 0 {
 		chunk = len(l.Bytes)
 	}
-	perLine := bytesPerLine
-	switch {
-	case l.raw:
-		perLine = 16 // objdump's octets_per_line when not disassembling
-	case chunk == 1 && l.octets == 0:
-		perLine = 6 // riscv_disassemble_data for .byte
+	perLine := l.perLine
+	if perLine == 0 {
+		perLine = bytesPerLine
 	}
 	n := len(l.Bytes)
 	if l.octets != 0 {
