@@ -4,7 +4,6 @@ go 1.26
 
 require (
 	github.com/google/go-cmp v0.7.0
+	github.com/leanovate/gopter v0.2.11
 	pgregory.net/rapid v1.3.0
 )
-
-require github.com/leanovate/gopter v0.2.11 // indirect
