@@ -301,6 +301,7 @@ func TestGNUInsn(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	var cases []asmCase
 	reg := func() string { return regName(r, r.Int64N(32)) }
+	creg := func() string { return regName(r, 8+r.Int64N(8)) }
 	var names []string
 	for name := range insnOpcodes {
 		names = append(names, name)
@@ -331,6 +332,15 @@ func TestGNUInsn(t *testing.T) {
 			fmt.Sprintf(".insn b %s, %d, %s, %s, .%+d", opcode(), f3, reg(), reg(), 2*(r.IntN(4096)-2048)),
 			fmt.Sprintf(".insn u %s, %s, %#x", opcode(), reg(), r.IntN(1<<20)),
 			fmt.Sprintf(".insn j %s, %s, .%+d", opcode(), reg(), 2*(r.IntN(1<<20)-1<<19)),
+			fmt.Sprintf(".insn cr %d, %d, %s, %s", r.IntN(3), r.IntN(16), reg(), reg()),
+			fmt.Sprintf(".insn ci %d, %d, %s, %d", r.IntN(3), f3, reg(), r.IntN(64)-32),
+			fmt.Sprintf(".insn ciw %d, %d, %s, %d", r.IntN(3), f3, creg(), r.IntN(256)),
+			fmt.Sprintf(".insn css %d, %d, %s, %d", r.IntN(3), f3, reg(), r.IntN(64)),
+			fmt.Sprintf(".insn cl %d, %d, %s, %d(%s)", r.IntN(3), f3, creg(), r.IntN(32), creg()),
+			fmt.Sprintf(".insn cs %d, %d, %s, %d(%s)", r.IntN(3), f3, creg(), r.IntN(32), creg()),
+			fmt.Sprintf(".insn ca %d, %d, %d, %s, %s", r.IntN(3), r.IntN(64), r.IntN(4), creg(), creg()),
+			fmt.Sprintf(".insn cb %d, %d, %s, .%+d", r.IntN(3), f3, creg(), 2*(r.IntN(256)-128)),
+			fmt.Sprintf(".insn cj %d, %d, .%+d", r.IntN(3), f3, 2*(r.IntN(2048)-1024)),
 		} {
 			cases = append(cases, asmCase{rvc: true, text: text})
 		}
