@@ -1,6 +1,9 @@
 package fuzz_test
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -56,8 +59,27 @@ func FuzzEngineVsRef(f *testing.F) {
 			fd := &fuzz.Finding{Outcome: m, NameA: p.NameA, NameB: p.NameB, Found: timeNow()}
 			path, err := fuzz.WriteRegress(regressDir, fd)
 			t.Logf("finding saved as %s (%v), shrunk to %d body instructions", path, err, m.Test.BodyInsns())
-		}))(t, data)
+		}))(t, Expand(data))
 	})
+}
+
+// Expand stretches a fuzz input to the size a generated program draws:
+// rapid reads its choices from the input and rejects one that runs out,
+// which would reject most of what go test -fuzz tries. The input is kept
+// as the prefix, so the engine's mutations still steer the first choices,
+// and the rest comes from a PRNG seeded by the input's hash.
+func Expand(data []byte) []byte {
+	const want = 16 << 10
+	if len(data) >= want {
+		return data
+	}
+	sum := sha256.Sum256(data)
+	rng := rand.New(rand.NewPCG(binary.LittleEndian.Uint64(sum[:8]), binary.LittleEndian.Uint64(sum[8:16])))
+	out := append(make([]byte, 0, want), data...)
+	for len(out) < want {
+		out = binary.LittleEndian.AppendUint64(out, rng.Uint64())
+	}
+	return out
 }
 
 // FuzzDecode: spec.Decode never panics, and for every word it accepts,

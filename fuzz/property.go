@@ -184,6 +184,9 @@ func WriteRegress(dir string, f *Finding) (string, error) {
 		return "", err
 	}
 	final := filepath.Join(dir, f.FileName())
+	if dup := findSaved(dir, f); dup != "" {
+		return dup, ErrExists
+	}
 	tmp, err := os.CreateTemp(dir, ".finding-*.tmp")
 	if err != nil {
 		return "", err
@@ -208,6 +211,25 @@ func WriteRegress(dir string, f *Finding) (string, error) {
 	}
 	f.Path = final
 	return final, nil
+}
+
+// findSaved returns a file of dir that already holds a finding with f's
+// targets and signature (the same bug, maybe through another program),
+// or "".
+func findSaved(dir string, f *Finding) string {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.S"))
+	want := []string{fmt.Sprintf("# targets: %s vs %s\n", f.NameA, f.NameB), "# signature: " + f.Signature() + "\n"}
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			continue
+		}
+		head := string(data[:min(len(data), 4096)])
+		if strings.Contains(head, want[0]) && strings.Contains(head, want[1]) {
+			return name
+		}
+	}
+	return ""
 }
 
 // Stats are a campaign's counters.
