@@ -606,6 +606,11 @@ func (a *assembler) layout() {
 		for _, s := range a.order {
 			var off uint64
 			for _, it := range s.items {
+				// A label's offset that moved can change a branch's
+				// length, so a pass that moves anything is not the last.
+				if it.off != off {
+					changed = true
+				}
 				it.off = off
 				var size uint64
 				switch it.kind {

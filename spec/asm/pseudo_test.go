@@ -510,3 +510,15 @@ func TestGNUMacros(t *testing.T) {
 	SUM 1, 2, 3, 4
 `)
 }
+
+// TestGNUSingleBranch: a program with one forward branch over a gap.
+// With no other branch to change, relaxation must still notice that the
+// target moved (a first pass once stopped too early here). Explicit
+// c.beqz and c.j relax to the 32-bit forms when out of reach, as in GNU.
+func TestGNUSingleBranch(t *testing.T) {
+	for _, br := range []string{"beqz a0,", "c.beqz a0,", "j", "c.j", "beq a0, a1,", "bnez s0,", "jal"} {
+		for _, gap := range []int{100, 300, 1000, 3000, 5000} {
+			compareLinked(t, fmt.Sprintf("\t%s 1f\n\t.zero %d\n1:\tnop\n", br, gap))
+		}
+	}
+}
