@@ -75,3 +75,21 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkRunTwoHarts: Run with two harts, round-robin one step each
+// (both run the loop program; the first to finish ends the run).
+func BenchmarkRunTwoHarts(b *testing.B) {
+	cfg := testConfig()
+	cfg.Harts = 2
+	m := bootELF(b, cfg, benchELF("loop"))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if m.Exit().Reason != spec.Running {
+			b.StopTimer()
+			m = bootELF(b, cfg, benchELF("loop"))
+			b.StartTimer()
+		}
+		m.Run(1000)
+	}
+	b.ReportMetric(1000, "steps/op")
+}

@@ -104,8 +104,8 @@ func (p *plic) best(ctx int) int {
 }
 
 func (p *plic) line(ctx int) bool {
-	if ctx >= len(p.threshold) {
-		return false
+	if ctx >= len(p.threshold) || !p.pending[spec.UARTIRQ] {
+		return false // the UART is the only wired source
 	}
 	return p.best(ctx) != 0
 }

@@ -332,6 +332,9 @@ var irqOrder = [...]uint64{spec.IntMExternal, spec.IntMSoftware, spec.IntMTimer,
 // Interrupts for M are considered first, then those delegated to S, as
 // QEMU 7.2 does (riscv_cpu_local_irq_pending).
 func (h *Hart) pendingInterrupt() (uint64, bool) {
+	if h.mie == 0 {
+		return 0, false
+	}
 	pend := h.mip() & h.mie
 	if pend == 0 {
 		return 0, false
