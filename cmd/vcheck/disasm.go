@@ -102,6 +102,7 @@ type disasmLine struct {
 
 func writeDisasmJSON(w io.Writer, f *disasm.File, opts disasm.Options) error {
 	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // keep "<sym>" readable
 	for _, b := range f.Disassemble(opts) {
 		for _, l := range b.Lines {
 			if l.Skip {
