@@ -90,12 +90,21 @@ func testConfig() spec.Config {
 
 // runAsm assembles src, runs it to its exit, and returns the machine and
 // the console output.
+//
+// When the program passes on the engine (finisher, code 0) it must pass on
+// qemu-system-riscv64 too: every such test is also a differential test.
 func runAsm(t testing.TB, src string, limit uint64) (*Machine, string) {
 	t.Helper()
-	m := bootELF(t, testConfig(), assemble(t, src))
+	elf := assemble(t, src)
+	m := bootELF(t, testConfig(), elf)
 	var out bytes.Buffer
 	m.SetConsole(strings.NewReader(""), &out)
 	m.Run(limit)
+	if e := m.Exit(); e.Reason == spec.HaltFinisher && e.Code == 0 {
+		if code, out := qemuExit(t, elf); code != 0 {
+			t.Errorf("passes on the engine but QEMU exits with %d:\n%s", code, out)
+		}
+	}
 	return m, out.String()
 }
 

@@ -36,6 +36,28 @@ func runQEMU(t testing.TB, elf string) string {
 	return out.String()
 }
 
+// qemuExit runs a bare-metal ELF on QEMU and returns its exit status (the
+// finisher's: 0 for a pass) and output.
+func qemuExit(t testing.TB, elf string) (int, string) {
+	t.Helper()
+	needTool(t, qemu)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, qemu, "-machine", "virt", "-cpu", qemuCPU, "-bios", elf,
+		"-nographic", "-monitor", "none", "-serial", "stdio", "-smp", "1", "-m", "128M")
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("qemu timed out; output:\n%s", out)
+	}
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode(), string(out)
+		}
+		t.Fatalf("qemu: %v", err)
+	}
+	return 0, string(out)
+}
+
 // TestProbeAgainstQEMU runs testdata/probe.S on the engine and on QEMU and
 // compares what both print, line by line.
 func TestProbeAgainstQEMU(t *testing.T) {
