@@ -13,6 +13,8 @@
 //	                               └─ else ─▶ .2byte/.4byte 0x…
 package disasm
 
+//go:generate go run gen_csrnames.go
+
 import (
 	"fmt"
 	"strconv"

@@ -1,8 +1,11 @@
 package disasm
 
 import (
+	"math/rand"
 	"strings"
 	"testing"
+
+	"github.com/vcheck-dev/vcheck/spec"
 )
 
 // Hand-checked cases (each text is what objdump 2.40 prints).
@@ -119,5 +122,46 @@ func TestAddrDigits(t *testing.T) {
 		if got := AddrDigits(tt.start, tt.end); got != tt.want {
 			t.Errorf("AddrDigits(%#x, %#x) = %d, want %d", tt.start, tt.end, got, tt.want)
 		}
+	}
+}
+
+// ok is exactly the spec table's verdict, for any word.
+func TestOKIsSpecDecode(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	for i := 0; i < 300000; i++ {
+		w := r.Uint32()
+		if i%2 == 0 {
+			w &= 0xffff
+		}
+		_, ok := Inst(w, 0, Options{})
+		if want := spec.Decode(w) != nil; ok != want {
+			t.Fatalf("Inst(%#x) ok=%v, spec.Decode says %v", w, ok, want)
+		}
+	}
+}
+
+// FuzzInst: any word, any pc, either mode: no panic, and some text.
+func FuzzInst(f *testing.F) {
+	f.Add(uint32(0x00000013), uint64(0), false)
+	f.Add(uint32(0x0000), uint64(0x80000000), true)
+	f.Fuzz(func(t *testing.T, w uint32, pc uint64, noAliases bool) {
+		text, _ := Inst(w, pc, Options{NoAliases: noAliases, Symbolizer: func(uint64) string { return "x" }})
+		if text == "" {
+			t.Fatalf("Inst(%#x) printed nothing", w)
+		}
+	})
+}
+
+func BenchmarkInst(b *testing.B) {
+	r := rand.New(rand.NewSource(1))
+	words := make([]uint32, 4096)
+	for i := range words {
+		in := &spec.Insts[r.Intn(len(spec.Insts))]
+		words[i] = in.Match | r.Uint32()&^in.Mask
+	}
+	d := NewDecoder(Options{})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d.Decode(words[i%len(words)], uint64(i)*4)
 	}
 }

@@ -182,8 +182,12 @@ func genWords(r *rand.Rand, perRow, uniform int) []uint32 {
 	// objdump's lui/auipc state needs.
 	r.Shuffle(len(words), func(i, j int) { words[i], words[j] = words[j], words[i] })
 	words = append(words, addressPairs(r, perRow*4)...)
-	for n := uint32(0); n < 4096; n += 1 + uint32(r.Intn(2)) {
-		words = append(words, n<<20|0x2573, n<<20|uint32(r.Intn(32))<<15|0x1073|uint32(r.Intn(32))<<7)
+	// Every CSR number, so that zcsrnames.go is checked name by name.
+	for n := uint32(0); n < 4096; n++ {
+		words = append(words, n<<20|0x2573) // csrrs a0, n, zero
+		if r.Intn(4) == 0 {
+			words = append(words, n<<20|uint32(r.Intn(32))<<15|0x1073|uint32(r.Intn(32))<<7) // csrrw
+		}
 	}
 	return append(words, edgeWords...)
 }
