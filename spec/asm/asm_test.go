@@ -126,6 +126,8 @@ func TestErrors(t *testing.T) {
 		{".macro R\nR\n.endm\nR", []string{"t.S:4: macro expansion nested more than 100 deep"}},
 		{".rept 1<<30\n.endr", []string{"t.S:2: .rept: count 1073741824 out of range [0, 1048576]"}},
 		{".macro M a:req\n.endm\nM", []string{`t.S:3: missing value for required macro parameter "a"`}},
+		{".option norvc\nc.nop", []string{"t.S:2: c.nop: compressed instruction under .option norvc"}},
+		{".option norvc\n.insn ci 1, 0, a0, 1", []string{"t.S:2: .insn: compressed format under .option norvc"}},
 		{"addi a0, a0, 'ab'", []string{`t.S:1: addi: bad character constant "'"`}},
 	} {
 		_, err := Assemble("t.S", []byte(c.src), Options{})

@@ -123,6 +123,10 @@ func (a *assembler) insnFormat(forms []insnFormat, rest string) {
 			continue
 		}
 		compressed := form.fixed[0] == op2
+		if compressed && !a.rvc {
+			a.errorf(".insn: compressed format under .option norvc")
+			return
+		}
 		match := uint32(0)
 		for i, f := range form.fixed {
 			text := strings.TrimSpace(args[i])

@@ -236,6 +236,12 @@ func (a *assembler) real(mn string, args []string, pol compressPolicy) {
 		a.errorf("unknown instruction %q", mn)
 		return
 	}
+	if row.Ext == spec.ExtC && !a.rvc {
+		// GNU as: .option norvc removes the C extension, and with it
+		// the c.* mnemonics.
+		a.errorf("%s: compressed instruction under .option norvc", mn)
+		return
+	}
 	a.encodeRow(row, shown, args, pol, aq, rl)
 }
 

@@ -3,6 +3,7 @@ package asm
 import (
 	"bytes"
 	"fmt"
+	"github.com/vcheck-dev/vcheck/spec"
 	"math/rand/v2"
 	"os"
 	"sort"
@@ -520,5 +521,67 @@ func TestGNUSingleBranch(t *testing.T) {
 		for _, gap := range []int{100, 300, 1000, 3000, 5000} {
 			compareLinked(t, fmt.Sprintf("\t%s 1f\n\t.zero %d\n1:\tnop\n", br, gap))
 		}
+	}
+}
+
+// TestGNURandomPrograms: random mixtures of table rows, pseudo-
+// instructions, labels, branches, alignment, data and option changes,
+// each compared whole with GNU as + ld.
+func TestGNURandomPrograms(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	reg := func() string { return regName(r, r.Int64N(32)) }
+	for prog := 0; prog < 12; prog++ {
+		var b strings.Builder
+		const labels = 40
+		label := func() string { return fmt.Sprintf("T%d", r.IntN(labels)) }
+		next := 0
+		b.WriteString("\t.text\n")
+		for i := 0; i < 400; i++ {
+			if next < labels && r.IntN(10) == 0 {
+				fmt.Fprintf(&b, "T%d:\n", next)
+				next++
+			}
+			switch k := r.IntN(20); {
+			case k < 8:
+				row := &spec.Insts[r.IntN(len(spec.Insts))]
+				if isBranch(row) {
+					continue
+				}
+				if text, ok := randomCase(r, row); ok {
+					if row.Ext == spec.ExtC {
+						// c.* mnemonics need the C extension on (GNU rejects them under norvc).
+						text = ".option push\n\t.option rvc\n\t" + text + "\n\t.option pop"
+					}
+					b.WriteString("\t" + text + "\n")
+				}
+			case k < 11:
+				fmt.Fprintf(&b, "\t%s\n", []string{"beqz " + reg() + ", " + label(), "bnez s1, " + label(),
+					"j " + label(), "call " + label(), "bltu a0, a1, " + label(), ".option push\n\t.option rvc\n\tc.beqz a5, " + label() + "\n\t.option pop"}[r.IntN(6)])
+			case k < 13:
+				fmt.Fprintf(&b, "\tli %s, %d\n", reg(), int64(r.Uint64())>>r.IntN(64))
+			case k < 14:
+				fmt.Fprintf(&b, "\tla %s, %s\n", reg(), []string{label(), "D1", "D2"}[r.IntN(3)])
+			case k < 15:
+				fmt.Fprintf(&b, "\t.option %s\n", []string{"rvc", "norvc", "push", "pop"}[r.IntN(2)])
+			case k < 16:
+				n := 1 + r.IntN(3)
+				if r.IntN(3) == 0 {
+					fmt.Fprintf(&b, "\t.balign %d\n", 1<<n)
+				} else {
+					fmt.Fprintf(&b, "\t.%s %d\n", []string{"align", "p2align"}[r.IntN(2)], n)
+				}
+			case k < 17:
+				fmt.Fprintf(&b, "\t.zero %d\n", 2*r.IntN(300))
+			case k < 18:
+				fmt.Fprintf(&b, "\t.pushsection .data\n\t.%s %s\n\t.popsection\n", []string{"byte", "half", "word", "dword"}[r.IntN(4)], []string{"1", "-1", "D1 - D2", "7"}[r.IntN(4)])
+			default:
+				fmt.Fprintf(&b, "\t%s %s, %s\n", []string{"mv", "not", "neg", "sext.w", "seqz"}[r.IntN(5)], reg(), reg())
+			}
+		}
+		for ; next < labels; next++ {
+			fmt.Fprintf(&b, "T%d:\tnop\n", next)
+		}
+		b.WriteString("\t.data\nD1: .word 1\n\t.align 3\nD2: .dword D1\n")
+		compareLinked(t, b.String())
 	}
 }
