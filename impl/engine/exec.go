@@ -24,7 +24,6 @@ func (h *Hart) loop(limit uint64) (steps uint64) {
 	ram := m.ram
 	gen := h.tlbGen
 	ltlb, stlb := h.loadTLB, h.storeTLB
-	rec := h.recording
 	trapped := false
 	// The loop tracks the pc as base+off: base is the current code page's
 	// virtual address, off the offset in it. Sequential flow never checks
@@ -61,10 +60,6 @@ top:
 	}
 	d = &cp.insts[off>>1]
 dispatch:
-	if rec {
-		h.recInst = *d
-		h.recA, h.recB = x[d.rs1], x[d.rs2]
-	}
 	noff = off + uint64(d.len)
 	switch d.op {
 	case opPageEnd:

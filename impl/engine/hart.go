@@ -222,6 +222,10 @@ func (h *Hart) Step() spec.Retire {
 	h.recCSR = spec.CSRWrite{}
 	h.recInst = inst{}
 	if !h.takeInterrupt() {
+		if d := h.peekInst(); d != nil {
+			h.recInst = *d
+			h.recA, h.recB = h.x[d.rs1], h.x[d.rs2]
+		}
 		h.loop(1)
 	}
 	h.recording = false
@@ -241,6 +245,30 @@ func (h *Hart) Step() spec.Retire {
 	r.Mem = h.memRecord(d)
 	r.CSR = h.recCSR
 	return r
+}
+
+// peekInst decodes the instruction at pc for a record, before the loop
+// runs it. Its side effects (TLB fills, the A bit, a new code page) are
+// those the loop's own fetch has anyway; a fetch fault is left for the
+// loop to raise.
+func (h *Hart) peekInst() *inst {
+	var cp *codePage
+	var base uint64
+	d := h.fetchSlow(h.pc, &cp, &base)
+	if d == nil {
+		h.excValid = false
+		return nil
+	}
+	switch d.op {
+	case opUndecoded:
+		h.decodeSlot(cp, h.pc-base)
+	case opCross:
+		if d = h.fetchOne(h.pc); d == nil {
+			h.excValid = false
+			return nil
+		}
+	}
+	return d
 }
 
 // memRecord derives the data access of a retired instruction from its
