@@ -71,7 +71,6 @@ type Hart struct {
 	intercepted bool
 	trapLoop    int
 	tmp         inst // a fetch that is not cached (boot ROM, page-crossing)
-	recording   bool
 	recInst     inst
 	recA, recB  uint64
 	recMem      spec.MemAccess
@@ -218,7 +217,6 @@ func (h *Hart) Step() spec.Retire {
 		return r
 	}
 	h.trapped = false
-	h.recording = true
 	h.recCSR = spec.CSRWrite{}
 	h.recInst = inst{}
 	if !h.takeInterrupt() {
@@ -228,7 +226,6 @@ func (h *Hart) Step() spec.Retire {
 		}
 		h.loop(1)
 	}
-	h.recording = false
 	r.NextPC, r.NextMode = h.pc, h.mode
 	if h.trapped {
 		r.Trap = h.lastTrap
