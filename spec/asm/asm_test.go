@@ -128,6 +128,8 @@ func TestErrors(t *testing.T) {
 		{".macro M a:req\n.endm\nM", []string{`t.S:3: missing value for required macro parameter "a"`}},
 		{".option norvc\nc.nop", []string{"t.S:2: c.nop: compressed instruction under .option norvc"}},
 		{".option norvc\n.insn ci 1, 0, a0, 1", []string{"t.S:2: .insn: compressed format under .option norvc"}},
+		{"addi a0, a0, LATER\n.equ LATER, 3", []string{`t.S:1: addi: immediate "LATER" is not a constant here (a label needs %lo/%hi/%pcrel_*, a symbol its .equ before this line)`}},
+		{"x: addi a0, a0, x", []string{`t.S:1: addi: immediate "x" is not a constant here (a label needs %lo/%hi/%pcrel_*, a symbol its .equ before this line)`}},
 		{"addi a0, a0, 'ab'", []string{`t.S:1: addi: bad character constant "'"`}},
 	} {
 		_, err := Assemble("t.S", []byte(c.src), Options{})

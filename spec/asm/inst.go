@@ -418,6 +418,11 @@ func (a *assembler) operand(arg spec.Arg, text string) (operand, bool, error) {
 	if ok && !hasReloc(x) {
 		return operand{val: v}, true, nil
 	}
+	if !hasReloc(x) {
+		// GNU as: an immediate must be known where it is written, or
+		// carry a relocation operator (%lo, %hi, %pcrel_*).
+		return operand{}, false, fmt.Errorf("immediate %q is not a constant here (a label needs %%lo/%%hi/%%pcrel_*, a symbol its .equ before this line)", strings.TrimSpace(text))
+	}
 	return operand{x: x}, false, nil
 }
 

@@ -261,8 +261,7 @@ func TestGNUDirectives(t *testing.T) {
 	.globl _start
 _start:
 L1:	addi a0, a0, FIVE
-	addi a0, a0, LATER
-	.equ LATER, 3
+
 L2:	.align 3
 L3:	c.nop
 	.align 4
