@@ -11,7 +11,7 @@ import (
 type compressPolicy struct {
 	none  bool     // never compress
 	only  []string // if non-nil, only these C rows
-	jumps bool     // c.j may be used for a branch item
+	jumps bool     // a branch to a label may start relaxation from its C form
 }
 
 func (p compressPolicy) allows(c *spec.Inst) bool {
@@ -123,16 +123,16 @@ func init() {
 // compressed alias. The one-operand forms are in pseudos.
 func (a *assembler) jalrForms(args []string) bool {
 	none := compressPolicy{none: true}
-	a.shown = "jalr"
+	a.shown = a.macro
 	defer func() { a.shown = "" }()
 	switch {
-	case len(args) == 3 && a.shownIs("jalr"):
+	case len(args) == 3 && a.macro == "jalr":
 		a.real("jalr", []string{args[0], args[2] + "(" + args[1] + ")"}, none)
 	case len(args) != 2:
 		return false
 	case strings.HasSuffix(args[1], ")"):
 		return false // jalr rd, imm(rs): the machine form
-	case a.shownIs("jr"):
+	case a.macro == "jr":
 		a.real("jalr", []string{"x0", args[1] + "(" + args[0] + ")"}, none)
 	default:
 		if _, err := parseReg(args[1]); err == nil {
@@ -569,5 +569,3 @@ func (a *assembler) hiddenLabel() string {
 	a.defineLabel(name)
 	return name
 }
-
-func (a *assembler) shownIs(mn string) bool { return a.macro == mn }
