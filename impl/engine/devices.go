@@ -14,33 +14,28 @@ import (
 // clint is the SiFive CLINT (QEMU's ACLINT MSWI + MTIMER).
 type clint struct {
 	msip     []bool
-	mtimecmp []uint64
-	// armed: mtimecmp has been written. QEMU 7.2 raises MTIP only when a
-	// write to mtimecmp arms its timer, so before that MTIP stays clear.
-	armed    []bool
-	mtimeAdj uint64 // added to the instruction-derived mtime by guest writes
+	mtimecmp []uint64 // 0 at reset: MTIP is pending from the start, as on QEMU 7.2
+	mtimeAdj uint64   // added to the instruction-derived mtime by guest writes
 }
 
 func (c *clint) init(harts int) {
 	c.msip = make([]bool, harts)
 	c.mtimecmp = make([]uint64, harts)
-	c.armed = make([]bool, harts)
 }
 
 func (c *clint) timerPending(hart int, m *Machine) bool {
-	return c.armed[hart] && m.mtime() >= c.mtimecmp[hart]
+	return m.mtime() >= c.mtimecmp[hart]
 }
 
-// untilTimer is how many more retired instructions keep every armed,
-// not yet expired timer from expiring: the Run loop stops there so the
+// untilTimer is how many more retired instructions keep every not yet
+// expired timer from expiring: the Run loop stops there so the
 // interrupt is taken exactly where Step would take it.
 func (m *Machine) untilTimer() uint64 {
 	best := ^uint64(0)
 	total := m.Retired()
 	now := total/m.cfg.TimebaseDiv + m.clint.mtimeAdj
-	for i, armed := range m.clint.armed {
-		cmp := m.clint.mtimecmp[i]
-		if !armed || now >= cmp {
+	for _, cmp := range m.clint.mtimecmp {
+		if now >= cmp {
 			continue
 		}
 		ticks := cmp - now // >= 1
@@ -396,7 +391,6 @@ func (m *Machine) clintWrite(off, size, v uint64) {
 			return
 		}
 		m.clint.mtimecmp[i] = merge(m.clint.mtimecmp[i], 8*((off-spec.CLINTMtimecmp)%8))
-		m.clint.armed[i] = true
 	}
 }
 

@@ -213,3 +213,46 @@ handler:
 		t.Fatalf("exit %+v, console %q", e, out.String())
 	}
 }
+
+// TestTimerPendingAtReset: mtimecmp is 0 at reset, so enabling MTIE and
+// MIE takes a timer interrupt at once, on the engine as on QEMU 7.2 (the
+// exit code is 16 + mcause's cause).
+func TestTimerPendingAtReset(t *testing.T) {
+	src := `
+.section .text.init
+.globl _start
+_start:
+	la t0, handler
+	csrw mtvec, t0
+	li t0, 0x80
+	csrw mie, t0
+	csrsi mstatus, 8
+	li t1, 100000
+1:	addi t1, t1, -1
+	bnez t1, 1b
+	li t0, 0x100000
+	li t1, (1<<16)|0x3333
+	sw t1, 0(t0)
+2:	j 2b
+.align 2
+handler:
+	csrr t1, mcause
+	andi t1, t1, 0xff
+	addi t1, t1, 16
+	slli t1, t1, 16
+	li t2, 0x3333
+	or t1, t1, t2
+	li t0, 0x100000
+	sw t1, 0(t0)
+3:	j 3b
+`
+	elf := assemble(t, src)
+	m := bootELF(t, testConfig(), elf)
+	e := m.Run(1_000_000)
+	if e.Reason != spec.HaltFinisher || e.Code != 16+spec.IntMTimer {
+		t.Fatalf("engine exit %+v", e)
+	}
+	if code, out := qemuExit(t, elf); code != 16+spec.IntMTimer {
+		t.Fatalf("qemu exit %d %s", code, out)
+	}
+}
