@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"debug/elf"
 	_ "embed"
+	"encoding/binary"
 	enchex "encoding/hex"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/vcheck-dev/vcheck/spec/disasm"
@@ -34,7 +36,7 @@ func init() {
 
 func runDisasm(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("disasm", stderr)
-	machineOpts := fs.String("M", "", "disassembler options, as objdump -M: no-aliases")
+	machineOpts := fs.String("M", "", "disassembler options, as objdump -M, comma-separated: no-aliases, priv-spec=1.9.1|1.10|1.11|1.12")
 	asJSON := fs.Bool("json", false, "print one JSON object per instruction: addr, bytes, text")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: vcheck disasm [-M no-aliases] [--json] [FILE.elf]")
@@ -50,11 +52,16 @@ func runDisasm(args []string, stdout, stderr io.Writer) int {
 	var opts disasm.Options
 	if *machineOpts != "" {
 		for _, o := range strings.Split(*machineOpts, ",") {
-			switch o {
-			case "no-aliases":
+			switch v, isPriv := strings.CutPrefix(o, "priv-spec="); {
+			case o == "no-aliases":
 				opts.NoAliases = true
+			case isPriv && slices.Contains(disasm.PrivSpecs, v):
+				opts.PrivSpec = v
+			case isPriv:
+				fmt.Fprintf(stderr, "vcheck disasm: unknown privileged spec %q (known: %s)\n", v, strings.Join(disasm.PrivSpecs, ", "))
+				return exitUsage
 			default:
-				fmt.Fprintf(stderr, "vcheck disasm: unknown -M option %q (known: no-aliases)\n", o)
+				fmt.Fprintf(stderr, "vcheck disasm: unknown -M option %q (known: no-aliases, priv-spec=VERSION)\n", o)
 				return exitUsage
 			}
 		}
@@ -73,10 +80,17 @@ func runDisasm(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "vcheck disasm: at most one FILE")
 		return exitUsage
 	}
-	f, err := loadDisasmFile(name, data)
+	f, filePriv, err := loadDisasmFile(name, data)
 	if err != nil {
 		fmt.Fprintf(stderr, "vcheck disasm: %v\n", err)
 		return exitUsage
+	}
+	// As objdump: the file's Tag_RISCV_priv_spec wins over -M priv-spec.
+	if filePriv != "" {
+		if opts.PrivSpec != "" && opts.PrivSpec != filePriv {
+			fmt.Fprintf(stderr, "vcheck disasm: mis-matched privilege spec set by priv-spec=%s, the elf privilege attribute is %s\n", opts.PrivSpec, filePriv)
+		}
+		opts.PrivSpec = filePriv
 	}
 	if *asJSON {
 		err = writeDisasmJSON(stdout, f, opts)
@@ -120,25 +134,26 @@ func writeDisasmJSON(w io.Writer, f *disasm.File, opts disasm.Options) error {
 	return nil
 }
 
-// loadDisasmFile reads what objdump -d needs from an ELF image. Every
-// error names the file and what is wrong with it.
-func loadDisasmFile(name string, data []byte) (f *disasm.File, err error) {
+// loadDisasmFile reads what objdump -d needs from an ELF image, and the
+// priv spec its .riscv.attributes name ("" if none, or one objdump does
+// not know). Every error names the file and what is wrong with it.
+func loadDisasmFile(name string, data []byte) (f *disasm.File, privSpec string, err error) {
 	// debug/elf guards against malformed input, but a panic on a hostile
 	// file must still become an error naming the file, not a crash.
 	defer func() {
 		if r := recover(); r != nil {
-			f, err = nil, fmt.Errorf("%s: malformed ELF file: %v", name, r)
+			f, privSpec, err = nil, "", fmt.Errorf("%s: malformed ELF file: %v", name, r)
 		}
 	}()
 	ef, err := elf.NewFile(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a readable ELF file: %v", name, err)
+		return nil, "", fmt.Errorf("%s: not a readable ELF file: %v", name, err)
 	}
 	if ef.Machine != elf.EM_RISCV {
-		return nil, fmt.Errorf("%s: ELF machine is %v, want EM_RISCV", name, ef.Machine)
+		return nil, "", fmt.Errorf("%s: ELF machine is %v, want EM_RISCV", name, ef.Machine)
 	}
 	if ef.Data != elf.ELFDATA2LSB {
-		return nil, fmt.Errorf("%s: ELF data encoding is %v, want little-endian (ELFDATA2LSB)", name, ef.Data)
+		return nil, "", fmt.Errorf("%s: ELF data encoding is %v, want little-endian (ELFDATA2LSB)", name, ef.Data)
 	}
 	format := "elf64-littleriscv"
 	if ef.Class == elf.ELFCLASS32 {
@@ -152,17 +167,17 @@ func loadDisasmFile(name string, data []byte) (f *disasm.File, err error) {
 		sec := disasm.Section{Name: s.Name, Index: i, Addr: s.Addr, Code: s.Flags&elf.SHF_EXECINSTR != 0}
 		if sec.Code && s.Type != elf.SHT_NOBITS && s.Size > 0 {
 			if s.Size > uint64(len(data)) {
-				return nil, fmt.Errorf("%s: section %s: size %#x is larger than the file (%#x bytes)", name, s.Name, s.Size, len(data))
+				return nil, "", fmt.Errorf("%s: section %s: size %#x is larger than the file (%#x bytes)", name, s.Name, s.Size, len(data))
 			}
 			if sec.Data, err = s.Data(); err != nil {
-				return nil, fmt.Errorf("%s: section %s: %v", name, s.Name, err)
+				return nil, "", fmt.Errorf("%s: section %s: %v", name, s.Name, err)
 			}
 		}
 		f.Sections = append(f.Sections, sec)
 	}
 	syms, err := ef.Symbols()
 	if err != nil && !errors.Is(err, elf.ErrNoSymbols) {
-		return nil, fmt.Errorf("%s: symbol table: %v", name, err)
+		return nil, "", fmt.Errorf("%s: symbol table: %v", name, err)
 	}
 	for _, s := range syms {
 		typ, bind := elf.ST_TYPE(s.Info), elf.ST_BIND(s.Info)
@@ -176,7 +191,7 @@ func loadDisasmFile(name string, data []byte) (f *disasm.File, err error) {
 		if s.Section >= elf.SHN_LORESERVE {
 			idx = -1
 		} else if idx >= len(ef.Sections) {
-			return nil, fmt.Errorf("%s: symbol %s: section index %d out of range (%d sections)", name, s.Name, idx, len(ef.Sections))
+			return nil, "", fmt.Errorf("%s: symbol %s: section index %d out of range (%d sections)", name, s.Name, idx, len(ef.Sections))
 		}
 		f.Symbols = append(f.Symbols, disasm.Symbol{
 			Name: s.Name, Value: s.Value, Section: idx,
@@ -184,5 +199,109 @@ func loadDisasmFile(name string, data []byte) (f *disasm.File, err error) {
 			Global: bind == elf.STB_GLOBAL, Local: bind == elf.STB_LOCAL,
 		})
 	}
-	return f, nil
+	if s := ef.Section(".riscv.attributes"); s != nil && s.Type != elf.SHT_NOBITS {
+		raw, err := s.Data()
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: section .riscv.attributes: %v", name, err)
+		}
+		if privSpec, err = attributesPrivSpec(raw); err != nil {
+			return nil, "", fmt.Errorf("%s: section .riscv.attributes: %v", name, err)
+		}
+	}
+	return f, privSpec, nil
+}
+
+// RISC-V ELF attribute tags (RISC-V ELF psABI, "Attributes"): even tags
+// take a ULEB128 value, odd tags a NUL-terminated string.
+const (
+	tagFile                  = 1
+	tagRISCVPrivSpec         = 8
+	tagRISCVPrivSpecMinor    = 10
+	tagRISCVPrivSpecRevision = 12
+)
+
+// attributesPrivSpec reads the priv spec version from a .riscv.attributes
+// section: format-version 'A', then subsections (uint32 length, vendor
+// name), whose "riscv" one holds a Tag_File sub-subsection of tag/value
+// pairs. It returns "" when there is no version or objdump would not know
+// it, as objdump then falls back to its newest spec.
+func attributesPrivSpec(b []byte) (string, error) {
+	if len(b) == 0 {
+		return "", nil
+	}
+	if b[0] != 'A' {
+		return "", fmt.Errorf("format version %#x, want 'A'", b[0])
+	}
+	vals := map[uint64]uint64{}
+	for p := 1; p < len(b); {
+		if len(b)-p < 4 {
+			return "", fmt.Errorf("offset %#x: truncated subsection length", p)
+		}
+		n := int(binary.LittleEndian.Uint32(b[p:]))
+		if n < 4 || n > len(b)-p {
+			return "", fmt.Errorf("offset %#x: subsection length %#x out of range", p, n)
+		}
+		sub := b[p+4 : p+n]
+		vendor, rest, ok := bytes.Cut(sub, []byte{0})
+		if !ok {
+			return "", fmt.Errorf("offset %#x: vendor name not terminated", p)
+		}
+		if string(vendor) == "riscv" {
+			for q := 0; q < len(rest); {
+				if len(rest)-q < 5 {
+					return "", fmt.Errorf("offset %#x: truncated sub-subsection", p)
+				}
+				tag, m := rest[q], int(binary.LittleEndian.Uint32(rest[q+1:]))
+				if m < 5 || m > len(rest)-q {
+					return "", fmt.Errorf("offset %#x: sub-subsection length %#x out of range", p, m)
+				}
+				if tag == tagFile {
+					if err := readAttributes(rest[q+5:q+m], vals); err != nil {
+						return "", err
+					}
+				}
+				q += m
+			}
+		}
+		p += n
+	}
+	major, minor, rev := vals[tagRISCVPrivSpec], vals[tagRISCVPrivSpecMinor], vals[tagRISCVPrivSpecRevision]
+	if major == 0 && minor == 0 && rev == 0 {
+		return "", nil
+	}
+	v := fmt.Sprintf("%d.%d", major, minor)
+	if rev != 0 {
+		v += fmt.Sprintf(".%d", rev)
+	}
+	if !slices.Contains(disasm.PrivSpecs, v) {
+		return "", nil
+	}
+	return v, nil
+}
+
+// readAttributes decodes tag/value pairs into vals (string values are
+// skipped: only the integer priv spec tags are needed).
+func readAttributes(b []byte, vals map[uint64]uint64) error {
+	for len(b) > 0 {
+		tag, n := binary.Uvarint(b)
+		if n <= 0 {
+			return fmt.Errorf("bad ULEB128 tag")
+		}
+		b = b[n:]
+		if tag%2 == 1 {
+			_, rest, ok := bytes.Cut(b, []byte{0})
+			if !ok {
+				return fmt.Errorf("tag %d: string not terminated", tag)
+			}
+			b = rest
+			continue
+		}
+		v, n := binary.Uvarint(b)
+		if n <= 0 {
+			return fmt.Errorf("tag %d: bad ULEB128 value", tag)
+		}
+		vals[tag] = v
+		b = b[n:]
+	}
+	return nil
 }

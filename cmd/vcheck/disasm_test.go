@@ -93,8 +93,7 @@ func TestDisasmMatchesObjdump(t *testing.T) {
 	objdump := disasmTool(t, "riscv64-unknown-elf-objdump")
 	strip := disasmTool(t, "riscv64-unknown-elf-strip")
 	dir := t.TempDir()
-	flags := []string{"-march=rv64imac_zicsr_zifencei", "-mabi=lp64", "-mcmodel=medany", "-O2",
-		"-ffreestanding", "-Wa,-mpriv-spec=1.12"}
+	flags := []string{"-march=rv64imac_zicsr_zifencei", "-mabi=lp64", "-mcmodel=medany", "-O2", "-ffreestanding"}
 	build := func(out string, extra ...string) string {
 		p := filepath.Join(dir, out)
 		args := append(append(append([]string{}, flags...), extra...), "-o", p)
@@ -104,9 +103,12 @@ func TestDisasmMatchesObjdump(t *testing.T) {
 		return p
 	}
 	files := []string{
-		build("prog.elf", "-nostdlib", "-static", "-Wl,-Ttext=0x80000000", "testdata/disasm/prog.c", "testdata/disasm/objects.S"),
-		build("prog.o", "-c", "testdata/disasm/prog.c"),
-		build("objects.o", "-c", "testdata/disasm/objects.S"),
+		build("prog.elf", "-Wa,-mpriv-spec=1.12", "-nostdlib", "-static", "-Wl,-Ttext=0x80000000", "testdata/disasm/prog.c", "testdata/disasm/objects.S"),
+		build("prog.o", "-Wa,-mpriv-spec=1.12", "-c", "testdata/disasm/prog.c"),
+		build("objects.o", "-Wa,-mpriv-spec=1.12", "-c", "testdata/disasm/objects.S"),
+		// gcc's default: the attributes say priv spec 1.11, and objdump
+		// prints that spec's CSR names.
+		build("objects11.o", "-Wa,-mpriv-spec=1.11", "-c", "testdata/disasm/objects.S"),
 		sampleName,
 	}
 	// With no symbols at all, objdump names addresses 0x… and blocks by section.
@@ -214,6 +216,7 @@ func TestDisasmErrors(t *testing.T) {
 		{"x86", []string{"disasm", write("x86.elf", x86)}, "x86.elf: ELF machine is EM_X86_64, want EM_RISCV"},
 		{"huge section", []string{"disasm", write("huge.elf", hugeSection)}, "huge.elf: section .text"},
 		{"bad -M", []string{"disasm", "-M", "numeric"}, `unknown -M option "numeric"`},
+		{"bad priv spec", []string{"disasm", "-M", "priv-spec=2.0"}, `unknown privileged spec "2.0"`},
 		{"two files", []string{"disasm", "a", "b"}, "at most one FILE"},
 	}
 	for _, tt := range tests {
@@ -230,7 +233,7 @@ func FuzzDisasmELF(f *testing.F) {
 	f.Add(sampleELF)
 	f.Add(sampleELF[:64])
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ef, err := loadDisasmFile("fuzz.elf", data)
+		ef, _, err := loadDisasmFile("fuzz.elf", data)
 		if err != nil {
 			return
 		}
@@ -360,6 +363,37 @@ func TestDisasmRandomPrograms(t *testing.T) {
 				t.Fatalf("vcheck disasm %s: exit %d: %s", f, rc, errs)
 			}
 			compareLines(t, filepath.Base(f), ours, string(gnu))
+		}
+	}
+}
+
+// -M priv-spec applies when the file has no priv-spec attribute; the
+// attribute wins otherwise, with objdump's warning.
+func TestDisasmPrivSpecOption(t *testing.T) {
+	out, errs, rc := runDisasmCmd("disasm", "-M", "priv-spec=1.11")
+	if rc != exitOK || !strings.Contains(errs, "mis-matched privilege spec set by priv-spec=1.11, the elf privilege attribute is 1.12") {
+		t.Errorf("sample with -M priv-spec=1.11: exit %d, stderr %q", rc, errs)
+	}
+	if !strings.Contains(out, "csrr\ta0,mhartid") {
+		t.Errorf("sample output lacks its CSR names")
+	}
+	if got := disasm.CSRNameFor(0x000, "1.11"); got != "ustatus" {
+		t.Errorf("CSR 0x000 under 1.11: %q", got)
+	}
+	if got := disasm.CSRNameFor(0x310, "1.11"); got != "0x310" {
+		t.Errorf("CSR 0x310 under 1.11: %q", got)
+	}
+}
+
+func TestAttributesPrivSpec(t *testing.T) {
+	// The sample's own section: Tag_RISCV_arch, then priv spec 1.12.0.
+	_, v, err := loadDisasmFile("s", sampleELF)
+	if err != nil || v != "1.12" {
+		t.Fatalf("sample: %q, %v", v, err)
+	}
+	for _, bad := range [][]byte{{'B'}, {'A', 1, 2}, {'A', 0xff, 0, 0, 0}, append([]byte{'A', 12, 0, 0, 0}, "riscv\x00\x01\x30"...)} {
+		if _, err := attributesPrivSpec(bad); err == nil {
+			t.Errorf("%q: no error", bad)
 		}
 	}
 }

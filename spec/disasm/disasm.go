@@ -34,7 +34,14 @@ type Options struct {
 	// addresses print as objdump prints them for a file with no
 	// symbols at all: 0x followed by the hex address.
 	Symbolizer func(addr uint64) string
+	// PrivSpec selects the privileged spec whose CSR names are printed:
+	// one of PrivSpecs, or "" for 1.12. objdump takes it from the file's
+	// Tag_RISCV_priv_spec attribute, or from -M priv-spec=.
+	PrivSpec string
 }
+
+// PrivSpecs are the privileged spec versions GNU objdump 2.40 knows.
+var PrivSpecs = []string{"1.9.1", "1.10", "1.11", "1.12"}
 
 // Inst disassembles one instruction at pc. A compressed instruction is
 // passed in the low 16 bits of word (its low two bits are not 11), as for
@@ -286,7 +293,7 @@ func (d *Decoder) format(row *spec.Inst, f form, o operands, pc uint64) string {
 			}
 			b.WriteString(d.operandText(row, "imm", o.imm, pc))
 		case "csr":
-			b.WriteString(CSRName(uint16(o.csr)))
+			b.WriteString(CSRNameFor(uint16(o.csr), d.opts.PrivSpec))
 		case "pred":
 			b.WriteString(fenceSet(o.pred))
 		case "succ":
@@ -360,9 +367,20 @@ func fenceSet(v int64) string { return fenceNames[v&0xf] }
 
 // CSRName returns the name GNU objdump 2.40 prints for a CSR number under
 // priv spec 1.12, or its number in hex when GNU knows no name.
-func CSRName(addr uint16) string {
-	if n, ok := gnuCSRNames[addr&0xfff]; ok {
+func CSRName(addr uint16) string { return CSRNameFor(addr, "") }
+
+// CSRNameFor is CSRName under the given priv spec (one of PrivSpecs; ""
+// or an unknown version means 1.12, as objdump's newest).
+func CSRNameFor(addr uint16, privSpec string) string {
+	addr &= 0xfff
+	n, ok := gnuCSRNames[addr]
+	if older, found := gnuCSRNamesOlder[privSpec]; found {
+		if o, differs := older[addr]; differs {
+			n, ok = o, o != ""
+		}
+	}
+	if ok {
 		return n
 	}
-	return fmt.Sprintf("0x%x", addr&0xfff)
+	return fmt.Sprintf("0x%x", addr)
 }

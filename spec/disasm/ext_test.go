@@ -406,3 +406,32 @@ func TestDisagreementsOnQEMU(t *testing.T) {
 		}
 	}
 }
+
+// TestGNUCSRNamesByPrivSpec checks every CSR number's name under each priv
+// spec objdump knows (-M priv-spec=V), in both modes' csrrs form.
+func TestGNUCSRNamesByPrivSpec(t *testing.T) {
+	var words []uint32
+	for n := uint32(0); n < 4096; n++ {
+		words = append(words, n<<20|0x2573) // csrrs a0, n, zero
+	}
+	var args [][]string
+	for _, v := range PrivSpecs {
+		args = append(args, []string{"-M", "no-aliases,priv-spec=" + v})
+	}
+	gnu := gnuDisassemble(t, words, args)
+	for vi, v := range PrivSpecs {
+		if len(gnu[vi]) != len(words) {
+			t.Fatalf("priv spec %s: %d lines", v, len(gnu[vi]))
+		}
+		d := NewDecoder(Options{NoAliases: true, PrivSpec: v})
+		bad := 0
+		for i, w := range words {
+			got, _ := d.Decode(w, uint64(4*i))
+			if want := strings.SplitN(gnu[vi][i], "\t", 3)[2]; got != want {
+				if bad++; bad < 10 {
+					t.Errorf("priv spec %s: %#x: %q, GNU %q", v, w, got, want)
+				}
+			}
+		}
+	}
+}

@@ -14,6 +14,8 @@ entry:
 	.insn	4, 0x8ff0000f	/* fence with fm set */
 	.insn	2, 0x0000
 	la	a3, zzobj	/* names zzobj: objects sort before larger no-type symbols */
+	csrr	a4, 0x000	/* ustatus under priv spec 1.11, no name under 1.12 */
+	csrr	a5, 0x310	/* mstatush under 1.12, no name under 1.11 */
 	j	entry
 
 	.text
