@@ -32,7 +32,10 @@ main:
 	/* ebreak */
 	la s2, 2f
 	EXPECT(3, 1f)
+	.option push
+	.option norvc             /* the 32-bit ebreak, not c.ebreak */
 2:	ebreak
+	.option pop
 	j fail
 1:	CHECKR(5, a4, s2)
 	CHECK(6, a5, 0)          /* QEMU 7.2 leaves tval 0 for ebreak */
