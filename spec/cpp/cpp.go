@@ -177,6 +177,14 @@ func (p *preprocessor) file(name, src string) {
 				if !active() {
 					break
 				}
+				if !knownDirective[dir] {
+					// In assembler-with-cpp mode GNU cpp passes a line it
+					// does not know as a directive through unchanged: for
+					// the assembler, # starts a comment.
+					p.out.WriteString(l)
+					p.out.WriteByte('\n')
+					continue
+				}
 				p.directive(name, n, dir, rest)
 				if dir == "include" {
 					fmt.Fprintf(&p.out, "# %d %q\n", n+1, name)
@@ -241,10 +249,12 @@ func (p *preprocessor) directive(file string, line int, dir, rest string) {
 	case "", "pragma", "line":
 		// A lone # and #pragma are ignored, as cpp does; #line is rare in
 		// assembler sources and ignored.
-	default:
-		p.errorf(file, line, "unknown directive #%s", dir)
 	}
 }
+
+// knownDirective are the directives this preprocessor acts on; any other
+// # line is passed through as a comment.
+var knownDirective = map[string]bool{"include": true, "define": true, "undef": true, "error": true, "": true, "pragma": true, "line": true}
 
 func parseDefine(s string) (string, *macro, error) {
 	i := 0
