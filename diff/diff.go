@@ -115,7 +115,9 @@ func Lockstep(a, b Target, opts Options) (Result, error) {
 		ea, eb := a.Exit(), b.Exit()
 		if ea.Reason != spec.Running || eb.Reason != spec.Running {
 			res.ExitA, res.ExitB = ea, eb
-			if ea != eb {
+			// Exit.Detail is each implementation's own wording; only the
+			// reason and the code are architectural.
+			if ea.Reason != eb.Reason || ea.Code != eb.Code {
 				d := &Divergence{Index: res.Compared, Reason: fmt.Sprintf("record %d: exits differ: A %s, B %s", res.Compared, describeExit(ea), describeExit(eb))}
 				d.HistoryA, d.HistoryB = ring.slices()
 				compareStates(a, b, d)

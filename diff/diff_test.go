@@ -119,6 +119,14 @@ func TestLockstepExitsDiffer(t *testing.T) {
 	}
 }
 
+func TestLockstepExitDetailIsNotArchitectural(t *testing.T) {
+	a := &fakeTarget{recs: program(10), exit: spec.Exit{Reason: spec.HaltFinisher, Detail: "sifive_test: pass (0x5555)"}}
+	b := &fakeTarget{recs: program(10), exit: spec.Exit{Reason: spec.HaltFinisher, Detail: "finisher: pass"}}
+	if res, _ := Lockstep(a, b, Options{}); res.Divergence != nil {
+		t.Fatalf("exit wording counted as a divergence: %s", res.Divergence.Reason)
+	}
+}
+
 func TestLockstepStrictState(t *testing.T) {
 	a := &fakeTarget{recs: program(30), exit: pass()}
 	b := &fakeTarget{recs: program(30), exit: pass()}
