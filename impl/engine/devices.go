@@ -320,21 +320,50 @@ func (m *Machine) readPhys(pa, size uint64) (uint64, bool) {
 		return readRAM(m.ram, pa-spec.RAMBase, size), true
 	case pa >= spec.BootROMBase && pa+size <= spec.BootROMBase+spec.BootROMSize:
 		return readRAM(m.rom, pa-spec.BootROMBase, size), true
+	}
+	if !deviceSizeOK(pa, size) {
+		return 0, false
+	}
+	switch {
 	case pa >= spec.TestBase && pa+size <= spec.TestBase+spec.TestSize:
 		return 0, true
 	case pa >= spec.CLINTBase && pa+size <= spec.CLINTBase+spec.CLINTSize:
 		return m.clintRead(pa-spec.CLINTBase, size), true
 	case pa >= spec.PLICBase && pa+size <= spec.PLICBase+spec.PLICSize:
-		v := m.plic.read((pa - spec.PLICBase) &^ 3)
+		v := m.plic.read(pa - spec.PLICBase)
 		m.markIRQChange()
 		return v, true
-	case pa >= spec.UARTBase && pa+size <= spec.UARTBase+spec.UARTSize:
-		v := m.uart.read(pa - spec.UARTBase)
+	case pa >= spec.UARTBase && pa+size <= spec.UARTBase+uartRegs:
+		var v uint64
+		for i := uint64(0); i < size; i++ { // byte registers, lowest address first
+			v |= m.uart.read(pa-spec.UARTBase+i) << (8 * i)
+		}
 		m.updateIRQ()
 		m.markIRQChange()
 		return v, true
 	}
 	return 0, false
+}
+
+// uartRegs is the size of the 16550's window: QEMU maps 8 registers
+// (regshift 0) at UARTBase; the rest of the 0x100 slot is unassigned.
+const uartRegs = 8
+
+// deviceSizeOK applies the access sizes QEMU 7.2's devices accept
+// (MemoryRegionOps.valid, unaligned not allowed); any other access is an
+// access fault. Checked against QEMU by testdata/probe_mmio.S.
+func deviceSizeOK(pa, size uint64) bool {
+	switch {
+	case pa >= spec.TestBase && pa < spec.TestBase+spec.TestSize: // sifive_test: 2..4 bytes
+		return (size == 2 || size == 4) && pa%size == 0
+	case pa >= spec.CLINTBase && pa < spec.CLINTBase+spec.CLINTMtimecmp: // ACLINT MSWI: 4 bytes
+		return size == 4 && pa%4 == 0
+	case pa >= spec.CLINTBase && pa < spec.CLINTBase+spec.CLINTSize: // ACLINT MTIMER: 4 or 8
+		return (size == 4 || size == 8) && pa%size == 0
+	case pa >= spec.PLICBase && pa < spec.PLICBase+spec.PLICSize: // SiFive PLIC: 4 bytes
+		return size == 4 && pa%4 == 0
+	}
+	return true
 }
 
 // markIRQChange makes every running loop stop after this instruction so
@@ -401,6 +430,8 @@ func (m *Machine) writePhys(h *Hart, pa, size, v uint64) bool {
 		m.writePhysRAM(pa-spec.RAMBase, size, v)
 	case pa >= spec.BootROMBase && pa+size <= spec.BootROMBase+spec.BootROMSize:
 		// ROM: QEMU ignores the write.
+	case !deviceSizeOK(pa, size):
+		return false
 	case pa >= spec.TestBase && pa+size <= spec.TestBase+spec.TestSize:
 		if pa == spec.TestBase {
 			m.finisher(v)
@@ -409,10 +440,12 @@ func (m *Machine) writePhys(h *Hart, pa, size, v uint64) bool {
 		m.clintWrite(pa-spec.CLINTBase, size, v)
 		m.markIRQChange()
 	case pa >= spec.PLICBase && pa+size <= spec.PLICBase+spec.PLICSize:
-		m.plic.write((pa-spec.PLICBase)&^3, v)
+		m.plic.write(pa-spec.PLICBase, v)
 		m.markIRQChange()
-	case pa >= spec.UARTBase && pa+size <= spec.UARTBase+spec.UARTSize:
-		m.uart.write(pa-spec.UARTBase, uint8(v))
+	case pa >= spec.UARTBase && pa+size <= spec.UARTBase+uartRegs:
+		for i := uint64(0); i < size; i++ {
+			m.uart.write(pa-spec.UARTBase+i, uint8(v>>(8*i)))
+		}
 		m.updateIRQ()
 		m.markIRQChange()
 	default:
