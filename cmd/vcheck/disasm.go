@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -80,10 +81,16 @@ func runDisasm(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "vcheck disasm: at most one FILE")
 		return exitUsage
 	}
-	f, filePriv, err := loadDisasmFile(name, data)
+	f, attrs, err := loadDisasmFile(name, data)
 	if err != nil {
 		fmt.Fprintf(stderr, "vcheck disasm: %v\n", err)
 		return exitUsage
+	}
+	filePriv := attrs.privSpec
+	if extra, missing := archDifference(attrs.arch); len(extra)+len(missing) > 0 {
+		// objdump would decode for the file's own ISA; we decode rv64pg.
+		fmt.Fprintf(stderr, "vcheck disasm: warning: %s: the file's ISA is %s (extra: %v, missing: %v); decoding as rv64imac_zicsr_zifencei\n",
+			name, attrs.arch, extra, missing)
 	}
 	// As objdump: the file's Tag_RISCV_priv_spec wins over -M priv-spec.
 	if filePriv != "" {
@@ -134,26 +141,70 @@ func writeDisasmJSON(w io.Writer, f *disasm.File, opts disasm.Options) error {
 	return nil
 }
 
-// loadDisasmFile reads what objdump -d needs from an ELF image, and the
-// priv spec its .riscv.attributes name ("" if none, or one objdump does
-// not know). Every error names the file and what is wrong with it.
-func loadDisasmFile(name string, data []byte) (f *disasm.File, privSpec string, err error) {
+// riscvAttributes are the .riscv.attributes values vcheck disasm uses.
+type riscvAttributes struct {
+	arch     string // Tag_RISCV_arch, e.g. rv64i2p1_m2p0_a2p1_c2p0_zicsr2p0_zifencei2p0_zmmul1p0
+	privSpec string // e.g. "1.12"; "" if absent or unknown to objdump
+}
+
+// rv64pgExtensions are the extensions of rv64pg as an arch string names
+// them (zmmul is implied by m).
+var rv64pgExtensions = []string{"i", "m", "a", "c", "zicsr", "zifencei", "zmmul"}
+
+// archPart is one underscore-separated part of a canonical arch string.
+var archPart = regexp.MustCompile(`^([a-z]+?)([0-9]+(p[0-9]+)?)?$`)
+
+// archDifference compares an arch attribute with rv64pg. An empty arch
+// (no attribute) differs in nothing.
+func archDifference(arch string) (extra, missing []string) {
+	rest, ok := strings.CutPrefix(arch, "rv64")
+	if !ok {
+		if arch == "" {
+			return nil, nil
+		}
+		return []string{arch}, nil
+	}
+	var have []string
+	for _, part := range strings.Split(rest, "_") {
+		// "i2p1" names i, "zcmp1p0" names zcmp: letters, then a version.
+		m := archPart.FindStringSubmatch(part)
+		if m == nil {
+			extra = append(extra, part)
+			continue
+		}
+		name := m[1]
+		have = append(have, name)
+		if !slices.Contains(rv64pgExtensions, name) {
+			extra = append(extra, name)
+		}
+	}
+	for _, e := range rv64pgExtensions {
+		if e != "zmmul" && !slices.Contains(have, e) {
+			missing = append(missing, e)
+		}
+	}
+	return extra, missing
+}
+
+// loadDisasmFile reads what objdump -d needs from an ELF image, and its
+// .riscv.attributes. Every error names the file and what is wrong with it.
+func loadDisasmFile(name string, data []byte) (f *disasm.File, attrs riscvAttributes, err error) {
 	// debug/elf guards against malformed input, but a panic on a hostile
 	// file must still become an error naming the file, not a crash.
 	defer func() {
 		if r := recover(); r != nil {
-			f, privSpec, err = nil, "", fmt.Errorf("%s: malformed ELF file: %v", name, r)
+			f, attrs, err = nil, riscvAttributes{}, fmt.Errorf("%s: malformed ELF file: %v", name, r)
 		}
 	}()
 	ef, err := elf.NewFile(bytes.NewReader(data))
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: not a readable ELF file: %v", name, err)
+		return nil, attrs, fmt.Errorf("%s: not a readable ELF file: %v", name, err)
 	}
 	if ef.Machine != elf.EM_RISCV {
-		return nil, "", fmt.Errorf("%s: ELF machine is %v, want EM_RISCV", name, ef.Machine)
+		return nil, attrs, fmt.Errorf("%s: ELF machine is %v, want EM_RISCV", name, ef.Machine)
 	}
 	if ef.Data != elf.ELFDATA2LSB {
-		return nil, "", fmt.Errorf("%s: ELF data encoding is %v, want little-endian (ELFDATA2LSB)", name, ef.Data)
+		return nil, attrs, fmt.Errorf("%s: ELF data encoding is %v, want little-endian (ELFDATA2LSB)", name, ef.Data)
 	}
 	format := "elf64-littleriscv"
 	if ef.Class == elf.ELFCLASS32 {
@@ -167,17 +218,17 @@ func loadDisasmFile(name string, data []byte) (f *disasm.File, privSpec string, 
 		sec := disasm.Section{Name: s.Name, Index: i, Addr: s.Addr, Code: s.Flags&elf.SHF_EXECINSTR != 0}
 		if sec.Code && s.Type != elf.SHT_NOBITS && s.Size > 0 {
 			if s.Size > uint64(len(data)) {
-				return nil, "", fmt.Errorf("%s: section %s: size %#x is larger than the file (%#x bytes)", name, s.Name, s.Size, len(data))
+				return nil, attrs, fmt.Errorf("%s: section %s: size %#x is larger than the file (%#x bytes)", name, s.Name, s.Size, len(data))
 			}
 			if sec.Data, err = s.Data(); err != nil {
-				return nil, "", fmt.Errorf("%s: section %s: %v", name, s.Name, err)
+				return nil, attrs, fmt.Errorf("%s: section %s: %v", name, s.Name, err)
 			}
 		}
 		f.Sections = append(f.Sections, sec)
 	}
 	syms, err := ef.Symbols()
 	if err != nil && !errors.Is(err, elf.ErrNoSymbols) {
-		return nil, "", fmt.Errorf("%s: symbol table: %v", name, err)
+		return nil, attrs, fmt.Errorf("%s: symbol table: %v", name, err)
 	}
 	for _, s := range syms {
 		typ, bind := elf.ST_TYPE(s.Info), elf.ST_BIND(s.Info)
@@ -191,7 +242,7 @@ func loadDisasmFile(name string, data []byte) (f *disasm.File, privSpec string, 
 		if s.Section >= elf.SHN_LORESERVE {
 			idx = -1
 		} else if idx >= len(ef.Sections) {
-			return nil, "", fmt.Errorf("%s: symbol %s: section index %d out of range (%d sections)", name, s.Name, idx, len(ef.Sections))
+			return nil, attrs, fmt.Errorf("%s: symbol %s: section index %d out of range (%d sections)", name, s.Name, idx, len(ef.Sections))
 		}
 		f.Symbols = append(f.Symbols, disasm.Symbol{
 			Name: s.Name, Value: s.Value, Section: idx,
@@ -202,62 +253,64 @@ func loadDisasmFile(name string, data []byte) (f *disasm.File, privSpec string, 
 	if s := ef.Section(".riscv.attributes"); s != nil && s.Type != elf.SHT_NOBITS {
 		raw, err := s.Data()
 		if err != nil {
-			return nil, "", fmt.Errorf("%s: section .riscv.attributes: %v", name, err)
+			return nil, attrs, fmt.Errorf("%s: section .riscv.attributes: %v", name, err)
 		}
-		if privSpec, err = attributesPrivSpec(raw); err != nil {
-			return nil, "", fmt.Errorf("%s: section .riscv.attributes: %v", name, err)
+		if attrs, err = readRISCVAttributes(raw); err != nil {
+			return nil, attrs, fmt.Errorf("%s: section .riscv.attributes: %v", name, err)
 		}
 	}
-	return f, privSpec, nil
+	return f, attrs, nil
 }
 
 // RISC-V ELF attribute tags (RISC-V ELF psABI, "Attributes"): even tags
 // take a ULEB128 value, odd tags a NUL-terminated string.
 const (
 	tagFile                  = 1
+	tagRISCVArch             = 5
 	tagRISCVPrivSpec         = 8
 	tagRISCVPrivSpecMinor    = 10
 	tagRISCVPrivSpecRevision = 12
 )
 
-// attributesPrivSpec reads the priv spec version from a .riscv.attributes
-// section: format-version 'A', then subsections (uint32 length, vendor
-// name), whose "riscv" one holds a Tag_File sub-subsection of tag/value
-// pairs. It returns "" when there is no version or objdump would not know
-// it, as objdump then falls back to its newest spec.
-func attributesPrivSpec(b []byte) (string, error) {
+// readRISCVAttributes reads a .riscv.attributes section: format-version
+// 'A', then subsections (uint32 length, vendor name), whose "riscv" one
+// holds a Tag_File sub-subsection of tag/value pairs. The priv spec is ""
+// when there is none or objdump would not know it, as objdump then falls
+// back to its newest spec.
+func readRISCVAttributes(b []byte) (riscvAttributes, error) {
+	var attrs riscvAttributes
 	if len(b) == 0 {
-		return "", nil
+		return attrs, nil
 	}
 	if b[0] != 'A' {
-		return "", fmt.Errorf("format version %#x, want 'A'", b[0])
+		return attrs, fmt.Errorf("format version %#x, want 'A'", b[0])
 	}
-	vals := map[uint64]uint64{}
+	vals, strs := map[uint64]uint64{}, map[uint64]string{}
 	for p := 1; p < len(b); {
 		if len(b)-p < 4 {
-			return "", fmt.Errorf("offset %#x: truncated subsection length", p)
+			return attrs, fmt.Errorf("offset %#x: truncated subsection length", p)
 		}
 		n := int(binary.LittleEndian.Uint32(b[p:]))
 		if n < 4 || n > len(b)-p {
-			return "", fmt.Errorf("offset %#x: subsection length %#x out of range", p, n)
+			return attrs, fmt.Errorf("offset %#x: subsection length %#x out of range", p, n)
 		}
 		sub := b[p+4 : p+n]
 		vendor, rest, ok := bytes.Cut(sub, []byte{0})
 		if !ok {
-			return "", fmt.Errorf("offset %#x: vendor name not terminated", p)
+			return attrs, fmt.Errorf("offset %#x: vendor name not terminated", p)
 		}
 		if string(vendor) == "riscv" {
 			for q := 0; q < len(rest); {
 				if len(rest)-q < 5 {
-					return "", fmt.Errorf("offset %#x: truncated sub-subsection", p)
+					return attrs, fmt.Errorf("offset %#x: truncated sub-subsection", p)
 				}
 				tag, m := rest[q], int(binary.LittleEndian.Uint32(rest[q+1:]))
 				if m < 5 || m > len(rest)-q {
-					return "", fmt.Errorf("offset %#x: sub-subsection length %#x out of range", p, m)
+					return attrs, fmt.Errorf("offset %#x: sub-subsection length %#x out of range", p, m)
 				}
 				if tag == tagFile {
-					if err := readAttributes(rest[q+5:q+m], vals); err != nil {
-						return "", err
+					if err := readAttributes(rest[q+5:q+m], vals, strs); err != nil {
+						return attrs, err
 					}
 				}
 				q += m
@@ -265,23 +318,23 @@ func attributesPrivSpec(b []byte) (string, error) {
 		}
 		p += n
 	}
+	attrs.arch = strs[tagRISCVArch]
 	major, minor, rev := vals[tagRISCVPrivSpec], vals[tagRISCVPrivSpecMinor], vals[tagRISCVPrivSpecRevision]
 	if major == 0 && minor == 0 && rev == 0 {
-		return "", nil
+		return attrs, nil
 	}
 	v := fmt.Sprintf("%d.%d", major, minor)
 	if rev != 0 {
 		v += fmt.Sprintf(".%d", rev)
 	}
-	if !slices.Contains(disasm.PrivSpecs, v) {
-		return "", nil
+	if slices.Contains(disasm.PrivSpecs, v) {
+		attrs.privSpec = v
 	}
-	return v, nil
+	return attrs, nil
 }
 
-// readAttributes decodes tag/value pairs into vals (string values are
-// skipped: only the integer priv spec tags are needed).
-func readAttributes(b []byte, vals map[uint64]uint64) error {
+// readAttributes decodes tag/value pairs into vals and strs.
+func readAttributes(b []byte, vals map[uint64]uint64, strs map[uint64]string) error {
 	for len(b) > 0 {
 		tag, n := binary.Uvarint(b)
 		if n <= 0 {
@@ -289,10 +342,11 @@ func readAttributes(b []byte, vals map[uint64]uint64) error {
 		}
 		b = b[n:]
 		if tag%2 == 1 {
-			_, rest, ok := bytes.Cut(b, []byte{0})
+			str, rest, ok := bytes.Cut(b, []byte{0})
 			if !ok {
 				return fmt.Errorf("tag %d: string not terminated", tag)
 			}
+			strs[tag] = string(str)
 			b = rest
 			continue
 		}

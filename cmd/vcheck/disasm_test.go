@@ -387,12 +387,19 @@ func TestDisasmPrivSpecOption(t *testing.T) {
 
 func TestAttributesPrivSpec(t *testing.T) {
 	// The sample's own section: Tag_RISCV_arch, then priv spec 1.12.0.
-	_, v, err := loadDisasmFile("s", sampleELF)
-	if err != nil || v != "1.12" {
-		t.Fatalf("sample: %q, %v", v, err)
+	_, a, err := loadDisasmFile("s", sampleELF)
+	if err != nil || a.privSpec != "1.12" || a.arch != "rv64i2p1_m2p0_a2p1_c2p0_zicsr2p0_zifencei2p0_zmmul1p0" {
+		t.Fatalf("sample: %+v, %v", a, err)
+	}
+	if extra, missing := archDifference(a.arch); extra != nil || missing != nil {
+		t.Errorf("sample arch: extra %v, missing %v", extra, missing)
+	}
+	extra, missing := archDifference("rv64i2p1_m2p0_a2p1_f2p2_d2p2_zicsr2p0_zba1p0_zcmp1p0")
+	if fmt.Sprint(extra, missing) != "[f d zba zcmp] [c zifencei]" {
+		t.Errorf("rv64imafd_zba: extra %v, missing %v", extra, missing)
 	}
 	for _, bad := range [][]byte{{'B'}, {'A', 1, 2}, {'A', 0xff, 0, 0, 0}, append([]byte{'A', 12, 0, 0, 0}, "riscv\x00\x01\x30"...)} {
-		if _, err := attributesPrivSpec(bad); err == nil {
+		if _, err := readRISCVAttributes(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
 	}
