@@ -110,6 +110,7 @@ type operand struct {
 }
 
 type assembler struct {
+	pos      []srcPos // origin of each input line, when the input has linemarkers
 	file     string
 	opts     Options
 	errs     ErrorList
@@ -171,6 +172,7 @@ func Assemble(filename string, src []byte, opts Options) (obj *Object, err error
 		sym := a.symbol(n)
 		sym.defined, sym.equ = true, numExpr(opts.Defsym[n])
 	}
+	a.pos = linePositions(filename, string(src))
 	lines := stripComments(string(src))
 	for i, l := range lines {
 		a.line = i + 1
@@ -206,8 +208,59 @@ func (a *assembler) errorf(format string, args ...any) {
 
 func (a *assembler) errorAt(line int, format string, args ...any) {
 	if len(a.errs) < a.max {
-		a.errs = append(a.errs, fmt.Sprintf("%s:%d: %s", a.file, line, fmt.Sprintf(format, args...)))
+		file := a.file
+		if line > 0 && line <= len(a.pos) {
+			file, line = a.pos[line-1].file, a.pos[line-1].line
+		}
+		a.errs = append(a.errs, fmt.Sprintf("%s:%d: %s", file, line, fmt.Sprintf(format, args...)))
 	}
+}
+
+// srcPos is where a line of the assembler's input came from.
+type srcPos struct {
+	file string
+	line int
+}
+
+// linePositions maps each input line to its origin, following the GNU
+// linemarkers (`# LINE "FILE"`) that a C preprocessor (spec/cpp, or
+// gcc -E) writes, so errors name the .S or .h line a person wrote.
+func linePositions(file, src string) []srcPos {
+	if !strings.HasPrefix(src, "# ") && !strings.Contains(src, "\n# ") {
+		return nil
+	}
+	lines := strings.Split(src, "\n")
+	pos := make([]srcPos, len(lines))
+	cur, n := file, 1
+	for i, l := range lines {
+		pos[i] = srcPos{cur, n}
+		n++
+		if f, ln, ok := parseLinemarker(l); ok {
+			cur, n = f, ln
+		}
+	}
+	return pos
+}
+
+func parseLinemarker(l string) (file string, line int, ok bool) {
+	rest, found := strings.CutPrefix(l, "# ")
+	if !found {
+		return "", 0, false
+	}
+	num, name, found := strings.Cut(rest, " ")
+	if !found {
+		return "", 0, false
+	}
+	line, err := strconv.Atoi(num)
+	if err != nil || line < 1 {
+		return "", 0, false
+	}
+	if i := strings.LastIndexByte(name, '"'); len(name) > 1 && name[0] == '"' && i > 0 {
+		if f, err := strconv.Unquote(name[:i+1]); err == nil {
+			return f, line, true
+		}
+	}
+	return "", 0, false
 }
 
 // stripComments removes /* */ and # comments (the RISC-V comment
