@@ -63,20 +63,21 @@ type Hart struct {
 	codeEpoch uint64
 
 	// The exception a helper raised (excValid), for the loop to deliver.
-	excValid    bool
-	excCause    uint64
-	excTval     uint64
-	lastTrap    spec.Trap
-	trapped     bool // a trap was taken (or intercepted) since the flag was cleared
-	intercepted bool
-	trapLoop    int
-	tmp         inst // a fetch that is not cached (boot ROM, page-crossing)
-	recInst     inst
-	recA, recB  uint64
-	recMem      spec.MemAccess
-	recCSR      spec.CSRWrite
-	scDone      bool // the last SC succeeded (for its record)
-	pcSet       bool // a helper set h.pc for the next instruction
+	excValid      bool
+	excCause      uint64
+	excTval       uint64
+	lastTrap      spec.Trap
+	trapped       bool // a trap was taken (or intercepted) since the flag was cleared
+	intercepted   bool
+	trapLoop      int
+	lastTrapCount uint64
+	tmp           inst // a fetch that is not cached (boot ROM, page-crossing)
+	recInst       inst
+	recA, recB    uint64
+	recMem        spec.MemAccess
+	recCSR        spec.CSRWrite
+	scDone        bool // the last SC succeeded (for its record)
+	pcSet         bool // a helper set h.pc for the next instruction
 
 	// Intercept, when set, sees every trap before it is delivered to the
 	// guest. Returning true keeps the trap from the guest: no CSR changes,
@@ -409,11 +410,14 @@ func (h *Hart) trap(interrupt bool, cause, tval uint64) {
 		}
 	}
 	t := spec.Trap{Valid: true, Interrupt: interrupt, Cause: cause, Tval: tval, Target: target}
-	if h.lastTrap == t && !interrupt {
+	// A trap loop is the same exception again with no instruction retired
+	// in between (e.g. mtvec pointing at unmapped memory).
+	if h.lastTrap == t && !interrupt && h.count == h.lastTrapCount {
 		h.trapLoop++
 	} else {
 		h.trapLoop = 1
 	}
+	h.lastTrapCount = h.count
 	h.lastTrap = t
 	h.trapped = true
 	h.exitLoop = true

@@ -116,3 +116,23 @@ func FuzzGarbage(f *testing.F) {
 		}
 	})
 }
+
+// TestManyTrapsAreNotALoop: 20000 identical ecalls, each handled (and
+// returned from without mret), are progress, not a trap loop.
+func TestManyTrapsAreNotALoop(t *testing.T) {
+	m, _ := runAsm(t, prelude+`
+_start:
+	la t0, handler
+	csrw mtvec, t0
+	li s0, 20000
+1:	la s11, 2f
+	ecall
+2:	addi s0, s0, -1
+	bnez s0, 1b
+	PASS
+.align 2
+handler:
+	jr s11
+`, 10_000_000)
+	mustPass(t, m)
+}
