@@ -230,6 +230,13 @@ func loadDisasmFile(name string, data []byte) (f *disasm.File, attrs riscvAttrib
 	if err != nil && !errors.Is(err, elf.ErrNoSymbols) {
 		return nil, attrs, fmt.Errorf("%s: symbol table: %v", name, err)
 	}
+	if len(syms) == 0 {
+		// objdump falls back on the dynamic symbols when there are no
+		// static ones (a stripped PIE such as OpenSBI's fw_jump.elf).
+		if syms, err = ef.DynamicSymbols(); err != nil && !errors.Is(err, elf.ErrNoSymbols) {
+			return nil, attrs, fmt.Errorf("%s: dynamic symbol table: %v", name, err)
+		}
+	}
 	for _, s := range syms {
 		typ, bind := elf.ST_TYPE(s.Info), elf.ST_BIND(s.Info)
 		// objdump's remove_useless_symbols: no section, file, undefined

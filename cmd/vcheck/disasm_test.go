@@ -404,3 +404,49 @@ func TestAttributesPrivSpec(t *testing.T) {
 		}
 	}
 }
+
+// OpenSBI's firmware (the Debian opensbi package) is a real program of
+// some 30,000 instructions, built for rv64gc, with only dynamic symbols.
+// Every line must match objdump except the F and D instructions, which
+// rv64pg does not have: those we print as .4byte.
+func TestDisasmOpenSBI(t *testing.T) {
+	objdump := disasmTool(t, "riscv64-unknown-elf-objdump")
+	for _, fw := range []string{"fw_jump.elf", "fw_dynamic.elf"} {
+		path := "/usr/lib/riscv64-linux-gnu/opensbi/generic/" + fw
+		if _, err := os.Stat(path); err != nil {
+			msg := "this test needs " + path + " (Debian package opensbi)"
+			if os.Getenv("CI") == "true" {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
+		}
+		gnu, err := exec.Command(objdump, "-d", path).Output()
+		if err != nil {
+			t.Fatalf("objdump %s: %v", path, err)
+		}
+		ours, errs, rc := runDisasmCmd("disasm", path)
+		if rc != exitOK {
+			t.Fatalf("vcheck disasm %s: exit %d: %s", path, rc, errs)
+		}
+		o, g := strings.Split(ours, "\n"), strings.Split(string(gnu), "\n")
+		if len(o) != len(g) || len(g) < 10000 {
+			t.Fatalf("%s: %d lines, objdump %d", fw, len(o), len(g))
+		}
+		fp, bad := 0, 0
+		for i := range g {
+			if o[i] == g[i] {
+				continue
+			}
+			of, gf := strings.Split(o[i], "\t"), strings.Split(g[i], "\t")
+			if len(of) >= 3 && len(gf) >= 3 && strings.HasPrefix(of[2], ".4byte") &&
+				strings.HasPrefix(gf[2], "f") && !strings.HasPrefix(gf[2], "fence") {
+				fp++ // an F/D instruction
+				continue
+			}
+			if bad++; bad <= 10 {
+				t.Errorf("%s line %d:\n ours: %q\n  GNU: %q", fw, i+1, o[i], g[i])
+			}
+		}
+		t.Logf("%s: %d lines, identical but for %d F/D instructions", fw, len(g), fp)
+	}
+}

@@ -165,3 +165,32 @@ func BenchmarkInst(b *testing.B) {
 		d.Decode(words[i%len(words)], uint64(i)*4)
 	}
 }
+
+// Encodings longer than 32 bits, and the 0xffff prefix that
+// riscv_insn_length calls 2 bytes: text checked against objdump 2.40 on a
+// stripped object holding these bytes.
+func TestLongEncodings(t *testing.T) {
+	code := []byte{
+		0x1f, 0x10, 0x20, 0x30, 0x40, 0x50, // 48-bit
+		0x3f, 1, 2, 3, 4, 5, 6, 7, // 64-bit
+		0x7f, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, // 80-bit
+		0xff, 0xff,
+		0x01, 0x00,
+	}
+	want := []string{
+		"   0:\t101f 3020 5040      \t.byte\t0x1f, 0x10, 0x20, 0x30, 0x40, 0x50",
+		"   6:\t0302013f 07060504 \t.8byte\t0x70605040302013f",
+		"   e:\t017f 0201 0403 0605 \t.byte\t0x7f, 0x01, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08\n  16:\t0807 ",
+		"  18:\tffff                \t.2byte\t0xffff",
+		"  1a:\t0001                \tnop",
+	}
+	lines := NewDecoder(Options{}).Block(code, 0, nil, uint64(len(code)))
+	if len(lines) != len(want) {
+		t.Fatalf("%d lines, want %d", len(lines), len(want))
+	}
+	for i, l := range lines {
+		if got := l.Format(AddrDigits(0, uint64(len(code)))); got != want[i] {
+			t.Errorf("line %d:\n got %q\nwant %q", i, got, want[i])
+		}
+	}
+}

@@ -102,6 +102,12 @@ func (d *Decoder) Block(code []byte, addr uint64, maps []MappingSymbol, sectionE
 		switch n {
 		case 2:
 			w := uint32(binary.LittleEndian.Uint16(b))
+			if w&3 == 3 {
+				// A reserved length prefix (bits 6:0 = 1111111 with
+				// bits 14:12 = 111) that riscv_insn_length calls 2 bytes.
+				line = Line{Addr: pc, Bytes: b, Text: fmt.Sprintf(".2byte\t0x%x", w), chunk: 2}
+				break
+			}
 			text, ok := d.Decode(w, pc)
 			line = Line{Addr: pc, Bytes: b, Text: text, OK: ok, chunk: 2}
 		case 4:
@@ -239,6 +245,17 @@ func AddrDigits(start, end uint64) int {
 	return 16 - skip
 }
 
+// addrText prints an address in digits hex digits, leading zeros as spaces.
+func addrText(addr uint64, digits int) string {
+	a := fmt.Sprintf("%0*x", digits, addr)
+	a = a[len(a)-digits:]
+	i := 0
+	for i < len(a)-1 && a[i] == '0' {
+		i++
+	}
+	return strings.Repeat(" ", i) + a[i:]
+}
+
 // Format prints the line as objdump -d does, with the address in digits
 // hex digits (see AddrDigits), leading zeros shown as spaces.
 func (l Line) Format(digits int) string {
@@ -246,14 +263,7 @@ func (l Line) Format(digits int) string {
 		return "\t..."
 	}
 	var b strings.Builder
-	a := fmt.Sprintf("%0*x", digits, l.Addr)
-	a = a[len(a)-digits:]
-	i := 0
-	for i < len(a)-1 && a[i] == '0' {
-		i++
-	}
-	b.WriteString(strings.Repeat(" ", i))
-	b.WriteString(a[i:])
+	b.WriteString(addrText(l.Addr, digits))
 	b.WriteString(":\t")
 	chunk := l.chunk
 	if chunk == 0 {
@@ -286,5 +296,18 @@ func (l Line) Format(digits int) string {
 		b.WriteByte('\t')
 	}
 	b.WriteString(l.Text)
+	// Bytes beyond the first line (an 80-bit or longer encoding) go on
+	// continuation lines: address and raw bytes only.
+	for j := pb; j < len(l.Bytes) && !l.raw; {
+		b.WriteByte('\n')
+		b.WriteString(addrText(l.Addr+uint64(j), digits))
+		b.WriteString(":\t")
+		for end := min(j+perLine, len(l.Bytes)); j < end; j += chunk {
+			for k := min(chunk, len(l.Bytes)-j) - 1; k >= 0; k-- {
+				fmt.Fprintf(&b, "%02x", l.Bytes[j+k])
+			}
+			b.WriteByte(' ')
+		}
+	}
 	return b.String()
 }
