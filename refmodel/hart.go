@@ -46,10 +46,10 @@ func newHart(m *Machine, id int, resetPC, fdt uint64) *Hart {
 		h.csr[c.Addr] = c.Reset
 	}
 	h.csr[spec.CSRMhartid] = uint64(id)
-	// QEMU virt's reset vector sets a0 and a1 itself; setting them here
-	// too lets a program started directly at RAM see the same values.
-	h.x[10] = uint64(id)
-	h.x[11] = fdt
+	// The integer registers reset to zero, as QEMU's riscv_cpu_reset
+	// leaves them; the boot ROM's reset vector then loads a0 (hartid)
+	// and a1 (the device tree), as on QEMU virt.
+	_ = fdt
 	return h
 }
 

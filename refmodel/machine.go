@@ -46,8 +46,8 @@ type Halter interface {
 }
 
 // New builds a machine for cfg and loads img into it. Every hart starts
-// at img.ResetPC in M-mode with a0 = hartid and a1 = the device tree (the
-// boot ROM sets them again, as QEMU's reset vector does).
+// at img.ResetPC in M-mode with its registers zero; the boot ROM at
+// 0x1000 sets a0 = hartid and a1 = the device tree, as QEMU's does.
 func New(cfg spec.Config, img *boot.Image) (*Machine, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err

@@ -189,3 +189,114 @@ func TestOpenSBIPCTraceQEMU(t *testing.T) {
 	}
 	t.Logf("%d instructions agree with QEMU", len(q))
 }
+
+// qemuCPUState is one block of QEMU's -d cpu log: the state before an
+// instruction starts.
+type qemuCPUState struct {
+	pc   uint64
+	csrs map[string]uint64
+	x    [32]uint64
+}
+
+var qemuCPULineRE = regexp.MustCompile(`\s*(x\d+)/\S+\s+([0-9a-f]{16})|^\s*([a-z]+)\s+([0-9a-f]{16})$`)
+
+// qemuCPUStates runs elf on QEMU single-stepping with -d cpu and parses
+// the state dumped before every instruction.
+func qemuCPUStates(t *testing.T, elf string) []qemuCPUState {
+	t.Helper()
+	log := filepath.Join(t.TempDir(), "cpu.log")
+	qemuRunFor(t, elf, 20*time.Second, false, "-singlestep", "-d", "cpu,nochain", "-D", log)
+	b, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var states []qemuCPUState
+	for _, l := range strings.Split(string(b), "\n") {
+		for _, m := range qemuCPULineRE.FindAllStringSubmatch(l, -1) {
+			if m[1] != "" {
+				n, _ := strconv.Atoi(m[1][1:])
+				v, _ := strconv.ParseUint(m[2], 16, 64)
+				states[len(states)-1].x[n] = v
+				continue
+			}
+			v, _ := strconv.ParseUint(m[4], 16, 64)
+			if m[3] == "pc" {
+				states = append(states, qemuCPUState{pc: v, csrs: map[string]uint64{}})
+			} else if len(states) > 0 {
+				states[len(states)-1].csrs[m[3]] = v
+			}
+		}
+	}
+	return states
+}
+
+// qemuComparedCSRs are the CSRs of QEMU's dump the model must match; mip
+// is left out (its timer bit follows the host clock).
+var qemuComparedCSRs = map[string]uint16{
+	"mstatus": spec.CSRMstatus, "mie": spec.CSRMie, "mideleg": spec.CSRMideleg, "medeleg": spec.CSRMedeleg,
+	"mtvec": spec.CSRMtvec, "stvec": spec.CSRStvec, "mepc": spec.CSRMepc, "sepc": spec.CSRSepc,
+	"mcause": spec.CSRMcause, "scause": spec.CSRScause, "mtval": spec.CSRMtval, "stval": spec.CSRStval,
+	"mscratch": spec.CSRMscratch, "sscratch": spec.CSRSscratch, "satp": spec.CSRSatp,
+}
+
+// TestCorpusStateTraceQEMU compares, before every instruction of every
+// time-independent corpus test, all 31 registers and the CSRs QEMU's
+// -d cpu dump shows, between the model and QEMU 7.2: a check of every
+// register write and every trap-entry CSR update.
+func TestCorpusStateTraceQEMU(t *testing.T) {
+	needTool(t, "qemu-system-riscv64")
+	for _, src := range corpusSources(t) {
+		name := strings.TrimSuffix(filepath.Base(src), ".S")
+		if qemuTraceSkip[name] || qemuExpect(t, src) != 0 {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			elf := assemble(t, src)
+			q := qemuCPUStates(t, elf)
+			m := newMachineFor(t, spec.DefaultConfig(), elf)
+			h := m.harts[0]
+			i := 0
+			counterRd := uint8(0) // a register that just read a counter
+			for n := 0; n < 2_000_000 && i < len(q) && m.Exit().Reason == spec.Running; n++ {
+				if counterRd != 0 {
+					// Counters follow host time on QEMU: take its value.
+					h.x[counterRd] = q[i].x[counterRd]
+					counterRd = 0
+				}
+				pc, x := h.pc, h.x
+				csrs := map[string]uint64{}
+				for k, a := range qemuComparedCSRs {
+					csrs[k] = h.csrRead(a)
+				}
+				r := m.Step()
+				if r.Trap.Valid && (r.Trap.Interrupt || r.InsnLen() == 0) {
+					continue
+				}
+				if in := spec.Decode(r.Insn); in != nil && in.Ext == spec.ExtZicsr && r.Rd.Valid {
+					switch c, _ := in.Operand(r.Insn, "csr"); uint16(c) {
+					case spec.CSRCycle, spec.CSRTime, spec.CSRInstret, spec.CSRMcycle, spec.CSRMinstret:
+						counterRd = r.Rd.Reg
+					}
+				}
+				s := &q[i]
+				if pc != s.pc {
+					t.Fatalf("instruction %d: model pc %#x, QEMU %#x", i, pc, s.pc)
+				}
+				for reg := 1; reg < 32; reg++ {
+					if x[reg] != s.x[reg] {
+						t.Fatalf("before instruction %d (pc %#x): x%d model %#x, QEMU %#x", i, pc, reg, x[reg], s.x[reg])
+					}
+				}
+				for k, v := range csrs {
+					if qv, ok := s.csrs[k]; ok && qv != v {
+						t.Fatalf("before instruction %d (pc %#x): %s model %#x, QEMU %#x", i, pc, k, v, qv)
+					}
+				}
+				i++
+			}
+			if i != len(q) {
+				t.Fatalf("compared %d of QEMU's %d instructions", i, len(q))
+			}
+		})
+	}
+}

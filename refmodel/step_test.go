@@ -171,7 +171,7 @@ func TestRunawayEndsAtLimit(t *testing.T) {
 }
 
 // TestHartsRoundRobin: steps alternate between harts, and each sees its
-// own mhartid and a0.
+// own mhartid.
 func TestHartsRoundRobin(t *testing.T) {
 	cfg := spec.DefaultConfig()
 	cfg.Harts = 3
@@ -185,8 +185,8 @@ func TestHartsRoundRobin(t *testing.T) {
 			t.Errorf("hart %d read mhartid %d", i, r.Rd.Value)
 		}
 	}
-	if s := m.State(2); s.X[10] != 2 || s.CSRs[spec.CSRMhartid] != 2 {
-		t.Errorf("hart 2 state: a0 %d mhartid %d", s.X[10], s.CSRs[spec.CSRMhartid])
+	if s := m.State(2); s.X[5] != 2 || s.CSRs[spec.CSRMhartid] != 2 {
+		t.Errorf("hart 2 state: t0 %d mhartid %d", s.X[5], s.CSRs[spec.CSRMhartid])
 	}
 }
 
