@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/vcheck-dev/vcheck/diff"
 	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/spec/boot"
@@ -89,7 +91,21 @@ func Compare(cfg spec.Config, img *boot.Image, p Pair, opts diff.Options) (diff.
 	if err != nil {
 		return diff.Result{}, fmt.Errorf("target %s: %w", p.NameB, err)
 	}
-	return diff.Lockstep(ArchExit(a), ArchExit(b), opts)
+	res, err := diff.Lockstep(ArchExit(a), ArchExit(b), opts)
+	if err != nil || res.Divergence != nil || res.ExitA.Reason == spec.Running {
+		return res, err
+	}
+	// Both ended alike: compare what the records do not show (CSR side
+	// effects, trap-entry writes, registers written by traps).
+	for hart := 0; hart < cfg.Harts; hart++ {
+		sa, sb := a.State(hart), b.State(hart)
+		if d := cmp.Diff(sa, sb); d != "" {
+			res.Divergence = &diff.Divergence{Index: res.Compared, StateA: &sa, StateB: &sb, StateDiff: d,
+				Reason: fmt.Sprintf("after the exit (%d records): hart %d's architectural state differs", res.Compared, hart)}
+			return res, nil
+		}
+	}
+	return res, nil
 }
 
 // ArchExit wraps a target so that its Exit carries only what is

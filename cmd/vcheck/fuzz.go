@@ -23,7 +23,7 @@ type fuzzJSON struct {
 	Programs    uint64        `json:"programs"`
 	Records     uint64        `json:"records"`
 	Divergences int           `json:"divergences"`
-	Duplicates  int           `json:"duplicates"`
+	Duplicates  int           `json:"known"` // programs that hit an already-found divergence
 	Seconds     float64       `json:"seconds"`
 	ExecsPerSec float64       `json:"execs_per_sec"`
 	Findings    []findingJSON `json:"findings"`
@@ -42,8 +42,10 @@ type findingJSON struct {
 // fuzzCommand is `vcheck fuzz [--time 60s] [--target engine] [--ref ref]
 // [--seed N] [--json] [--regress DIR]`: a campaign of generated programs,
 // each run on both targets in lockstep. Every divergence is shrunk and
-// saved in DIR (corpus/regress) as a .S file. It exits 1 when it found a
-// divergence, 0 when none, 2 on bad usage, 3 on an internal error.
+// saved in DIR (corpus/regress) as a .S file; one whose signature is
+// already there counts as known and is not shrunk again. It exits 1 when
+// the targets diverged (new or known divergence), 0 when they never did,
+// 2 on bad usage, 3 on an internal error.
 func fuzzCommand(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("fuzz", stderr)
 	dur := fs.Duration("time", 60*time.Second, "how long to fuzz")
@@ -121,6 +123,9 @@ func fuzzCommand(args []string, stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprintf(stdout, "fuzzed %s against %s for %s (seed %d): %d programs (%.0f/s), %d instructions compared, %d divergences\n",
 			*nameB, *nameA, st.Elapsed.Round(time.Millisecond), *seed, st.Programs, sum.ExecsPerSec, st.Records, st.Findings)
+		if st.Duplicates > 0 {
+			fmt.Fprintf(stdout, "%d programs hit divergences already found (in %s, or earlier in this run)\n", st.Duplicates, *regress)
+		}
 		for _, f := range found {
 			where := f.Path
 			if where == "" {
@@ -129,7 +134,8 @@ func fuzzCommand(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "\n%s\n  %s\n  shrunk to %d body instructions in %s-mode\n", where, f.Reason, f.Test.BodyInsns(), f.Test.Mode)
 		}
 	}
-	if len(found) > 0 {
+	// Known divergences count: the targets still disagree.
+	if len(found) > 0 || st.Duplicates > 0 {
 		return exitFailure
 	}
 	return exitOK
