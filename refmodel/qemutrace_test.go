@@ -178,6 +178,14 @@ func TestOpenSBIPCTraceQEMU(t *testing.T) {
 		if len(recent) > 6 {
 			recent = recent[1:]
 		}
+		if r.PC == q[i] && isHPMAccess(r.Insn) {
+			// OpenSBI probes mhpmcounter3.. by trapping: they exist (and read
+			// zero) on the model, as the spec requires; QEMU with pmu-num=0
+			// makes them illegal. The streams part here by design.
+			t.Logf("stopped at OpenSBI's mhpmcounter probe (a documented QEMU departure)")
+			q = q[:i+1]
+			break
+		}
 		if r.PC != q[i] {
 			var b strings.Builder
 			for _, l := range recent {
@@ -187,7 +195,22 @@ func TestOpenSBIPCTraceQEMU(t *testing.T) {
 		}
 		i++
 	}
+	if len(q) < 100_000 {
+		t.Fatalf("only %d instructions compared", len(q))
+	}
 	t.Logf("%d instructions agree with QEMU", len(q))
+}
+
+// isHPMAccess reports whether word is a Zicsr instruction on one of
+// mhpmcounter3-31 or mhpmevent3-31.
+func isHPMAccess(word uint32) bool {
+	in := spec.Decode(word)
+	if in == nil || in.Ext != spec.ExtZicsr {
+		return false
+	}
+	c, _ := in.Operand(word, "csr")
+	a := uint16(c)
+	return (a >= spec.CSRMhpmcounter3 && a < spec.CSRMhpmcounter3+29) || (a >= spec.CSRMhpmevent3 && a < spec.CSRMhpmevent3+29)
 }
 
 // qemuCPUState is one block of QEMU's -d cpu log: the state before an
