@@ -87,10 +87,13 @@ func runDisasm(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	filePriv := attrs.privSpec
-	if extra, missing := archDifference(attrs.arch); len(extra)+len(missing) > 0 {
-		// objdump would decode for the file's own ISA; we decode rv64pg.
-		fmt.Fprintf(stderr, "vcheck disasm: warning: %s: the file's ISA is %s (extra: %v, missing: %v); decoding as rv64imac_zicsr_zifencei\n",
-			name, attrs.arch, extra, missing)
+	// As objdump: decode only the extensions the file says it uses (and
+	// then those its $xrv mapping symbols name).
+	opts.ISA = attrs.arch
+	if extra, _ := archDifference(attrs.arch); len(extra) > 0 {
+		// objdump would decode these too; rv64pg has no table for them.
+		fmt.Fprintf(stderr, "vcheck disasm: warning: %s: the file's ISA %s has extensions outside rv64pg (%s); their instructions print as .4byte/.2byte\n",
+			name, attrs.arch, strings.Join(extra, ", "))
 	}
 	// As objdump: the file's Tag_RISCV_priv_spec wins over -M priv-spec.
 	if filePriv != "" {

@@ -450,3 +450,39 @@ func TestDisasmOpenSBI(t *testing.T) {
 		t.Logf("%s: %d lines, identical but for %d F/D instructions", fw, len(g), fp)
 	}
 }
+
+// A program linked with picolibc: thousands of instructions of real
+// library code, objects built for rv64imac without Zicsr (their $xrv
+// mapping symbols change the ISA objdump decodes), and constant data in
+// .text without $d symbols.
+func TestDisasmPicolibc(t *testing.T) {
+	gcc := disasmTool(t, "riscv64-unknown-elf-gcc")
+	objdump := disasmTool(t, "riscv64-unknown-elf-objdump")
+	specs, err := exec.Command(gcc, "-print-file-name=picolibc.specs").Output()
+	if _, statErr := os.Stat(strings.TrimSpace(string(specs))); err != nil || statErr != nil {
+		msg := "this test needs picolibc for riscv64-unknown-elf (Debian package picolibc-riscv64-unknown-elf)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	exe := filepath.Join(t.TempDir(), "libc.elf")
+	cmd := exec.Command(gcc, "--specs=picolibc.specs", "--oslib=semihost", "-march=rv64imac", "-mabi=lp64",
+		"-mcmodel=medany", "-O2", "-Wl,--defsym=__flash=0x80000000", "-Wl,--defsym=__flash_size=0x200000",
+		"-Wl,--defsym=__ram=0x80200000", "-Wl,--defsym=__ram_size=0x200000", "-o", exe, "testdata/disasm/libc.c")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	gnu, err := exec.Command(objdump, "-d", exe).Output()
+	if err != nil {
+		t.Fatalf("objdump: %v", err)
+	}
+	ours, errs, rc := runDisasmCmd("disasm", exe)
+	if rc != exitOK {
+		t.Fatalf("vcheck disasm: exit %d: %s", rc, errs)
+	}
+	if n := strings.Count(string(gnu), "\n"); n < 1000 {
+		t.Fatalf("objdump printed only %d lines", n)
+	}
+	compareLines(t, "libc.elf", ours, string(gnu))
+}

@@ -38,6 +38,10 @@ type Options struct {
 	// one of PrivSpecs, or "" for 1.12. objdump takes it from the file's
 	// Tag_RISCV_priv_spec attribute, or from -M priv-spec=.
 	PrivSpec string
+	// ISA is the arch string of the code (a Tag_RISCV_arch value such as
+	// rv64i2p1_m2p0_a2p1_c2p0_zicsr2p0); words of extensions it lacks
+	// print as unknown, as objdump prints them. "" means rv64pg.
+	ISA string
 }
 
 // PrivSpecs are the privileged spec versions GNU objdump 2.40 knows.
@@ -62,18 +66,26 @@ func Inst(word uint32, pc uint64, opts Options) (text string, ok bool) {
 // c.lui, which a later addi, load, store or jalr turns into an address
 // comment (opcodes/riscv-dis.c, maybe_print_address).
 type Decoder struct {
-	opts  Options
-	gp    uint64
-	hasGP bool
-	hi    [32]uint64
-	hiSet [32]bool
+	opts    Options
+	gp      uint64
+	hasGP   bool
+	hi      [32]uint64
+	hiSet   [32]bool
+	isa     isaSet // the extensions objdump would decode; nil: all of rv64pg
+	isaName string // the $xrv mapping symbol isa came from
 	// perLine is objdump's bytes_per_line as the last line left it; a
 	// line for a failed read uses it (see boundsError).
 	perLine int
 }
 
 // NewDecoder returns a Decoder with no register values known.
-func NewDecoder(opts Options) *Decoder { return &Decoder{opts: opts} }
+func NewDecoder(opts Options) *Decoder {
+	d := &Decoder{opts: opts}
+	if opts.ISA != "" {
+		d.SetISA(opts.ISA)
+	}
+	return d
+}
 
 // SetGlobalPointer tells the decoder the value of __global_pointer$, so
 // that gp-relative accesses get an address comment, as objdump does when
@@ -89,12 +101,12 @@ func (d *Decoder) Decode(word uint32, pc uint64) (text string, ok bool) {
 	if row == nil {
 		for i := range gnuOnly {
 			g := &gnuOnly[i]
-			if g.Matches(word) {
+			if g.Matches(word) && d.isa.has(&spec.Inst{Name: g.row, Ext: g.ext}) {
 				var r *spec.Inst
 				if g.row != "" {
 					r = spec.Lookup(g.row)
 				}
-				if t, found := d.render(r, g.form, word, pc); found {
+				if t, found := d.render(r, g.form, word, pc, false); found {
 					return t, false
 				}
 			}
@@ -105,8 +117,11 @@ func (d *Decoder) Decode(word uint32, pc uint64) (text string, ok bool) {
 	if !listed {
 		fs = []form{plain(row.Name, row.Syntax, nil)}
 	}
-	t, _ := d.render(row, fs, word, pc)
-	return t, true
+	// Outside the ISA in force only the forms GNU files under I remain.
+	if t, found := d.render(row, fs, word, pc, !d.isa.has(row)); found {
+		return t, true
+	}
+	return unknownText(word), true
 }
 
 // unknownText is how objdump 2.40 prints a word it cannot decode.
@@ -147,10 +162,10 @@ func decodeOperands(row *spec.Inst, word uint32) operands {
 
 // render prints word with the first applicable form, and reports whether
 // one applied.
-func (d *Decoder) render(row *spec.Inst, fs []form, word uint32, pc uint64) (string, bool) {
+func (d *Decoder) render(row *spec.Inst, fs []form, word uint32, pc uint64, onlyClassI bool) (string, bool) {
 	o := decodeOperands(row, word)
 	for i, f := range fs {
-		if f.alias && d.opts.NoAliases {
+		if f.alias && d.opts.NoAliases || onlyClassI && !f.classI {
 			continue
 		}
 		if f.when != nil && !f.when(o) {

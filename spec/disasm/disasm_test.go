@@ -94,7 +94,7 @@ func TestBlockFormat(t *testing.T) {
 		0x13, 0x00, 0x00, 0x00, // nop
 		0x2a, 0x00, 0x00, 0x00, // data under $d
 	}
-	maps := []MappingSymbol{{0x1000, false}, {0x1014, true}}
+	maps := []MappingSymbol{{Addr: 0x1000}, {Addr: 0x1014, Data: true}}
 	lines := NewDecoder(Options{}).Block(code, 0x1000, maps, 0x1018)
 	digits := AddrDigits(0x1000, 0x1018)
 	var got []string
@@ -191,6 +191,35 @@ func TestLongEncodings(t *testing.T) {
 	for i, l := range lines {
 		if got := l.Format(AddrDigits(0, uint64(len(code)))); got != want[i] {
 			t.Errorf("line %d:\n got %q\nwant %q", i, got, want[i])
+		}
+	}
+}
+
+// Outside the ISA a file declares, objdump prints the words of missing
+// extensions as unknown. Expected texts are objdump 2.40's for objects
+// assembled with -march=rv64i, rv64i_zmmul, rv64i2p0 and rv64ic.
+func TestISA(t *testing.T) {
+	words := []uint32{0x30002573, 0x02b50533, 0x02b54533, 0x1005a52f, 0x0000100f, 0xc0001073, 0x00200073, 0x10500073, 0x0505}
+	for _, tt := range []struct {
+		arch string
+		want []string
+	}{
+		{"rv64i2p1", []string{".4byte\t0x30002573", ".4byte\t0x2b50533", ".4byte\t0x2b54533", ".4byte\t0x1005a52f", ".4byte\t0x100f", "unimp", "uret", "wfi", ".2byte\t0x505"}},
+		{"rv64i2p1_zmmul1p0", []string{".4byte\t0x30002573", "mul\ta0,a0,a1", ".4byte\t0x2b54533", ".4byte\t0x1005a52f", ".4byte\t0x100f", "unimp", "uret", "wfi", ".2byte\t0x505"}},
+		{"rv64i2p0_zicsr2p0_zifencei2p0", []string{"csrr\ta0,mstatus", ".4byte\t0x2b50533", ".4byte\t0x2b54533", ".4byte\t0x1005a52f", "fence.i", "unimp", "uret", "wfi", ".2byte\t0x505"}},
+		{"rv64i2p0", []string{"csrr\ta0,mstatus", ".4byte\t0x2b50533", ".4byte\t0x2b54533", ".4byte\t0x1005a52f", "fence.i", "unimp", "uret", "wfi", ".2byte\t0x505"}},
+		{"rv64i2p1_c2p0", []string{".4byte\t0x30002573", ".4byte\t0x2b50533", ".4byte\t0x2b54533", ".4byte\t0x1005a52f", ".4byte\t0x100f", "unimp", "uret", "wfi", "add\ta0,a0,1"}},
+		{"", []string{"csrr\ta0,mstatus", "mul\ta0,a0,a1", "div\ta0,a0,a1", "lr.w\ta0,(a1)", "fence.i", "unimp", "uret", "wfi", "add\ta0,a0,1"}},
+	} {
+		d := NewDecoder(Options{ISA: tt.arch})
+		for i, w := range words {
+			got, ok := d.Decode(w, 0)
+			if got != tt.want[i] {
+				t.Errorf("%s: %#x: %q, want %q", tt.arch, w, got, tt.want[i])
+			}
+			if want := spec.Decode(w) != nil; ok != want {
+				t.Errorf("%s: %#x: ok=%v, the spec table says %v whatever the ISA", tt.arch, w, ok, want)
+			}
 		}
 	}
 }

@@ -22,6 +22,9 @@ type form struct {
 	// unknown marks words the spec table decodes but objdump 2.40 does
 	// not: they print as objdump prints an unknown word (.4byte).
 	unknown bool
+	// classI marks a form GNU files under INSN_CLASS_I although its row
+	// belongs to another extension: it prints whatever the ISA.
+	classI bool
 }
 
 // operands are the decoded fields of a word, by role. A role the row does
@@ -151,8 +154,9 @@ var forms = map[string][]form{
 		plain("fence.i", "", nil),
 	},
 	"csrrw": {
-		// csrw cycle, zero: GNU's 32-bit "unimp" (not an alias).
-		plain("unimp", "", func(o operands) bool { return o.word == 0xc0001073 }),
+		// csrw cycle, zero: GNU's 32-bit "unimp" (not an alias, and
+		// INSN_CLASS_I: it prints even without Zicsr).
+		{name: "unimp", classI: true, when: func(o operands) bool { return o.word == 0xc0001073 }},
 		alias("csrw", "csr,rs1", rd0),
 		plain("csrrw", "rd,csr,rs1", nil),
 	},
@@ -229,22 +233,23 @@ var forms = map[string][]form{
 // and Inst reports ok == false. docs/disasm.md explains each one.
 type gnuOnlyForm struct {
 	spec.Pattern
-	row  string // the spec row whose operand layout the template reads, or ""
+	row  string   // the spec row whose operand layout the template reads, or ""
+	ext  spec.Ext // the extension GNU files it under (ExtI: always decoded)
 	form []form
 }
 
 var gnuOnly = []gnuOnlyForm{
 	// The all-zero halfword: defined illegal (Unpriv. §16.1); GNU
 	// names it unimp / c.unimp.
-	{spec.Pattern{Mask: 0xffff, Match: 0x0000}, "", []form{alias("unimp", "", nil), plain("c.unimp", "", nil)}},
+	{spec.Pattern{Mask: 0xffff, Match: 0x0000}, "", spec.ExtC, []form{alias("unimp", "", nil), plain("c.unimp", "", nil)}},
 	// c.addi16sp with nzimm = 0 is reserved (Unpriv. §16.5); GNU's
 	// match_c_addi16sp does not check the immediate.
-	{spec.Pattern{Mask: 0xef83, Match: 0x6101}, "c.addi16sp", []form{alias("add", "sp,sp,imm", nil), plain("c.addi16sp", "sp,imm", nil)}},
+	{spec.Pattern{Mask: 0xef83, Match: 0x6101}, "c.addi16sp", spec.ExtC, []form{alias("add", "sp,sp,imm", nil), plain("c.addi16sp", "sp,imm", nil)}},
 	// URET (the N extension, dropped from Priv. spec 1.12), DRET (the
 	// debug spec) and SFENCE.VM (Priv. spec 1.9) are not rv64pg
 	// instructions; GNU keeps them in INSN_CLASS_I.
-	{spec.Pattern{Mask: 0xffffffff, Match: 0x00200073}, "", []form{plain("uret", "", nil)}},
-	{spec.Pattern{Mask: 0xffffffff, Match: 0x7b200073}, "", []form{plain("dret", "", nil)}},
-	{spec.Pattern{Mask: 0xfff07fff, Match: 0x10400073}, "sfence.vma", []form{
+	{spec.Pattern{Mask: 0xffffffff, Match: 0x00200073}, "", spec.ExtI, []form{plain("uret", "", nil)}},
+	{spec.Pattern{Mask: 0xffffffff, Match: 0x7b200073}, "", spec.ExtI, []form{plain("dret", "", nil)}},
+	{spec.Pattern{Mask: 0xfff07fff, Match: 0x10400073}, "sfence.vma", spec.ExtI, []form{
 		plain("sfence.vm", "", rs10), plain("sfence.vm", "rs1", nil)}},
 }

@@ -239,8 +239,16 @@ func (d *dumper) section() []Block {
 	digits := AddrDigits(sec.Addr, end)
 	var maps []MappingSymbol
 	for _, s := range d.sorted {
-		if s.Section == sec.Index && (s.Name == "$d" || s.Name == "$x" || strings.HasPrefix(s.Name, "$xrv")) {
-			maps = append(maps, MappingSymbol{Addr: s.Value, Data: s.Name == "$d"})
+		if s.Section == sec.Index && isMappingSymbol(s.Name) {
+			m := MappingSymbol{Addr: s.Value, Data: s.Name == "$d"}
+			if isa, ok := strings.CutPrefix(s.Name, "$x"); ok && isa != "" {
+				// A numbered ISA symbol ("$xrv64i….1") names the same ISA.
+				if i := strings.IndexByte(isa, '.'); i >= 0 {
+					isa = isa[:i]
+				}
+				m.ISA = isa
+			}
+			maps = append(maps, m)
 		}
 	}
 	var blocks []Block

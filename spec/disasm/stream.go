@@ -34,6 +34,9 @@ const eio = 5
 type MappingSymbol struct {
 	Addr uint64
 	Data bool
+	// ISA is the arch string of a "$xrv64…" symbol (without "$x"), which
+	// changes the ISA objdump decodes from here on; "" for $x and $d.
+	ISA string
 }
 
 // objdump's disassemble_bytes elides runs of zeros: SKIP_ZEROES octets or
@@ -84,6 +87,10 @@ func (d *Decoder) Block(code []byte, addr uint64, maps []MappingSymbol, sectionE
 			lines = append(lines, l)
 			off += n
 			continue
+		}
+		if isa := isaAt(maps, pc); isa != "" && isa != d.isaName {
+			d.SetISA(isa)
+			d.isaName = isa
 		}
 		first := uint16(code[off])
 		if off+1 < stop {
@@ -175,6 +182,21 @@ func bytesText(b []byte) string {
 		parts[i] = fmt.Sprintf("0x%02x", c)
 	}
 	return ".byte\t" + strings.Join(parts, ", ")
+}
+
+// isaAt returns the ISA of the last $xrv mapping symbol at or before pc, or
+// "" if there is none: objdump then keeps the ISA it had.
+func isaAt(maps []MappingSymbol, pc uint64) string {
+	isa := ""
+	for _, m := range maps {
+		if m.Addr > pc {
+			break
+		}
+		if m.ISA != "" {
+			isa = m.ISA
+		}
+	}
+	return isa
 }
 
 // mappingAt returns whether pc is in a data region, and the address of
