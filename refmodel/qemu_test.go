@@ -114,9 +114,11 @@ var qemuWarlDepartures = map[string]string{
 	"mstatus ones": "mstatus ones 8000000a007e1faa | mstatus ones 800000cb007e1faa",
 	"mstatus zero": "mstatus zero 0000000a00000000 | mstatus zero 0000000b00000000",
 	"mstatus mpp2": "mstatus mpp2 0000000a00001800 | mstatus mpp2 0000000b00001000",
-	// The 32-bit counter-enable registers keep 64 bits.
-	"scounteren ones": "scounteren ones 00000000ffffffff | scounteren ones ffffffffffffffff",
-	"mcounteren ones": "mcounteren ones 00000000ffffffff | mcounteren ones ffffffffffffffff",
+	// The 32-bit counter-enable and -inhibit registers keep 64 bits
+	// (mcountinhibit also its TM bit, which is read-only zero).
+	"mcountinhibit ones": "mcountinhibit ones 0000000000000005 | mcountinhibit ones ffffffffffffffff",
+	"scounteren ones":    "scounteren ones 00000000ffffffff | scounteren ones ffffffffffffffff",
+	"mcounteren ones":    "mcounteren ones 00000000ffffffff | mcounteren ones ffffffffffffffff",
 	// envcfg: CBIE/CBCFE/CBZE (Zicbom/Zicboz), PBMTE and STCE are
 	// writable although those extensions are off.
 	"senvcfg ones": "senvcfg ones 0000000000000001 | senvcfg ones 00000000000000f1",

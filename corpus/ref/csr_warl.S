@@ -154,6 +154,7 @@ main:
 	call puthex
 	PROBE pmpaddr2
 	PROBE pmpcfg2
+	PROBE mcountinhibit
 	PUTS "done\n"
 	j pass
 
