@@ -20,10 +20,10 @@ func (h *Hart) loop(limit uint64) (steps uint64) {
 	}
 	h.exitLoop = false
 	x := &h.x
-	cnt0 := h.count
-	ram := m.ram
-	gen := h.tlbGen
-	ltlb, stlb := h.loadTLB, h.storeTLB
+	// Only x and the pc live in locals; everything the loads and stores
+	// need is read from h where used, which keeps the common path free of
+	// spills and reloads.
+	h.cnt0 = h.count
 	trapped := false
 	// The loop tracks the pc as base+off: base is the current code page's
 	// virtual address, off the offset in it. Sequential flow never checks
@@ -41,9 +41,8 @@ refetch:
 	if steps >= limit {
 		goto done
 	}
-	h.pc, h.count = pc, cnt0+steps
+	h.pc, h.count = pc, h.cnt0+steps
 	d = h.fetchSlow(pc, &cp, &base)
-	gen = h.tlbGen
 	h.exitLoop = false
 	if d == nil {
 		h.raise()
@@ -69,7 +68,7 @@ dispatch:
 		h.decodeSlot(cp, off)
 		goto dispatch
 	case opCross:
-		h.pc, h.count = base+off, cnt0+steps
+		h.pc, h.count = base+off, h.cnt0+steps
 		d = h.fetchOne(base + off)
 		if d == nil {
 			h.raise()
@@ -140,89 +139,89 @@ dispatch:
 
 	case opLD:
 		a := x[d.rs1] + uint64(d.imm)
-		e := &ltlb[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4088 {
-			x[d.rd] = binary.LittleEndian.Uint64(ram[e.off+po:])
+		e := &h.loadTLB[a>>12&(tlbSize-1)]
+		if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4088 {
+			x[d.rd] = binary.LittleEndian.Uint64(h.ram[e.off+po:])
 		} else {
 			goto slowLoad
 		}
 	case opLW:
 		a := x[d.rs1] + uint64(d.imm)
-		e := &ltlb[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4092 {
-			x[d.rd] = uint64(int64(int32(binary.LittleEndian.Uint32(ram[e.off+po:]))))
+		e := &h.loadTLB[a>>12&(tlbSize-1)]
+		if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4092 {
+			x[d.rd] = uint64(int64(int32(binary.LittleEndian.Uint32(h.ram[e.off+po:]))))
 		} else {
 			goto slowLoad
 		}
 	case opLWU:
 		a := x[d.rs1] + uint64(d.imm)
-		e := &ltlb[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4092 {
-			x[d.rd] = uint64(binary.LittleEndian.Uint32(ram[e.off+po:]))
+		e := &h.loadTLB[a>>12&(tlbSize-1)]
+		if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4092 {
+			x[d.rd] = uint64(binary.LittleEndian.Uint32(h.ram[e.off+po:]))
 		} else {
 			goto slowLoad
 		}
 	case opLH:
 		a := x[d.rs1] + uint64(d.imm)
-		e := &ltlb[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4094 {
-			x[d.rd] = uint64(int64(int16(binary.LittleEndian.Uint16(ram[e.off+po:]))))
+		e := &h.loadTLB[a>>12&(tlbSize-1)]
+		if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4094 {
+			x[d.rd] = uint64(int64(int16(binary.LittleEndian.Uint16(h.ram[e.off+po:]))))
 		} else {
 			goto slowLoad
 		}
 	case opLHU:
 		a := x[d.rs1] + uint64(d.imm)
-		e := &ltlb[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4094 {
-			x[d.rd] = uint64(binary.LittleEndian.Uint16(ram[e.off+po:]))
+		e := &h.loadTLB[a>>12&(tlbSize-1)]
+		if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4094 {
+			x[d.rd] = uint64(binary.LittleEndian.Uint16(h.ram[e.off+po:]))
 		} else {
 			goto slowLoad
 		}
 	case opLB:
 		a := x[d.rs1] + uint64(d.imm)
-		e := &ltlb[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4095 {
-			x[d.rd] = uint64(int64(int8(ram[e.off+po])))
+		e := &h.loadTLB[a>>12&(tlbSize-1)]
+		if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4095 {
+			x[d.rd] = uint64(int64(int8(h.ram[e.off+po])))
 		} else {
 			goto slowLoad
 		}
 	case opLBU:
 		a := x[d.rs1] + uint64(d.imm)
-		e := &ltlb[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4095 {
-			x[d.rd] = uint64(ram[e.off+po])
+		e := &h.loadTLB[a>>12&(tlbSize-1)]
+		if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4095 {
+			x[d.rd] = uint64(h.ram[e.off+po])
 		} else {
 			goto slowLoad
 		}
 	case opSD:
 		a := x[d.rs1] + uint64(d.imm)
-		e := &stlb[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4088 {
-			binary.LittleEndian.PutUint64(ram[e.off+po:], x[d.rs2])
+		e := &h.storeTLB[a>>12&(tlbSize-1)]
+		if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4088 {
+			binary.LittleEndian.PutUint64(h.ram[e.off+po:], x[d.rs2])
 		} else {
 			goto slowStore
 		}
 	case opSW:
 		a := x[d.rs1] + uint64(d.imm)
-		e := &stlb[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4092 {
-			binary.LittleEndian.PutUint32(ram[e.off+po:], uint32(x[d.rs2]))
+		e := &h.storeTLB[a>>12&(tlbSize-1)]
+		if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4092 {
+			binary.LittleEndian.PutUint32(h.ram[e.off+po:], uint32(x[d.rs2]))
 		} else {
 			goto slowStore
 		}
 	case opSH:
 		a := x[d.rs1] + uint64(d.imm)
-		e := &stlb[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4094 {
-			binary.LittleEndian.PutUint16(ram[e.off+po:], uint16(x[d.rs2]))
+		e := &h.storeTLB[a>>12&(tlbSize-1)]
+		if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4094 {
+			binary.LittleEndian.PutUint16(h.ram[e.off+po:], uint16(x[d.rs2]))
 		} else {
 			goto slowStore
 		}
 	case opSB:
 		a := x[d.rs1] + uint64(d.imm)
-		e := &stlb[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|gen && po <= 4095 {
-			ram[e.off+po] = byte(x[d.rs2])
+		e := &h.storeTLB[a>>12&(tlbSize-1)]
+		if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4095 {
+			h.ram[e.off+po] = byte(x[d.rs2])
 		} else {
 			goto slowStore
 		}
@@ -334,7 +333,7 @@ dispatch:
 
 	default:
 		// Everything else: CSRs, atomics, system instructions.
-		h.pc, h.count = base+off, cnt0+steps
+		h.pc, h.count = base+off, h.cnt0+steps
 		if !h.execSlow(d) {
 			h.raise()
 			trapped = true
@@ -358,7 +357,7 @@ slowLoad:
 	// A load that missed the TLB, crosses a page, or reads a device.
 	{
 		a := x[d.rs1] + uint64(d.imm)
-		h.pc, h.count = base+off, cnt0+steps
+		h.pc, h.count = base+off, h.cnt0+steps
 		v, ok := h.loadSlow(a, loadSize[d.op])
 		if !ok {
 			h.raise()
@@ -379,7 +378,7 @@ slowLoad:
 slowStore:
 	{
 		a := x[d.rs1] + uint64(d.imm)
-		h.pc, h.count = base+off, cnt0+steps
+		h.pc, h.count = base+off, h.cnt0+steps
 		if !h.storeSlow(a, storeSize[d.op], x[d.rs2]) {
 			h.raise()
 			trapped = true
@@ -401,7 +400,7 @@ farJump:
 	goto refetch
 
 done:
-	h.count = cnt0 + steps
+	h.count = h.cnt0 + steps
 	if trapped {
 		return steps + 1 // the trap set h.pc (or Intercept left it at the trapping instruction)
 	}

@@ -45,6 +45,8 @@ type Hart struct {
 	cycleAdj, instretAdj, cycleFrozen, instFrozen uint64
 
 	count uint64 // instructions this hart retired
+	cnt0  uint64 // count when the running loop started
+	ram   []byte // the machine's RAM, for the loop's fast loads and stores
 
 	// LR/SC reservation: the address and the value LR read. SC succeeds
 	// when the address matches and memory still holds that value.
@@ -88,6 +90,7 @@ type Hart struct {
 }
 
 func (h *Hart) reset(pc uint64) {
+	h.ram = h.m.ram
 	h.pc = pc
 	h.mode = spec.ModeM
 	for _, c := range spec.CSRs {
