@@ -48,9 +48,11 @@ func (h *Hart) pendingInterrupt() (uint64, bool) {
 // pc, cause and tval, stacks the interrupt enable and previous mode, and
 // jumps to the vector. It records the trap in the step's record.
 //
-// The LR reservation survives the trap: the specification does not
-// require it to be cleared, and QEMU 7.2 keeps it.
+// Taking a trap also clears the LR reservation, as QEMU 7.2 does
+// (corpus/ref/a_reserve.S): the specification lets an SC fail for
+// implementation-defined reasons, and lets xRET clear the reservation.
 func (h *Hart) takeTrap(interrupt bool, cause, tval uint64) {
+	h.reservationValid = false
 	deleg := h.csr[spec.CSRMedeleg]
 	if interrupt {
 		deleg = h.csr[spec.CSRMideleg]
