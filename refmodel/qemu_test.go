@@ -114,6 +114,10 @@ var qemuWarlDepartures = map[string]string{
 	"mstatus ones": "mstatus ones 8000000a007e1faa | mstatus ones 800000cb007e1faa",
 	"mstatus zero": "mstatus zero 0000000a00000000 | mstatus zero 0000000b00000000",
 	"mstatus mpp2": "mstatus mpp2 0000000a00001800 | mstatus mpp2 0000000b00001000",
+	// QEMU 7.2's rv64 CPU always has Sv48 and Sv57 (the satp-mode
+	// properties came in 8.0): not a spec departure, a profile one.
+	"satp sv48": "satp sv48 0000000000000000 | satp sv48 9000000000000000",
+	"satp sv57": "satp sv57 0000000000000000 | satp sv57 a000000000000000",
 	// The 32-bit counter-enable and -inhibit registers keep 64 bits
 	// (mcountinhibit also its TM bit, which is read-only zero).
 	"mcountinhibit ones": "mcountinhibit ones 0000000000000005 | mcountinhibit ones ffffffffffffffff",

@@ -155,6 +155,19 @@ main:
 	PROBE pmpaddr2
 	PROBE pmpcfg2
 	PROBE mcountinhibit
+	/* satp with MODE = Sv48 (9) and Sv57 (10): not in rv64pg */
+	PUTS "satp sv48 "
+	li t0, 9 << 60
+	csrw satp, t0
+	csrr a0, satp
+	call puthex
+	csrw satp, zero
+	PUTS "satp sv57 "
+	li t0, 10 << 60
+	csrw satp, t0
+	csrr a0, satp
+	call puthex
+	csrw satp, zero
 	PUTS "done\n"
 	j pass
 
