@@ -12,7 +12,8 @@ import (
 // going straight to RAM. Everything else (CSRs, MMIO, TLB misses, traps,
 // privileged instructions) calls a helper. It returns after limit steps,
 // after a trap, or after a helper asks it to stop (exitLoop).
-func (h *Hart) loop(limit uint64) (steps uint64) {
+func (h *Hart) loop(limit uint64) uint64 {
+	left := limit // counts down: one decrement and a zero test per instruction
 	m := h.m
 	if h.codeEpoch != m.codeEpoch {
 		h.codeEpoch = m.codeEpoch
@@ -38,10 +39,10 @@ func (h *Hart) loop(limit uint64) (steps uint64) {
 	)
 
 refetch:
-	if steps >= limit {
+	if left == 0 {
 		goto done
 	}
-	h.pc, h.count = pc, h.cnt0+steps
+	h.pc, h.count = pc, h.cnt0+limit-left
 	d = h.fetchSlow(pc, &cp, &base)
 	h.exitLoop = false
 	if d == nil {
@@ -53,7 +54,7 @@ refetch:
 	goto dispatch
 
 top:
-	if steps >= limit {
+	if left == 0 {
 		pc = base + off
 		goto done
 	}
@@ -68,7 +69,7 @@ dispatch:
 		h.decodeSlot(cp, off)
 		goto dispatch
 	case opCross:
-		h.pc, h.count = base+off, h.cnt0+steps
+		h.pc, h.count = base+off, h.cnt0+limit-left
 		d = h.fetchOne(base + off)
 		if d == nil {
 			h.raise()
@@ -333,7 +334,7 @@ dispatch:
 
 	default:
 		// Everything else: CSRs, atomics, system instructions.
-		h.pc, h.count = base+off, h.cnt0+steps
+		h.pc, h.count = base+off, h.cnt0+limit-left
 		if !h.execSlow(d) {
 			h.raise()
 			trapped = true
@@ -344,20 +345,20 @@ dispatch:
 			noff = h.pc - base
 		}
 		if h.exitLoop {
-			steps++
+			left--
 			pc = base + noff
 			goto done
 		}
 	}
 	off = noff
-	steps++
+	left--
 	goto top
 
 slowLoad:
 	// A load that missed the TLB, crosses a page, or reads a device.
 	{
 		a := x[d.rs1] + uint64(d.imm)
-		h.pc, h.count = base+off, h.cnt0+steps
+		h.pc, h.count = base+off, h.cnt0+limit-left
 		v, ok := h.loadSlow(a, loadSize[d.op])
 		if !ok {
 			h.raise()
@@ -366,49 +367,49 @@ slowLoad:
 		}
 		x[d.rd] = extendLoad(d.op, v)
 		if h.exitLoop {
-			steps++
+			left--
 			pc = base + noff
 			goto done
 		}
 		off = noff
-		steps++
+		left--
 		goto top
 	}
 
 slowStore:
 	{
 		a := x[d.rs1] + uint64(d.imm)
-		h.pc, h.count = base+off, h.cnt0+steps
+		h.pc, h.count = base+off, h.cnt0+limit-left
 		if !h.storeSlow(a, storeSize[d.op], x[d.rs2]) {
 			h.raise()
 			trapped = true
 			goto done
 		}
 		if h.exitLoop {
-			steps++
+			left--
 			pc = base + noff
 			goto done
 		}
 		off = noff
-		steps++
+		left--
 		goto top
 	}
 
 farJump:
-	steps++
+	left--
 	pc = base + noff
 	goto refetch
 
 done:
-	h.count = h.cnt0 + steps
+	h.count = h.cnt0 + limit - left
 	if trapped {
-		return steps + 1 // the trap set h.pc (or Intercept left it at the trapping instruction)
+		return limit - left + 1 // the trap set h.pc (or Intercept left it at the trapping instruction)
 	}
 	h.pc = pc
-	if steps > 0 {
+	if left != limit {
 		h.trapLoop = 0
 	}
-	return steps
+	return limit - left
 }
 
 var loadSize = [numOps]uint64{opLB: 1, opLH: 2, opLW: 4, opLD: 8, opLBU: 1, opLHU: 2, opLWU: 4}
