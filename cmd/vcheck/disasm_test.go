@@ -312,6 +312,10 @@ func randomAsm(r *rand.Rand) string {
 			fmt.Fprintf(&b, "\t.align %d\n", 1+r.Intn(3))
 		case k < 19:
 			fmt.Fprintf(&b, "\tj %s\n\tbeqz a0, %s\n\tcall %s\n", target, target, target)
+		case k == 19 && r.Intn(2) == 0:
+			// An ISA switch: a $xrv mapping symbol, which objdump follows.
+			isas := []string{"rv64i", "rv64ic", "rv64i_zmmul", "rv64imac_zicsr", "rv64imac_zicsr_zifencei", "rv64ima_zifencei", "rv64i2p0"}
+			fmt.Fprintf(&b, "\t.option arch, %s\n", isas[r.Intn(len(isas))])
 		default:
 			target = fmt.Sprintf("t%d", i)
 			fmt.Fprintf(&b, "\t.section .text.%d, \"ax\", @progbits\n\t.balign 2\n\tnop\n%s:\n", r.Intn(3), target)

@@ -100,10 +100,13 @@ type dumper struct {
 	dec    *Decoder
 	sec    *Section // the section being disassembled
 	chunk  int      // bytes per chunk of the last instruction, for object dumps
+	// riscv-dis.c's memory of its last mapping-symbol search.
+	lastMapSymbol  int
+	lastStopOffset uint64
 }
 
 func newDumper(f *File, opts Options) *dumper {
-	d := &dumper{f: f}
+	d := &dumper{f: f, lastMapSymbol: -1}
 	for _, s := range f.Symbols {
 		if s.Name == "" {
 			continue
@@ -237,20 +240,6 @@ func (d *dumper) section() []Block {
 	sec := d.sec
 	end := sec.Addr + uint64(len(sec.Data))
 	digits := AddrDigits(sec.Addr, end)
-	var maps []MappingSymbol
-	for _, s := range d.sorted {
-		if s.Section == sec.Index && isMappingSymbol(s.Name) {
-			m := MappingSymbol{Addr: s.Value, Data: s.Name == "$d"}
-			if isa, ok := strings.CutPrefix(s.Name, "$x"); ok && isa != "" {
-				// A numbered ISA symbol ("$xrv64i….1") names the same ISA.
-				if i := strings.IndexByte(isa, '.'); i >= 0 {
-					isa = isa[:i]
-				}
-				m.ISA = isa
-			}
-			maps = append(maps, m)
-		}
-	}
 	var blocks []Block
 	place := d.find(sec.Addr, true)
 	sym := place
@@ -286,7 +275,11 @@ func (d *dumper) section() []Block {
 			!d.sorted[sym].Object || d.sorted[sym].Func
 		code := sec.Data[off:nextStop]
 		if insns {
-			b.Lines = d.dec.Block(code, addr, maps, end)
+			symtabPos := -1
+			if sym >= 0 && d.sorted[sym].Value <= addr {
+				symtabPos = sym
+			}
+			b.Lines = d.dec.block(code, addr, &objdumpMapper{d: d, symtabPos: symtabPos, stopOffset: nextStop})
 			for _, l := range b.Lines {
 				if !l.Skip {
 					d.chunk = l.chunk
@@ -362,4 +355,96 @@ func (f *File) WriteObjdump(w io.Writer, opts Options) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// objdumpMapper mirrors riscv-dis.c's riscv_search_mapping_symbol and
+// riscv_data_length over objdump's sorted symbols, including where they
+// look: forward from the block's symbol (or from the last mapping symbol
+// found), else backward to the section start. A $xrv symbol met on the
+// way sets the ISA (riscv_update_map_state), so an ISA symbol that no
+// search reaches (say, inside an object dumped raw) changes nothing.
+type objdumpMapper struct {
+	d          *dumper
+	symtabPos  int    // the block's symbol in d.sorted, or -1
+	stopOffset uint64 // the block's end, relative to the section
+}
+
+// mapState is riscv_get_map_state: whether symbol n is a mapping symbol
+// of the section, and then whether it starts data.
+func (m *objdumpMapper) mapState(n int) (isMap, data bool) {
+	s := &m.d.sorted[n]
+	if s.Section != m.d.sec.Index || !isMappingSymbol(s.Name) {
+		return false, false
+	}
+	if isa, ok := strings.CutPrefix(s.Name, "$x"); ok && isa != "" {
+		// A numbered ISA symbol ("$xrv64i….1") names the same ISA.
+		if i := strings.IndexByte(isa, '.'); i >= 0 {
+			isa = isa[:i]
+		}
+		m.d.dec.SetISA(isa)
+	}
+	return true, s.Name == "$d"
+}
+
+func (m *objdumpMapper) isData(pc uint64) bool {
+	d := m.d
+	data := false // a code section: instructions unless a symbol says otherwise
+	if len(d.sorted) == 0 {
+		return data
+	}
+	if pc == 0 { // "memaddr <= 0": a new section (of an object file)
+		d.lastMapSymbol = -1
+	}
+	fromLast := d.lastMapSymbol >= 0 && m.stopOffset == d.lastStopOffset
+	n := m.symtabPos + 1
+	if fromLast && n >= d.lastMapSymbol {
+		n = d.lastMapSymbol
+	}
+	symbol := -1
+	for ; n < len(d.sorted); n++ {
+		if d.sorted[n].Value > pc {
+			break
+		}
+		if isMap, isData := m.mapState(n); isMap {
+			symbol, data = n, isData // the last of equal ones wins
+		}
+	}
+	if symbol < 0 {
+		n = m.symtabPos
+		if fromLast && n >= d.lastMapSymbol {
+			n = d.lastMapSymbol
+		}
+		for ; n >= 0; n-- {
+			if d.sorted[n].Value < d.sec.Addr {
+				break
+			}
+			if isMap, isData := m.mapState(n); isMap {
+				symbol, data = n, isData
+				break
+			}
+		}
+	}
+	d.lastMapSymbol, d.lastStopOffset = symbol, m.stopOffset
+	return data
+}
+
+func (m *objdumpMapper) dataLength(pc uint64) int {
+	d := m.d
+	length := uint64(4)
+	found := false
+	if d.lastMapSymbol >= 0 {
+		for n := d.lastMapSymbol + 1; n < len(d.sorted); n++ {
+			if a := d.sorted[n].Value; a > pc {
+				if isMap, _ := m.mapState(n); isMap {
+					length = min(length, a-pc)
+					found = true
+					break
+				}
+			}
+		}
+	}
+	if !found {
+		length = min(length, d.sec.Addr+uint64(len(d.sec.Data))-pc)
+	}
+	return int(length)
 }

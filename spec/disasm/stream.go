@@ -55,6 +55,40 @@ const (
 // follows. The Decoder's lui/auipc state carries over from block to block,
 // as objdump's does.
 func (d *Decoder) Block(code []byte, addr uint64, maps []MappingSymbol, sectionEnd uint64) []Line {
+	return d.block(code, addr, &simpleMapper{d: d, maps: maps, sectionEnd: sectionEnd})
+}
+
+// mapper answers what objdump's mapping-symbol search answers at pc:
+// whether pc is data, and a datum's length. Both may change the decoder's
+// ISA, as riscv_update_map_state does when it meets a $xrv symbol.
+type mapper interface {
+	isData(pc uint64) bool
+	dataLength(pc uint64) int
+}
+
+// simpleMapper is Block's mapper: the last mapping symbol at or before pc
+// decides, and the last $xrv symbol at or before pc gives the ISA.
+type simpleMapper struct {
+	d          *Decoder
+	maps       []MappingSymbol
+	sectionEnd uint64
+}
+
+func (m *simpleMapper) isData(pc uint64) bool {
+	isData, _ := mappingAt(m.maps, pc)
+	if isa := isaAt(m.maps, pc); isa != "" && isa != m.d.isaName {
+		m.d.SetISA(isa)
+		m.d.isaName = isa
+	}
+	return isData
+}
+
+func (m *simpleMapper) dataLength(pc uint64) int {
+	_, next := mappingAt(m.maps, pc)
+	return dataLength(pc, next, m.sectionEnd)
+}
+
+func (d *Decoder) block(code []byte, addr uint64, m mapper) []Line {
 	var lines []Line
 	stop := len(code)
 	for off := 0; off < stop; {
@@ -71,8 +105,8 @@ func (d *Decoder) Block(code []byte, addr uint64, maps []MappingSymbol, sectionE
 			continue
 		}
 		pc := addr + uint64(off)
-		if isData, next := mappingAt(maps, pc); isData {
-			n := dataLength(pc, next, sectionEnd)
+		if m.isData(pc) {
+			n := m.dataLength(pc)
 			if n == 3 {
 				n = 2
 			}
@@ -87,10 +121,6 @@ func (d *Decoder) Block(code []byte, addr uint64, maps []MappingSymbol, sectionE
 			lines = append(lines, l)
 			off += n
 			continue
-		}
-		if isa := isaAt(maps, pc); isa != "" && isa != d.isaName {
-			d.SetISA(isa)
-			d.isaName = isa
 		}
 		first := uint16(code[off])
 		if off+1 < stop {
