@@ -491,10 +491,10 @@ func (m *Machine) htifWrite(pa, size uint64) {
 		m.htifReply(off, 1<<56|1<<48)
 	case v>>56 == 0: // syscall: v points at a magic_mem block; only write(2) is served
 		p := v - spec.RAMBase
-		if v >= spec.RAMBase && p+32 <= m.cfg.RAM {
+		if v >= spec.RAMBase && p <= m.cfg.RAM-32 {
 			if readRAM(m.ram, p, 8) == 64 {
 				buf, n := readRAM(m.ram, p+16, 8), readRAM(m.ram, p+24, 8)
-				if buf >= spec.RAMBase && buf-spec.RAMBase+n <= m.cfg.RAM && m.uart.out != nil {
+				if buf >= spec.RAMBase && n <= m.cfg.RAM && buf-spec.RAMBase <= m.cfg.RAM-n && m.uart.out != nil {
 					m.uart.out.Write(m.ram[buf-spec.RAMBase : buf-spec.RAMBase+n])
 				}
 				writeRAM(m.ram, p, 8, n)
