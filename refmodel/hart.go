@@ -40,7 +40,7 @@ type exception struct {
 
 func raise(cause, tval uint64) *exception { return &exception{cause, tval} }
 
-func newHart(m *Machine, id int, resetPC, fdt uint64) *Hart {
+func newHart(m *Machine, id int, resetPC uint64) *Hart {
 	h := &Hart{id: id, m: m, pc: resetPC, mode: spec.ModeM, decodeCache: new([decodeCacheSize]decodeSlot)}
 	for _, c := range spec.CSRs {
 		h.csr[c.Addr] = c.Reset
@@ -49,7 +49,6 @@ func newHart(m *Machine, id int, resetPC, fdt uint64) *Hart {
 	// The integer registers reset to zero, as QEMU's riscv_cpu_reset
 	// leaves them; the boot ROM's reset vector then loads a0 (hartid)
 	// and a1 (the device tree), as on QEMU virt.
-	_ = fdt
 	return h
 }
 

@@ -63,7 +63,7 @@ func New(cfg spec.Config, img *boot.Image) (*Machine, error) {
 	}
 	m.attachDevices(nil, io.Discard)
 	for i := 0; i < cfg.Harts; i++ {
-		m.harts = append(m.harts, newHart(m, i, img.ResetPC, img.FDTAddr))
+		m.harts = append(m.harts, newHart(m, i, img.ResetPC))
 	}
 	return m, nil
 }
@@ -105,7 +105,8 @@ func (m *Machine) Step() spec.Retire {
 }
 
 // Run runs up to limit steps and returns how the machine stopped. When
-// the limit runs out first the reason is HaltLimit.
+// the limit runs out first the reason is HaltLimit, with the counts in
+// Detail; Exit() still reports Running then, and Step or Run may go on.
 func (m *Machine) Run(limit uint64) spec.Exit {
 	var r spec.Retire
 	for n := uint64(0); n < limit && m.exit.Reason == spec.Running; n++ {
