@@ -136,3 +136,22 @@ handler:
 `, 10_000_000)
 	mustPass(t, m)
 }
+
+// TestHTIF: console putchar through tohost, then an odd value ends the run
+// with code v>>1.
+func TestHTIF(t *testing.T) {
+	m, out := runAsm(t, prelude+`
+_start:
+	la t0, tohost
+	li t1, (1 << 56) | (1 << 48) | 'h'
+	sd t1, 0(t0)
+	li t1, (1 << 56) | (1 << 48) | 'i'
+	sd t1, 0(t0)
+	li t1, (5 << 1) | 1
+	sd t1, 0(t0)
+1:	j 1b
+`, 10000)
+	if e := m.Exit(); e.Reason != spec.HaltHTIF || e.Code != 5 || out != "hi" {
+		t.Fatalf("exit %+v output %q", e, out)
+	}
+}
