@@ -3,7 +3,10 @@ package refmodel
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -18,7 +21,7 @@ func TestCorpus(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			elf := assemble(t, src)
-			m := newMachineFor(t, spec.DefaultConfig(), elf)
+			m := newMachineFor(t, corpusConfig(t, src), elf)
 			var out bytes.Buffer
 			m.SetConsole(nil, &out)
 			e := m.Run(2_000_000)
@@ -36,7 +39,7 @@ func TestCorpusCoverage(t *testing.T) {
 	executed := map[string]bool{}
 	causes := map[string]bool{}
 	for _, src := range corpusSources(t) {
-		m := newMachineFor(t, spec.DefaultConfig(), assemble(t, src))
+		m := newMachineFor(t, corpusConfig(t, src), assemble(t, src))
 		for n := 0; n < 2_000_000 && m.Exit().Reason == spec.Running; n++ {
 			r := m.Step()
 			if r.Insn != 0 || (r.Trap.Valid && r.Trap.Cause == spec.CauseIllegalInstruction) {
@@ -63,4 +66,20 @@ func TestCorpusCoverage(t *testing.T) {
 			t.Errorf("no corpus test raises cause %s", c)
 		}
 	}
+}
+
+var hartsRE = regexp.MustCompile(`harts: (\d+)`)
+
+// corpusConfig is the configuration a corpus test asks for: the default,
+// with the number of harts of a "harts: N" line.
+func corpusConfig(t testing.TB, src string) spec.Config {
+	cfg := spec.DefaultConfig()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := hartsRE.FindSubmatch(b); m != nil {
+		cfg.Harts, _ = strconv.Atoi(string(m[1]))
+	}
+	return cfg
 }

@@ -82,7 +82,7 @@ func TestCorpusQEMU(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(src), ".S")
 		t.Run(name, func(t *testing.T) {
 			elf := assemble(t, src)
-			code, out := qemuRun(t, elf)
+			code, out := qemuRun(t, elf, "-smp", strconv.Itoa(corpusConfig(t, src).Harts))
 			if want := qemuExpect(t, src); code != want {
 				t.Fatalf("QEMU exit code %d, want %d (0 = pass; n = check n failed); console %q", code, want, out)
 			}

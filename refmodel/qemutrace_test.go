@@ -87,7 +87,7 @@ func TestCorpusPCTraceQEMU(t *testing.T) {
 	needTool(t, "qemu-system-riscv64")
 	for _, src := range corpusSources(t) {
 		name := strings.TrimSuffix(filepath.Base(src), ".S")
-		if qemuTraceSkip[name] || qemuExpect(t, src) != 0 {
+		if qemuTraceSkip[name] || qemuExpect(t, src) != 0 || corpusConfig(t, src).Harts != 1 {
 			continue
 		}
 		t.Run(name, func(t *testing.T) {
@@ -270,7 +270,7 @@ func TestCorpusStateTraceQEMU(t *testing.T) {
 	needTool(t, "qemu-system-riscv64")
 	for _, src := range corpusSources(t) {
 		name := strings.TrimSuffix(filepath.Base(src), ".S")
-		if qemuTraceSkip[name] || qemuExpect(t, src) != 0 {
+		if qemuTraceSkip[name] || qemuExpect(t, src) != 0 || corpusConfig(t, src).Harts != 1 {
 			continue
 		}
 		t.Run(name, func(t *testing.T) {
