@@ -37,6 +37,14 @@ func (h *Hart) loop(limit uint64) uint64 {
 		d         *inst
 		pc        = h.pc
 	)
+	// Resume on the code page the last loop fetched from, when nothing
+	// that decides the fetch translation has changed since (one step at a
+	// time, as Step and multi-hart Run go, would otherwise refetch).
+	if cp = h.lastCP; cp != nil && pc-h.lastBase < 4096 && h.lastGen == h.tlbGen && h.lastMode == h.mode {
+		base = h.lastBase
+		off = pc - base
+		goto top
+	}
 
 refetch:
 	if left == 0 {
@@ -51,6 +59,10 @@ refetch:
 		goto done
 	}
 	off = pc - base
+	h.lastCP, h.lastBase, h.lastGen, h.lastMode = cp, base, h.tlbGen, h.mode
+	if cp == scratchPage {
+		h.lastCP = nil
+	}
 	goto dispatch
 
 top:

@@ -46,7 +46,14 @@ type Hart struct {
 
 	count uint64 // instructions this hart retired
 	cnt0  uint64 // count when the running loop started
-	ram   []byte // the machine's RAM, for the loop's fast loads and stores
+
+	// The code page the last loop fetched from, and what its translation
+	// depended on.
+	lastCP   *codePage
+	lastBase uint64
+	lastGen  uint64
+	lastMode spec.Mode
+	ram      []byte // the machine's RAM, for the loop's fast loads and stores
 
 	// LR/SC reservation: the address and the value LR read. SC succeeds
 	// when the address matches and memory still holds that value.
@@ -331,8 +338,10 @@ func (h *Hart) run(limit uint64, stopOnTrap bool) uint64 {
 			continue
 		}
 		chunk := limit - steps
-		if t := m.untilTimer(); t < chunk {
-			chunk = t
+		if chunk > 1 {
+			if t := m.untilTimer(); t < chunk {
+				chunk = t
+			}
 		}
 		steps += h.loop(chunk)
 		if stopOnTrap && h.trapped || h.trapLoop >= trapLoopLimit {
