@@ -201,12 +201,8 @@ func runTraced(m machine, limit uint64, w io.Writer) spec.Exit {
 func formatCommit(r *spec.Retire) string {
 	var b strings.Builder
 	if r.Trap.Valid {
-		kind := "exception"
-		if r.Trap.Interrupt {
-			kind = "interrupt"
-		}
-		fmt.Fprintf(&b, "core %3d: %s %s, epc 0x%016x\ncore %3d:           tval 0x%016x",
-			r.Hart, kind, strings.ReplaceAll(spec.CauseName(r.Trap.Interrupt, r.Trap.Cause), " ", "_"), r.PC, r.Hart, r.Trap.Tval)
+		fmt.Fprintf(&b, "core %3d: exception %s, epc 0x%016x\ncore %3d:           tval 0x%016x",
+			r.Hart, spikeTrapName(&r.Trap), r.PC, r.Hart, r.Trap.Tval)
 		return b.String()
 	}
 	fmt.Fprintf(&b, "core %3d: %d 0x%016x ", r.Hart, r.Mode, r.PC)
@@ -232,4 +228,35 @@ func formatCommit(r *spec.Retire) string {
 		fmt.Fprintf(&b, " mem 0x%016x 0x%0*x", r.Mem.Addr, 2*int(r.Mem.Size), r.Mem.WData)
 	}
 	return b.String()
+}
+
+// spikeTrapNames are the names Spike's trap_t classes print
+// (riscv-isa-sim riscv/trap.h), by exception cause.
+var spikeTrapNames = map[uint64]string{
+	spec.CauseMisalignedFetch:    "trap_instruction_address_misaligned",
+	spec.CauseFetchAccess:        "trap_instruction_access_fault",
+	spec.CauseIllegalInstruction: "trap_illegal_instruction",
+	spec.CauseBreakpoint:         "trap_breakpoint",
+	spec.CauseMisalignedLoad:     "trap_load_address_misaligned",
+	spec.CauseLoadAccess:         "trap_load_access_fault",
+	spec.CauseMisalignedStore:    "trap_store_address_misaligned",
+	spec.CauseStoreAccess:        "trap_store_access_fault",
+	spec.CauseUserEcall:          "trap_user_ecall",
+	spec.CauseSupervisorEcall:    "trap_supervisor_ecall",
+	spec.CauseMachineEcall:       "trap_machine_ecall",
+	spec.CauseFetchPageFault:     "trap_instruction_page_fault",
+	spec.CauseLoadPageFault:      "trap_load_page_fault",
+	spec.CauseStorePageFault:     "trap_store_page_fault",
+}
+
+// spikeTrapName names a trap as Spike's log does; an interrupt is
+// "interrupt #cause".
+func spikeTrapName(t *spec.Trap) string {
+	if t.Interrupt {
+		return fmt.Sprintf("interrupt #%d", t.Cause)
+	}
+	if n, ok := spikeTrapNames[t.Cause]; ok {
+		return n
+	}
+	return fmt.Sprintf("trap #%d", t.Cause)
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vcheck-dev/vcheck/spec"
 )
 
 // buildAsm assembles a tiny bare-metal program with the corpus linker script.
@@ -170,5 +172,22 @@ func TestRunKernel(t *testing.T) {
 	}
 	if out.String() != "hi" {
 		t.Errorf("console %q", out.String())
+	}
+}
+
+func TestFormatCommitTrap(t *testing.T) {
+	r := spec.Retire{PC: 0x80000010, Insn: 0x57, Trap: spec.Trap{Valid: true, Cause: spec.CauseIllegalInstruction, Tval: 0x57}}
+	want := "core   0: exception trap_illegal_instruction, epc 0x0000000080000010\ncore   0:           tval 0x0000000000000057"
+	if got := formatCommit(&r); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	r = spec.Retire{Hart: 1, PC: 0x80000000, Trap: spec.Trap{Valid: true, Interrupt: true, Cause: spec.IntMTimer}}
+	if got := formatCommit(&r); !strings.HasPrefix(got, "core   1: exception interrupt #7, epc 0x0000000080000000") {
+		t.Errorf("interrupt: %q", got)
+	}
+	r = spec.Retire{PC: 0x80000000, Insn: 0x4505, Mode: spec.ModeS, Rd: spec.RegWrite{Valid: true, Reg: 10, Value: 1},
+		CSR: spec.CSRWrite{Valid: true, Addr: spec.CSRSscratch, Value: 2}}
+	if got, want := formatCommit(&r), "core   0: 1 0x0000000080000000 (0x4505) x10 0x0000000000000001 c320_sscratch 0x0000000000000002"; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
