@@ -244,7 +244,7 @@ func analyzeSubject(opts Options, subj *Subject) (*Result, error) {
 				if out.Illegal() {
 					res.InScopeUIllegal++
 				}
-			} else if !out.Trapped() {
+			} else if !out.Trapped() && subj.HasCSR {
 				res.OutOfScopeUNoTrap++
 				if res.OutOfScopeExample == nil {
 					res.OutOfScopeExample = &Witness{Kind: "out-of-scope", Word: word, A: s, EffectA: out.Effect(),
@@ -267,7 +267,7 @@ func analyzeSubject(opts Options, subj *Subject) (*Result, error) {
 			return
 		}
 		ea, eb := a.out.Effect(), b.out.Effect()
-		if ea == eb {
+		if sameEffect(a.out, b.out) {
 			return
 		}
 		res.Behavior++
@@ -350,4 +350,17 @@ func analyzeSubject(opts Options, subj *Subject) (*Result, error) {
 		res.Observed = spec.Innocuous
 	}
 	return res, nil
+}
+
+// sameEffect compares two executions of a pair. The mode after counts
+// only where it is not simply the mode before: in a mode pair each run
+// stays in its own mode, which is the difference the pair is made of.
+func sameEffect(a, b *Outcome) bool {
+	ea, eb := a.Effect(), b.Effect()
+	ea.ModeStep, eb.ModeStep = "", ""
+	if ea != eb {
+		return false
+	}
+	stayA, stayB := a.Rec.NextMode == a.Rec.Mode, b.Rec.NextMode == b.Rec.Mode
+	return stayA && stayB || a.Rec.NextMode == b.Rec.NextMode
 }
