@@ -71,9 +71,15 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vcheck run: %v\n", err)
 		return exitCodeFor(err)
 	}
+	// The console streams straight to stdout; with --trace it shares the
+	// trace's buffer, so that its bytes stay in order with the records.
 	out := bufio.NewWriter(stdout)
 	defer out.Flush()
-	m.SetConsole(newPollReader(os.Stdin), out)
+	var console io.Writer = stdout
+	if *trace {
+		console = out
+	}
+	m.SetConsole(newPollReader(os.Stdin), console)
 
 	start := time.Now()
 	var exit spec.Exit
