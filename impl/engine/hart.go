@@ -267,10 +267,10 @@ func (h *Hart) peekInst() *inst {
 		h.excValid = false
 		return nil
 	}
-	switch d.op {
-	case opUndecoded:
+	if d.op == opUndecoded {
 		h.decodeSlot(cp, h.pc-base)
-	case opCross:
+	}
+	if d.op == opCross { // possibly just decoded as such
 		if d = h.fetchOne(h.pc); d == nil {
 			h.excValid = false
 			return nil

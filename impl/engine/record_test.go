@@ -67,3 +67,29 @@ data: .dword 0
 		t.Errorf("retired %d, want 14 (the ecall does not retire)", h.count-rom)
 	}
 }
+
+// TestRecordPageCrossingInstruction: a 32-bit instruction at a page's last
+// halfword is recorded like any other (found by ref-vs-engine lockstep on
+// riscv-tests' rvc).
+func TestRecordPageCrossingInstruction(t *testing.T) {
+	m := bootELF(t, testConfig(), assemble(t, prelude+`
+_start:
+	li a1, 1
+	j cross
+.org 0xffe
+cross:
+	.option push
+	.option norvc
+	addi a1, a1, 41
+	.option pop
+	PASS
+`))
+	h := m.Harts[0]
+	for i := 0; i < 100 && h.pc != spec.RAMBase+0xffe; i++ {
+		m.Step()
+	}
+	r := m.Step()
+	if r.PC != spec.RAMBase+0xffe || r.Insn != 0x02958593 || r.Rd != (spec.RegWrite{Valid: true, Reg: 11, Value: 42}) || r.NextPC != r.PC+4 {
+		t.Fatalf("record %+v", r)
+	}
+}
