@@ -18,9 +18,11 @@ import (
 
 // qemuCPU is the -cpu option that makes QEMU 7.2 an rv64pg hart:
 // RV64IMAC, Zicsr, Zifencei, Zicntr, S and U, Sv39, 16 PMP entries, and
-// nothing else. (zicbom/zicboz are not properties of QEMU 7.2's rv64 CPU.)
+// nothing else: debug=false removes the trigger CSRs (Sdtrig). QEMU 7.2
+// has no zicbom/zicboz properties, and always has Sv48/Sv57
+// (docs/refmodel.md).
 const qemuCPU = "rv64,f=false,d=false,h=false,sstc=false,svpbmt=false,svinval=false,svnapot=false," +
-	"zba=false,zbb=false,zbc=false,zbs=false,Zihintpause=false,pmu-num=0,v=false"
+	"zba=false,zbb=false,zbc=false,zbs=false,Zihintpause=false,pmu-num=0,v=false,debug=false"
 
 // qemuRun runs an ELF as QEMU virt's -bios and returns its exit status
 // (the finisher's code: 0 for a pass) and the console text.
