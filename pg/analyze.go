@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"runtime"
+	"sort"
 	"sync"
 	"time"
 
@@ -213,9 +214,20 @@ func analyzeSubject(opts Options, subj *Subject) (*Result, error) {
 	total, trapped := 0, 0
 	kept := map[string]int{}
 	keep := func(w Witness) {
-		if kept[w.Kind] < maxWitnesses {
+		// Up to maxWitnesses per kind, and as many again that involve
+		// U-mode, so that the witnesses that matter most are kept.
+		slot := w.Kind
+		if w.A.Mode == spec.ModeU || w.B != nil && w.B.Mode == spec.ModeU {
+			slot += "/U"
+		}
+		for _, have := range res.Witnesses {
+			if have.Kind == w.Kind && have.Word == w.Word && have.Detail == w.Detail && have.A.Mode == w.A.Mode {
+				return // the same observation from the in-scope rerun of a base state
+			}
+		}
+		if kept[slot] < maxWitnesses {
 			res.Witnesses = append(res.Witnesses, w)
-			kept[w.Kind]++
+			kept[slot]++
 		}
 	}
 	probe := func(s State, word uint32) (run, error) {
@@ -337,6 +349,9 @@ func analyzeSubject(opts Options, subj *Subject) (*Result, error) {
 			}
 		}
 	}
+	sort.SliceStable(res.Witnesses, func(i, j int) bool {
+		return res.Witnesses[i].UserLevel() && !res.Witnesses[j].UserLevel()
+	})
 	res.AlwaysTraps = trapped == total
 	res.Privileged = res.InScopeU > 0 && res.InScopeUIllegal == res.InScopeU && mNoTrap
 	switch {

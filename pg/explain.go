@@ -53,8 +53,11 @@ var Explanations = []Explanation{
 		Declared: spec.Privileged,
 		Observed: []spec.Class{spec.ControlSensitive, spec.BehaviorSensitive, spec.Innocuous},
 		Reason: "by design of the popf variant (docs/pg.md): U-mode accesses to sstatus/mstatus no longer trap; " +
-			"reads return the sstatus view and writes are ignored, so the forms that write are sensitive " +
-			"(they write in S or M, do nothing in U) and none is privileged.",
+			"reads return the sstatus view, writes change the sstatus-writable bits except SIE (as POPF " +
+			"drops IF). So no form is privileged any more, and the forms that write are sensitive: " +
+			"control-sensitive (SPP, SPIE, SUM, MXR change in U without a trap) and behavior-sensitive " +
+			"(the same write sets SIE in S or M, not in U); pure reads of mstatus are behavior-sensitive " +
+			"(M sees the whole register, U the sstatus view).",
 	},
 }
 

@@ -127,8 +127,12 @@ func (rep *Report) WriteText(w io.Writer, all bool) {
 			r := rep.result(name)
 			fmt.Fprintf(w, "  offender %s: observed %v, %d control and %d behavior witnesses, U-mode (in scope) illegal %d/%d\n",
 				name, r.Observed, r.Control, r.Behavior, r.InScopeUIllegal, r.InScopeU)
+			shown := 0
 			for _, wit := range r.Witnesses {
-				fmt.Fprintf(w, "    %s\n", wit.Summary())
+				if shown < 3 && (th.Name != rep.Theorem3.Name || wit.UserLevel()) {
+					fmt.Fprintf(w, "    %s\n", wit.Summary())
+					shown++
+				}
 			}
 		}
 	}
@@ -152,12 +156,12 @@ func (rep *Report) WriteText(w io.Writer, all bool) {
 	}
 	var oos []*Result
 	for _, r := range rep.Results {
-		if r.OutOfScopeUNoTrap > 0 {
+		if r.OutOfScopeUNoTrap > 0 && r.Privileged {
 			oos = append(oos, r)
 		}
 	}
 	if len(oos) > 0 {
-		fmt.Fprintln(w, "\nOut of scope (U-mode with counters enabled, which the VMM never configures): did not trap")
+		fmt.Fprintln(w, "\nPrivileged in scope, but out of scope (U-mode with counters enabled, which the VMM never configures) did not trap:")
 		for _, r := range oos {
 			fmt.Fprintf(w, "  %s: %d runs, e.g. %s\n", r.Subject.Name, r.OutOfScopeUNoTrap, r.OutOfScopeExample.Summary())
 		}
