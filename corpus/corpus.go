@@ -16,6 +16,7 @@ import (
 	"embed"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -71,6 +72,22 @@ func (p Program) HeaderField(key string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// hartsRE finds the "harts: N" a program's comment asks for.
+var hartsRE = regexp.MustCompile(`\bharts:\s*([1-8])\b`)
+
+// Harts is the number of harts the program needs: the N of a "harts: N"
+// in its leading comment, or 1.
+func (p Program) Harts() int {
+	if !p.IsSource() {
+		return 1
+	}
+	head := string(p.Data[:min(len(p.Data), 2048)])
+	if m := hartsRE.FindStringSubmatch(head); m != nil {
+		return int(m[1][0] - '0')
+	}
+	return 1
 }
 
 // Programs returns every .S and .elf program of the corpus, sorted by

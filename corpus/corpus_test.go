@@ -43,9 +43,10 @@ func TestReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := spec.DefaultConfig()
 	for _, p := range progs {
 		t.Run(p.Path, func(t *testing.T) {
+			cfg := spec.DefaultConfig()
+			cfg.Harts = p.Harts()
 			limit := uint64(replayLimit)
 			if p.Dir() == "bench" {
 				if p.IsSource() {
@@ -162,6 +163,11 @@ func TestEmbedded(t *testing.T) {
 	})
 	if got := len(corpus.Programs()); got != want {
 		t.Errorf("embedded %d programs, the tree has %d", got, want)
+	}
+	for _, p := range corpus.Programs("ref") {
+		if p.Path == "ref/smp.S" && p.Harts() != 2 {
+			t.Errorf("%s: Harts() = %d, its comment says 2", p.Path, p.Harts())
+		}
 	}
 	if len(corpus.Programs("seed")) == 0 {
 		t.Error("no seed programs")

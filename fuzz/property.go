@@ -16,6 +16,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/vcheck-dev/vcheck/diff"
 	"github.com/vcheck-dev/vcheck/spec"
 )
 
@@ -71,7 +72,30 @@ func (o *Outcome) Signature() string {
 	} else if row := spec.Decode(d.B.Insn); row != nil {
 		name = row.Name
 	}
-	return name + ":" + strings.Join(d.Fields, ",")
+	return name + ":" + divergenceKind(d)
+}
+
+// divergenceKind is the coarse kind of a record divergence: which side
+// trapped when only one did, else the first differing field (its group
+// for Rd, Mem and CSR). Coarse on purpose: one bug shows up with
+// different field lists in different modes.
+func divergenceKind(d *diff.Divergence) string {
+	switch {
+	case d.A.Trap.Valid && !d.B.Trap.Valid:
+		return "A-traps"
+	case !d.A.Trap.Valid && d.B.Trap.Valid:
+		return "B-traps"
+	}
+	for _, f := range d.Fields {
+		if strings.HasPrefix(f, "Trap.") {
+			return f
+		}
+	}
+	f := d.Fields[0]
+	if i := strings.IndexByte(f, '.'); i >= 0 && (strings.HasPrefix(f, "Rd.") || strings.HasPrefix(f, "Mem.") || strings.HasPrefix(f, "CSR.")) {
+		return f[:i]
+	}
+	return f
 }
 
 // stateFields names what differs between two states: pc, mode, x
@@ -214,7 +238,7 @@ func (f *Finding) FileName() string {
 	}
 	short := f.Signature()
 	if i := strings.IndexByte(short, ','); i >= 0 {
-		short = short[:i] // the mnemonic and the first differing field
+		short = short[:i] // a state signature lists every field
 	}
 	return fmt.Sprintf("%s-vs-%s-%s-%x.S", clean(f.NameA), clean(f.NameB), clean(short), sum[:4])
 }
@@ -324,6 +348,9 @@ type Campaign struct {
 	ShrinkTime  time.Duration // rapid's shrink budget per failure (0: 20s)
 	RegressDir  string        // where findings are saved ("" : not saved)
 	MaxFindings int           // stop after this many distinct findings (0: no limit)
+	// KnownDirs hold more findings whose signatures count as known (not
+	// stopped on, not saved), besides those in RegressDir.
+	KnownDirs []string
 	// Progress is called about every ProgressEvery with the counters.
 	Progress      func(Stats)
 	ProgressEvery time.Duration
@@ -356,6 +383,11 @@ func (c *Campaign) Run() (Stats, []*Finding, error) {
 		start    = time.Now()
 		lastProg = start
 	)
+	for _, dir := range c.KnownDirs {
+		for sig := range savedSignatures(dir, c.Pair) {
+			seen[sig] = true
+		}
+	}
 	every := c.ProgressEvery
 	if every == 0 {
 		every = time.Second

@@ -48,6 +48,7 @@ func diffCommand(args []string, stdout, stderr io.Writer) int {
 	fields := fs.Bool("fields", false, "list the record fields --ignore accepts, and exit")
 	history := fs.Int("history", 8, "records before the divergence to show")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	harts := fs.Int("harts", 1, "number of harts")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: vcheck diff [flags] PROGRAM.elf|PROGRAM.S")
 		fs.PrintDefaults()
@@ -81,6 +82,11 @@ func diffCommand(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	cfg := spec.DefaultConfig()
+	cfg.Harts = *harts
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(stderr, "vcheck diff: %v\n", err)
+		return exitUsage
+	}
 	img, err := programImage(cfg, fs.Arg(0))
 	if err != nil {
 		fmt.Fprintf(stderr, "vcheck diff: %v\n", err)
