@@ -222,7 +222,13 @@ const trapLoopLimit = 10000
 // and every CSR of spec.CSRs as an M-mode read returns it.
 //
 // It implements cmd/vcheck's machine interface.
+//
+// For a hart the machine does not have it returns Hart = -1 (diff's
+// compareStates walks harts until one is missing).
 func (m *Machine) State(hart int) spec.ArchState {
+	if hart < 0 || hart >= len(m.Harts) {
+		return spec.ArchState{Hart: -1}
+	}
 	h := m.Harts[hart]
 	s := spec.ArchState{Hart: hart, PC: h.pc, Mode: h.mode, CSRs: map[uint16]uint64{}}
 	copy(s.X[:], h.x[:32])

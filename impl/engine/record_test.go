@@ -93,3 +93,13 @@ cross:
 		t.Fatalf("record %+v", r)
 	}
 }
+
+func TestStateOfMissingHart(t *testing.T) {
+	m := bootELF(t, testConfig(), assemble(t, prelude+"_start: PASS\n"))
+	if s := m.State(1); s.Hart == 1 {
+		t.Fatalf("State(1) of a one-hart machine: %+v", s)
+	}
+	if s := m.State(0); s.Hart != 0 || s.CSRs[spec.CSRMisa] != spec.MisaValue {
+		t.Fatalf("State(0): %+v", s)
+	}
+}
