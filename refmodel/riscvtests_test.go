@@ -18,7 +18,8 @@ var riscvTestsDeparted = map[string]string{
 
 // TestRiscvTests runs the ELFs of riscv-software-src/riscv-tests built
 // for rv64pg (rv64ui/um/ua/uc in the p and v environments, rv64mi and
-// rv64si in p) from the directory $RISCV_TESTS; docs/refmodel.md says
+// rv64si in p, and the benchmarks as bench-NAME, which print through
+// HTIF syscalls) from the directory $RISCV_TESTS; docs/refmodel.md says
 // how to build them. Each must end with an HTIF pass.
 func TestRiscvTests(t *testing.T) {
 	dir := os.Getenv("RISCV_TESTS")
@@ -26,6 +27,8 @@ func TestRiscvTests(t *testing.T) {
 		t.Skip("RISCV_TESTS is not set: no riscv-tests to run (see docs/refmodel.md)")
 	}
 	elfs, _ := filepath.Glob(filepath.Join(dir, "rv64*-[pv]-*"))
+	benches, _ := filepath.Glob(filepath.Join(dir, "bench-*"))
+	elfs = append(elfs, benches...)
 	if len(elfs) == 0 {
 		t.Fatalf("no rv64*-p-* or rv64*-v-* tests in %s", dir)
 	}
