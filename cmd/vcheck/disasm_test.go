@@ -250,9 +250,8 @@ func FuzzDisasmELF(f *testing.F) {
 func randomAsm(r *rand.Rand) string {
 	var b strings.Builder
 	b.WriteString("\t.file\t\"r.S\"\n\t.option norelax\n\t.text\n\t.globl _start\n_start:\n")
-	// Branches go to a label of the current section: a branch to another
-	// section carries a relocation in the .o, and objdump names its target
-	// by the relocation's symbol, which vcheck disasm does not read.
+	// Branches go to _start or to the label of the latest section switch,
+	// which may be in another section (a relocation in the .o).
 	nsym, afterCode, target := 0, true, "_start"
 	for i := 0; i < 60+r.Intn(60); i++ {
 		k := r.Intn(20)
@@ -311,7 +310,11 @@ func randomAsm(r *rand.Rand) string {
 		case k < 18:
 			fmt.Fprintf(&b, "\t.align %d\n", 1+r.Intn(3))
 		case k < 19:
-			fmt.Fprintf(&b, "\tj %s\n\tbeqz a0, %s\n\tcall %s\n", target, target, target)
+			to := target
+			if r.Intn(2) == 0 {
+				to = "_start"
+			}
+			fmt.Fprintf(&b, "\tj %s\n\tbeqz a0, %s\n\tcall %s\n\tla a1, %s\n", to, to, to, to)
 		case k == 19 && r.Intn(2) == 0:
 			// An ISA switch: a $xrv mapping symbol, which objdump follows.
 			isas := []string{"rv64i", "rv64ic", "rv64i_zmmul", "rv64imac_zicsr", "rv64imac_zicsr_zifencei", "rv64ima_zifencei", "rv64i2p0"}
