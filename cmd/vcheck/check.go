@@ -163,6 +163,7 @@ func checkOne(cfg spec.Config, p corpus.Program, fa, fb targets.Factory, nameA, 
 		r.Status, r.Reason = "error", err.Error()
 		return r
 	}
+	cfg.Harts = p.Harts()
 	img, err := p.Image(cfg)
 	if err != nil {
 		return fail(err)
