@@ -1,12 +1,17 @@
 // Package disasm is the rv64pg disassembler. It prints GNU syntax, and with
 // the same options its text is character for character what GNU objdump
-// 2.40 (riscv64-unknown-elf-objdump -d) prints for a file whose
-// .riscv.attributes say rv64imac_zicsr_zifencei and priv spec 1.12.
+// 2.40 (riscv64-unknown-elf-objdump -d [-M no-aliases]) prints: by default
+// for rv64imac_zicsr_zifencei under priv spec 1.12, and for a narrower ISA
+// or an older priv spec when Options say so (as a file's attributes and
+// $xrv mapping symbols tell objdump).
 //
 // Decoding comes from the spec table (spec.Decode); this package only adds
 // how GNU prints each row: its aliases (forms.go), the CSR names GNU knows
-// (zcsrnames.go), the radix of each operand kind, and objdump's habit of
-// reconstructing lui/auipc+addi addresses in a trailing "# addr" comment.
+// (zcsrnames.go), the radix of each operand kind, which extension objdump
+// needs for it (isa.go), and objdump's habit of reconstructing lui/auipc +
+// addi addresses in a trailing "# addr" comment. stream.go and objdump.go
+// lay instructions out in objdump's lines, blocks and file headers; see
+// docs/disasm.md.
 //
 //	word ──spec.Decode──▶ row ──forms[row]──▶ mnemonic + template ──▶ text
 //	                        └─ nil ──gnuOnly──▶ text (ok=false)
