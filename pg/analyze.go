@@ -26,6 +26,9 @@ type Options struct {
 	Only []string
 	// Workers bounds the parallelism (0: GOMAXPROCS).
 	Workers int
+	// Declare overrides declared classes by subject name: "what if the
+	// table said so", for tests that show a wrong declaration is caught.
+	Declare map[string]spec.Class
 }
 
 // DefaultSamples keeps `vcheck pg` well under a minute on two cores.
@@ -136,6 +139,11 @@ func Analyze(opts Options) (*Report, error) {
 			return nil, fmt.Errorf("pg: unknown subjects %v", keep)
 		}
 		subjects = sel
+	}
+	for i := range subjects {
+		if c, ok := opts.Declare[subjects[i].Name]; ok {
+			subjects[i].Declared = c
+		}
 	}
 	workers := opts.Workers
 	if workers <= 0 {

@@ -48,6 +48,20 @@ func Probe(v spec.Variant, s *State, word uint32) (*Outcome, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pg: refmodel.New: %w", err)
 	}
+	return Observe(m, s.Mode)
+}
+
+// Machine is what Observe needs of a model: refmodel.Machine, the
+// engine, or any diff.Target.
+type Machine interface {
+	Step() spec.Retire
+	Exit() spec.Exit
+	State(hart int) spec.ArchState
+}
+
+// Observe steps m, freshly reset with a probe image, through the
+// prologue to the instruction under test in mode, and steps that too.
+func Observe(m Machine, mode spec.Mode) (*Outcome, error) {
 	for n := 0; n < probeLimit; n++ {
 		r := m.Step()
 		if m.Exit().Reason != spec.Running {
@@ -56,12 +70,12 @@ func Probe(v spec.Variant, s *State, word uint32) (*Outcome, error) {
 		if r.Trap.Valid {
 			return nil, fmt.Errorf("pg: the prologue trapped at pc %#x: %s (tval %#x)", r.PC, spec.CauseName(r.Trap.Interrupt, r.Trap.Cause), r.Trap.Tval)
 		}
-		if r.NextPC != CodeVA || r.NextMode != s.Mode {
+		if r.NextPC != CodeVA || r.NextMode != mode {
 			continue
 		}
 		before := m.State(0)
-		if before.Mode != s.Mode || before.PC != CodeVA {
-			return nil, fmt.Errorf("pg: reached %#x in %v, want %#x in %v", before.PC, before.Mode, uint64(CodeVA), s.Mode)
+		if before.Mode != mode || before.PC != CodeVA {
+			return nil, fmt.Errorf("pg: reached %#x in %v, want %#x in %v", before.PC, before.Mode, uint64(CodeVA), mode)
 		}
 		rec := m.Step()
 		after := m.State(0)

@@ -31,13 +31,14 @@ func (h *Hart) csrInsn(d *inst) bool {
 		(addr == spec.CSRMstatus || addr == spec.CSRSstatus)
 	if popf {
 		// VariantPOPF: the read gives the sstatus view, and a write drops
-		// the interrupt-enable bits instead of trapping.
-		old := h.mstatus & spec.SstatusMask
+		// the interrupt-enable bits instead of trapping. The view is read
+		// as sstatus reads, with SD summarizing VS (as refmodel does).
+		old := h.csrRead(spec.CSRSstatus)
 		nv := csrModify(d.op, old, src)
 		if write {
 			w := spec.LookupCSR(spec.CSRSstatus).WriteMask &^ (spec.MstatusSIE | spec.MstatusMIE)
 			h.setMstatus(h.mstatus&^w | nv&w)
-			h.recCSR = spec.CSRWrite{Valid: true, Addr: addr, Value: h.mstatus & spec.SstatusMask}
+			h.recCSR = spec.CSRWrite{Valid: true, Addr: addr, Value: h.csrRead(spec.CSRSstatus)}
 			h.exitLoop = true
 		}
 		h.x[d.rd] = old
