@@ -9,7 +9,7 @@ import (
 
 // The virt devices, as QEMU 7.2 lays them out (hw/riscv/virt.c): each is
 // a few registers decoded here; MMIO never enters a TLB, so every access
-// to them arrives through readPhysHart/writePhys.
+// to them arrives through devLoad/devStore.
 
 // clint is the SiFive CLINT (QEMU's ACLINT MSWI + MTIMER).
 type clint struct {
@@ -308,9 +308,47 @@ func (m *Machine) updateIRQ() {
 	m.plic.pending[spec.UARTIRQ] = m.uart.level()
 }
 
-// readPhysHart reads a device or ROM register for hart h.
-func (m *Machine) readPhysHart(h *Hart, pa, size uint64) (uint64, bool) {
-	return m.readPhys(pa, size)
+// devLoad is a load from outside RAM, as QEMU 7.2's softmmu does it: an
+// aligned access goes to the device as it is; a misaligned one becomes
+// the two aligned accesses of its size around it (load_helper's unaligned
+// path), each checked, and failAt is the address that faulted. ROM reads
+// are plain memory.
+func (m *Machine) devLoad(pa, size uint64) (v, failAt uint64, ok bool) {
+	if pa%size == 0 || pa >= spec.BootROMBase && pa+size <= spec.BootROMBase+spec.BootROMSize {
+		v, ok = m.readPhys(pa, size)
+		return v, pa, ok
+	}
+	a1 := pa &^ (size - 1)
+	a2 := a1 + size
+	r1, ok := m.readPhys(a1, size)
+	if !ok {
+		return 0, a1, false
+	}
+	r2, ok := m.readPhys(a2, size)
+	if !ok {
+		return 0, a2, false
+	}
+	sh := (pa - a1) * 8
+	v = r1>>sh | r2<<(size*8-sh)
+	if size < 8 {
+		v &= 1<<(8*size) - 1
+	}
+	return v, pa, true
+}
+
+// devStore is a store outside RAM: aligned as it is; misaligned, byte by
+// byte from the lowest address (QEMU's store_helper_unaligned), faulting
+// at the first byte the device refuses (earlier bytes are written).
+func (m *Machine) devStore(h *Hart, pa, size, v uint64) (failAt uint64, ok bool) {
+	if pa%size == 0 {
+		return pa, m.writePhys(h, pa, size, v)
+	}
+	for i := uint64(0); i < size; i++ {
+		if !m.writePhys(h, pa+i, 1, v>>(8*i)) {
+			return pa + i, false
+		}
+	}
+	return pa, true
 }
 
 // readPhys reads physical memory outside the TLB's reach.
@@ -334,10 +372,8 @@ func (m *Machine) readPhys(pa, size uint64) (uint64, bool) {
 		m.markIRQChange()
 		return v, true
 	case pa >= spec.UARTBase && pa+size <= spec.UARTBase+uartRegs:
-		var v uint64
-		for i := uint64(0); i < size; i++ { // byte registers, lowest address first
-			v |= m.uart.read(pa-spec.UARTBase+i) << (8 * i)
-		}
+		// QEMU's serial_mm_read: any width reads the one byte register at pa.
+		v := m.uart.read(pa - spec.UARTBase)
 		m.updateIRQ()
 		m.markIRQChange()
 		return v, true
@@ -347,6 +383,7 @@ func (m *Machine) readPhys(pa, size uint64) (uint64, bool) {
 
 // uartRegs is the size of the 16550's window: QEMU maps 8 registers
 // (regshift 0) at UARTBase; the rest of the 0x100 slot is unassigned.
+// Any access width up to 8 is valid and reaches one register.
 const uartRegs = 8
 
 // deviceSizeOK applies the access sizes QEMU 7.2's devices accept
@@ -443,9 +480,7 @@ func (m *Machine) writePhys(h *Hart, pa, size, v uint64) bool {
 		m.plic.write(pa-spec.PLICBase, v)
 		m.markIRQChange()
 	case pa >= spec.UARTBase && pa+size <= spec.UARTBase+uartRegs:
-		for i := uint64(0); i < size; i++ {
-			m.uart.write(pa-spec.UARTBase+i, uint8(v>>(8*i)))
-		}
+		m.uart.write(pa-spec.UARTBase, uint8(v)) // serial_mm_write: the low byte, one register
 		m.updateIRQ()
 		m.markIRQChange()
 	default:

@@ -233,23 +233,11 @@ func (h *Hart) loadSlow(va, size uint64) (uint64, bool) {
 		h.fillTLB(h.loadTLB, va, pa, accLoad, mode)
 		return readRAM(h.m.ram, pa-spec.RAMBase, size), true
 	}
-	if n := uartOverrun(pa, size); n != 0 {
-		return 0, h.fail(spec.CauseLoadAccess, va+n) // QEMU splits the access; the first byte past the UART faults
-	}
-	v, ok := h.m.readPhysHart(h, pa, size)
+	v, failAt, ok := h.m.devLoad(pa, size)
 	if !ok {
-		return 0, h.fail(spec.CauseLoadAccess, va)
+		return 0, h.fail(spec.CauseLoadAccess, va+failAt-pa)
 	}
 	return v, true
-}
-
-// uartOverrun returns, for an access that starts inside the UART's 8
-// registers and runs past them, the offset of its first byte outside.
-func uartOverrun(pa, size uint64) uint64 {
-	if pa >= spec.UARTBase && pa < spec.UARTBase+uartRegs && pa+size > spec.UARTBase+uartRegs {
-		return spec.UARTBase + uartRegs - pa
-	}
-	return 0
 }
 
 // amoRead is the read half of an AMO or SC: it needs store permission and
@@ -307,11 +295,12 @@ func (h *Hart) storeSlow(va, size, v uint64) bool {
 			h.fillTLB(h.storeTLB, va, pa, accStore, mode)
 		}
 	}
-	if n := uartOverrun(pa, size); n != 0 {
-		return h.fail(spec.CauseStoreAccess, va+n)
+	if h.m.inRAM(pa, size) {
+		h.m.writePhysRAM(pa-spec.RAMBase, size, v)
+		return true
 	}
-	if !h.m.writePhys(h, pa, size, v) {
-		return h.fail(spec.CauseStoreAccess, va)
+	if failAt, ok := h.m.devStore(h, pa, size, v); !ok {
+		return h.fail(spec.CauseStoreAccess, va+failAt-pa)
 	}
 	return true
 }

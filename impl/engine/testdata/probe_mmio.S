@@ -380,6 +380,311 @@ _start:
 	li a2, 0
 	PROBE(84) sh a2, 0(a1)
 	REPORT(84)
+	# 85: finisher+1 lh
+	li a1, 0x100001
+	PROBE(85) lh a2, 0(a1)
+	REPORT(85)
+	# 86: finisher+1 lw
+	li a1, 0x100001
+	PROBE(86) lw a2, 0(a1)
+	REPORT(86)
+	# 87: finisher+1 ld
+	li a1, 0x100001
+	PROBE(87) ld a2, 0(a1)
+	REPORT(87)
+	# 88: finisher+1 lhu
+	li a1, 0x100001
+	PROBE(88) lhu a2, 0(a1)
+	REPORT(88)
+	# 89: finisher+1 lwu
+	li a1, 0x100001
+	PROBE(89) lwu a2, 0(a1)
+	REPORT(89)
+	# 90: mtimecmp+1 lh
+	li a1, 0x2004001
+	PROBE(90) lh a2, 0(a1)
+	REPORT(90)
+	# 91: mtimecmp+1 lw
+	li a1, 0x2004001
+	PROBE(91) lw a2, 0(a1)
+	REPORT(91)
+	# 92: mtimecmp+1 ld
+	li a1, 0x2004001
+	PROBE(92) ld a2, 0(a1)
+	REPORT(92)
+	# 93: mtimecmp+1 lhu
+	li a1, 0x2004001
+	PROBE(93) lhu a2, 0(a1)
+	REPORT(93)
+	# 94: mtimecmp+1 lwu
+	li a1, 0x2004001
+	PROBE(94) lwu a2, 0(a1)
+	REPORT(94)
+	# 95: mtimecmp+1 sh
+	li a1, 0x2004001
+	li a2, 0
+	PROBE(95) sh a2, 0(a1)
+	REPORT(95)
+	# 96: mtimecmp+1 sw
+	li a1, 0x2004001
+	li a2, 0
+	PROBE(96) sw a2, 0(a1)
+	REPORT(96)
+	# 97: mtimecmp+1 sd
+	li a1, 0x2004001
+	li a2, 0
+	PROBE(97) sd a2, 0(a1)
+	REPORT(97)
+	# 98: mtimecmp+2 lh
+	li a1, 0x2004002
+	PROBE(98) lh a2, 0(a1)
+	REPORT(98)
+	# 99: mtimecmp+2 lw
+	li a1, 0x2004002
+	PROBE(99) lw a2, 0(a1)
+	REPORT(99)
+	# 100: mtimecmp+2 ld
+	li a1, 0x2004002
+	PROBE(100) ld a2, 0(a1)
+	REPORT(100)
+	# 101: mtimecmp+2 lhu
+	li a1, 0x2004002
+	PROBE(101) lhu a2, 0(a1)
+	REPORT(101)
+	# 102: mtimecmp+2 lwu
+	li a1, 0x2004002
+	PROBE(102) lwu a2, 0(a1)
+	REPORT(102)
+	# 103: mtimecmp+2 sh
+	li a1, 0x2004002
+	li a2, 0
+	PROBE(103) sh a2, 0(a1)
+	REPORT(103)
+	# 104: mtimecmp+2 sw
+	li a1, 0x2004002
+	li a2, 0
+	PROBE(104) sw a2, 0(a1)
+	REPORT(104)
+	# 105: mtimecmp+2 sd
+	li a1, 0x2004002
+	li a2, 0
+	PROBE(105) sd a2, 0(a1)
+	REPORT(105)
+	# 106: mtimecmp+4 lh
+	li a1, 0x2004004
+	PROBE(106) lh a2, 0(a1)
+	REPORT(106)
+	# 107: mtimecmp+4 lw
+	li a1, 0x2004004
+	PROBE(107) lw a2, 0(a1)
+	REPORT(107)
+	# 108: mtimecmp+4 ld
+	li a1, 0x2004004
+	PROBE(108) ld a2, 0(a1)
+	REPORT(108)
+	# 109: mtimecmp+4 lhu
+	li a1, 0x2004004
+	PROBE(109) lhu a2, 0(a1)
+	REPORT(109)
+	# 110: mtimecmp+4 lwu
+	li a1, 0x2004004
+	PROBE(110) lwu a2, 0(a1)
+	REPORT(110)
+	# 111: mtimecmp+4 sh
+	li a1, 0x2004004
+	li a2, 0
+	PROBE(111) sh a2, 0(a1)
+	REPORT(111)
+	# 112: mtimecmp+4 sw
+	li a1, 0x2004004
+	li a2, 0
+	PROBE(112) sw a2, 0(a1)
+	REPORT(112)
+	# 113: mtimecmp+4 sd
+	li a1, 0x2004004
+	li a2, 0
+	PROBE(113) sd a2, 0(a1)
+	REPORT(113)
+	# 114: msip+2 lh
+	li a1, 0x2000002
+	PROBE(114) lh a2, 0(a1)
+	REPORT(114)
+	# 115: msip+2 lw
+	li a1, 0x2000002
+	PROBE(115) lw a2, 0(a1)
+	REPORT(115)
+	# 116: msip+2 ld
+	li a1, 0x2000002
+	PROBE(116) ld a2, 0(a1)
+	REPORT(116)
+	# 117: msip+2 lhu
+	li a1, 0x2000002
+	PROBE(117) lhu a2, 0(a1)
+	REPORT(117)
+	# 118: msip+2 lwu
+	li a1, 0x2000002
+	PROBE(118) lwu a2, 0(a1)
+	REPORT(118)
+	# 119: msip+2 sh
+	li a1, 0x2000002
+	li a2, 0
+	PROBE(119) sh a2, 0(a1)
+	REPORT(119)
+	# 120: msip+2 sw
+	li a1, 0x2000002
+	li a2, 0
+	PROBE(120) sw a2, 0(a1)
+	REPORT(120)
+	# 121: msip+2 sd
+	li a1, 0x2000002
+	li a2, 0
+	PROBE(121) sd a2, 0(a1)
+	REPORT(121)
+	# 122: plic+1 lh
+	li a1, 0xc000029
+	PROBE(122) lh a2, 0(a1)
+	REPORT(122)
+	# 123: plic+1 lw
+	li a1, 0xc000029
+	PROBE(123) lw a2, 0(a1)
+	REPORT(123)
+	# 124: plic+1 ld
+	li a1, 0xc000029
+	PROBE(124) ld a2, 0(a1)
+	REPORT(124)
+	# 125: plic+1 lhu
+	li a1, 0xc000029
+	PROBE(125) lhu a2, 0(a1)
+	REPORT(125)
+	# 126: plic+1 lwu
+	li a1, 0xc000029
+	PROBE(126) lwu a2, 0(a1)
+	REPORT(126)
+	# 127: plic+1 sh
+	li a1, 0xc000029
+	li a2, 0
+	PROBE(127) sh a2, 0(a1)
+	REPORT(127)
+	# 128: plic+1 sw
+	li a1, 0xc000029
+	li a2, 0
+	PROBE(128) sw a2, 0(a1)
+	REPORT(128)
+	# 129: plic+1 sd
+	li a1, 0xc000029
+	li a2, 0
+	PROBE(129) sd a2, 0(a1)
+	REPORT(129)
+	# 130: uart rbr lh
+	li a1, 0x10000000
+	PROBE(130) lh a2, 0(a1)
+	REPORT(130)
+	# 131: uart rbr lw
+	li a1, 0x10000000
+	PROBE(131) lw a2, 0(a1)
+	REPORT(131)
+	# 132: uart rbr ld
+	li a1, 0x10000000
+	PROBE(132) ld a2, 0(a1)
+	REPORT(132)
+	# 133: uart rbr lhu
+	li a1, 0x10000000
+	PROBE(133) lhu a2, 0(a1)
+	REPORT(133)
+	# 134: uart rbr lwu
+	li a1, 0x10000000
+	PROBE(134) lwu a2, 0(a1)
+	REPORT(134)
+	# 135: uart ier lh
+	li a1, 0x10000001
+	PROBE(135) lh a2, 0(a1)
+	REPORT(135)
+	# 136: uart ier lw
+	li a1, 0x10000001
+	PROBE(136) lw a2, 0(a1)
+	REPORT(136)
+	# 137: uart ier ld
+	li a1, 0x10000001
+	PROBE(137) ld a2, 0(a1)
+	REPORT(137)
+	# 138: uart ier lhu
+	li a1, 0x10000001
+	PROBE(138) lhu a2, 0(a1)
+	REPORT(138)
+	# 139: uart ier lwu
+	li a1, 0x10000001
+	PROBE(139) lwu a2, 0(a1)
+	REPORT(139)
+	# 140: uart ier sh
+	li a1, 0x10000001
+	li a2, 0
+	PROBE(140) sh a2, 0(a1)
+	REPORT(140)
+	# 141: uart ier sw
+	li a1, 0x10000001
+	li a2, 0
+	PROBE(141) sw a2, 0(a1)
+	REPORT(141)
+	# 142: uart ier sd
+	li a1, 0x10000001
+	li a2, 0
+	PROBE(142) sd a2, 0(a1)
+	REPORT(142)
+	# 143: uart lcr lh
+	li a1, 0x10000003
+	PROBE(143) lh a2, 0(a1)
+	REPORT(143)
+	# 144: uart lcr lw
+	li a1, 0x10000003
+	PROBE(144) lw a2, 0(a1)
+	REPORT(144)
+	# 145: uart lcr ld
+	li a1, 0x10000003
+	PROBE(145) ld a2, 0(a1)
+	REPORT(145)
+	# 146: uart lcr lhu
+	li a1, 0x10000003
+	PROBE(146) lhu a2, 0(a1)
+	REPORT(146)
+	# 147: uart lcr lwu
+	li a1, 0x10000003
+	PROBE(147) lwu a2, 0(a1)
+	REPORT(147)
+	# 148: uart lcr sh
+	li a1, 0x10000003
+	li a2, 0
+	PROBE(148) sh a2, 0(a1)
+	REPORT(148)
+	# 149: uart lcr sw
+	li a1, 0x10000003
+	li a2, 0
+	PROBE(149) sw a2, 0(a1)
+	REPORT(149)
+	# 150: uart lcr sd
+	li a1, 0x10000003
+	li a2, 0
+	PROBE(150) sd a2, 0(a1)
+	REPORT(150)
+	# 151: uart +5 lw value
+	li a1, 0x10000005
+	PROBE(151) lw s9, 0(a1)
+	REPORT(151)
+	# 152: uart +5 lh value
+	li a1, 0x10000005
+	PROBE(152) lh s9, 0(a1)
+	REPORT(152)
+	# 153: uart +5 ld value
+	li a1, 0x10000005
+	PROBE(153) ld s9, 0(a1)
+	REPORT(153)
+	# 154: uart +2 lw value
+	li a1, 0x10000002
+	PROBE(154) lw s9, 0(a1)
+	REPORT(154)
+	# 155: uart +5 lb value
+	li a1, 0x10000005
+	PROBE(155) lb s9, 0(a1)
+	REPORT(155)
 	li t0, 0x100000
 	li t1, 0x5555
 	sw t1, 0(t0)
