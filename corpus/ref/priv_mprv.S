@@ -7,6 +7,7 @@
 	HEADER
 main:
 	PMP_OPEN_ALL
+	li gp, 1                  /* check 1 starts here: the mret below */
 	li t0, MSTATUS_MPRV
 	csrs mstatus, t0
 	ENTER(1, s1)
@@ -15,6 +16,7 @@ m1:	li t0, MSTATUS_MPRV
 	and t0, a3, t0
 	CHECK(1, t0, 0)
 	/* sret from S to U clears it too */
+	li gp, 2
 	li t0, MSTATUS_MPRV
 	csrs mstatus, t0
 	la t0, s_trap

@@ -28,7 +28,7 @@ main:
 	/* ... but reading it, or csrrs with x0, is fine */
 	csrr t0, mhartid
 	csrrs t0, mvendorid, x0
-	csrrsi t0, marchid, 0
+	csrrsi t0, mconfigptr, 0
 	/* ebreak */
 	la s2, 2f
 	EXPECT(3, 1f)
@@ -99,6 +99,7 @@ main:
 	la t0, m_trap
 	csrw mtvec, t0
 	/* mepc bit 0 is always zero */
+	li gp, 18
 	li t0, 0x80000003
 	csrw mepc, t0
 	csrr t0, mepc
