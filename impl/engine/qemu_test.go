@@ -133,3 +133,21 @@ var probeDepartures = map[string]string{
 	"52": "mhpmevent3: as 51",
 	"60": "mret to U with no PMP entry: QEMU 7.2 raises illegal instruction on the mret; the spec makes the U fetch fail (access fault)",
 }
+
+// TestFailedSCDoesNotTrap compares testdata/sc_noreservation.S's exit code
+// with QEMU's (11: the SC failed and did not trap).
+func TestFailedSCDoesNotTrap(t *testing.T) {
+	src, err := readFile(filepath.Join("testdata", "sc_noreservation.S"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	elf := assemble(t, src)
+	m := bootELF(t, testConfig(), elf)
+	e := m.Run(100000)
+	if e.Reason != spec.HaltFinisher || e.Code != 11 {
+		t.Fatalf("engine exit %+v", e)
+	}
+	if code, out := qemuExit(t, elf); code != 11 {
+		t.Fatalf("qemu exit %d %s", code, out)
+	}
+}
