@@ -19,7 +19,8 @@ func init() {
 	})
 }
 
-const pgUsage = `usage: vcheck pg [--variant rv64pg|popf] [--samples N] [--seed S] [--json] [--all] [--only FORM,...]
+const pgUsage = `usage: vcheck pg [--variant rv64pg|popf] [--samples N] [--seed S] [--json] [--all]
+                [--only FORM,...] [--declare FORM=CLASS,...]
 
 Explores every instruction form of the spec table (and every Zicsr form on
 every CSR, and on unimplemented CSR numbers) on the reference model from
@@ -43,6 +44,7 @@ func runPG(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the whole report, witnesses included, as JSON")
 	all := fs.Bool("all", false, "also print one row per instruction form")
 	only := fs.String("only", "", "comma-separated forms to analyze, e.g. \"csrrs sstatus,mret\"")
+	declare := fs.String("declare", "", "what-if: comma-separated FORM=CLASS overriding the declared classes, e.g. \"addi=privileged\"")
 	fs.Usage = func() { fmt.Fprint(stderr, pgUsage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -79,6 +81,22 @@ func runPG(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stderr, "vcheck pg: --only: unknown instruction form %q\n", n)
 				return exitUsage
 			}
+		}
+	}
+	if *declare != "" {
+		opts.Declare = map[string]spec.Class{}
+		classes := map[string]spec.Class{}
+		for c := spec.Innocuous; c <= spec.BehaviorSensitive; c++ {
+			classes[c.String()] = c
+		}
+		for _, kv := range strings.Split(*declare, ",") {
+			name, class, ok := strings.Cut(kv, "=")
+			c, known := classes[class]
+			if !ok || !known {
+				fmt.Fprintf(stderr, "vcheck pg: --declare %q: want FORM=CLASS, CLASS one of innocuous, privileged, control-sensitive, behavior-sensitive\n", kv)
+				return exitUsage
+			}
+			opts.Declare[name] = c
 		}
 	}
 	rep, err := pg.Analyze(opts)
