@@ -298,7 +298,7 @@ func savedSignatures(dir string, p Pair) map[string]bool {
 			continue
 		}
 		head := string(data[:min(len(data), 4096)])
-		if !strings.Contains(head, targets) || strings.Contains(head, "# status: fixed\n") {
+		if !strings.Contains(head, targets) || strings.Contains(head, "# status: fixed") {
 			continue
 		}
 		if i := strings.Index(head, "# signature: "); i >= 0 {

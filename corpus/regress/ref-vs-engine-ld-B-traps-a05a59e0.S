@@ -4,7 +4,7 @@
 # seed: 30
 # date: 2026-11-25T10:10:10Z
 # body: 2 instructions in M-mode (see "body" below)
-# status: open
+# status: fixed (impl/engine 0e1d480: device accesses as QEMU 7.2 softmmu does them)
 # 
 # report:
 #   DIVERGENCE: record 31 at pc 0x80000064: NextPC, Mem.Valid, Mem.Addr, Mem.Size, Mem.Read, Trap.Valid, Trap.Cause, Trap.Tval, Trap.Target differ

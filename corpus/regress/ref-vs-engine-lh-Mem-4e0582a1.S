@@ -4,7 +4,7 @@
 # seed: 26
 # date: 2026-11-25T10:09:40Z
 # body: 3 instructions in M-mode (see "body" below)
-# status: open
+# status: fixed (impl/engine 0e1d480: device accesses as QEMU 7.2 softmmu does them)
 # 
 # report:
 #   DIVERGENCE: record 32 at pc 0x80000068: Mem.RData differ
