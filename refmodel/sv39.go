@@ -56,7 +56,11 @@ func (h *Hart) translate(va uint64, acc accessType, mode spec.Mode) (uint64, *ex
 			return 0, pageFault
 		}
 		if pte&(pteR|pteX) == 0 {
-			// Step 4: a pointer to the next level.
+			// Step 4: a pointer to the next level. Its D, A and U bits are
+			// reserved (§4.3.1), so step 3 faults on them, as QEMU 7.2 does.
+			if pte&(pteD|pteA|pteU) != 0 {
+				return 0, pageFault
+			}
 			a = (pte & ptePPNMask >> 10) * pageSize
 			continue
 		}
