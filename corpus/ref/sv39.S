@@ -56,6 +56,8 @@ main:
 	SETPTE pt_l0, 6, page1, V | R | W | A | D  /* not executable */
 	/* pt_l0[7]: a pointer at the last level */
 	SETPTE pt_l0, 7, page0, V
+	/* pt_l0[8]: read-only with A clear */
+	SETPTE pt_l0, 8, page0, V | R
 	la t0, page0
 	li t1, 0x1234
 	sd t1, 0(t0)
@@ -138,7 +140,21 @@ s1:	li s11, 0
 	EXPECT(13, 1f)
 	ld t0, 0(s1)
 	j fail
-1:	/* a misaligned megapage: page fault */
+1:	/* a store to a read-only page with A clear faults and leaves A clear;
+	   a load then sets it */
+	li s1, VBASE + 0x8000
+	EXPECT(15, 1f)
+	sd t0, 0(s1)
+	j fail
+1:	la t0, pt_l0
+	ld t1, 64(t0)
+	andi t1, t1, A | D
+	CHECK(22, t1, 0)
+	ld t2, 0(s1)
+	ld t1, 64(t0)
+	andi t1, t1, A | D
+	CHECK(23, t1, A)
+	/* a misaligned megapage: page fault */
 	li s1, VBASE + 0x200000
 	EXPECT(13, 1f)
 	ld t0, 0(s1)
