@@ -173,6 +173,18 @@ s1:	li s11, 0
 	j fail
 1:	li t0, VBASE + 0x2000
 	CHECKR(15, a5, t0)
+	/* a store that straddles into a read-only page faults at that page
+	   and writes nothing, not even its first part */
+	li s1, VBASE + 0xffc
+	sw zero, 0(s1)
+	li t0, -1
+	EXPECT(15, 1f)
+	sd t0, 0(s1)
+	j fail
+1:	li t0, VBASE + 0x1000
+	CHECKR(24, a5, t0)
+	lwu t0, 0(s1)
+	CHECK(25, t0, 0)
 	/* S may not execute from a U page */
 	la s1, u1
 	li t0, 0x40000000
