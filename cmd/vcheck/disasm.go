@@ -37,10 +37,10 @@ func init() {
 
 func runDisasm(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("disasm", stderr)
-	machineOpts := fs.String("M", "", "disassembler options, as objdump -M, comma-separated: no-aliases, priv-spec=1.9.1|1.10|1.11|1.12")
+	machineOpts := fs.String("M", "", "disassembler options, as objdump -M, comma-separated: no-aliases, numeric, priv-spec=1.9.1|1.10|1.11|1.12")
 	asJSON := fs.Bool("json", false, "print one JSON object per instruction: addr, bytes, text")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: vcheck disasm [-M no-aliases] [--json] [FILE.elf]")
+		fmt.Fprintln(stderr, "usage: vcheck disasm [-M no-aliases,numeric,priv-spec=V] [--json] [FILE.elf]")
 		fmt.Fprintln(stderr, "\nWith no FILE, disassembles the embedded sample program.")
 		fs.PrintDefaults()
 	}
@@ -56,13 +56,15 @@ func runDisasm(args []string, stdout, stderr io.Writer) int {
 			switch v, isPriv := strings.CutPrefix(o, "priv-spec="); {
 			case o == "no-aliases":
 				opts.NoAliases = true
+			case o == "numeric":
+				opts.Numeric = true
 			case isPriv && slices.Contains(disasm.PrivSpecs, v):
 				opts.PrivSpec = v
 			case isPriv:
 				fmt.Fprintf(stderr, "vcheck disasm: unknown privileged spec %q (known: %s)\n", v, strings.Join(disasm.PrivSpecs, ", "))
 				return exitUsage
 			default:
-				fmt.Fprintf(stderr, "vcheck disasm: unknown -M option %q (known: no-aliases, priv-spec=VERSION)\n", o)
+				fmt.Fprintf(stderr, "vcheck disasm: unknown -M option %q (known: no-aliases, numeric, priv-spec=VERSION)\n", o)
 				return exitUsage
 			}
 		}

@@ -118,7 +118,7 @@ func TestDisasmMatchesObjdump(t *testing.T) {
 	}
 	files = append(files, stripped)
 	for _, f := range files {
-		for _, m := range [][]string{nil, {"-M", "no-aliases"}} {
+		for _, m := range [][]string{nil, {"-M", "no-aliases"}, {"-M", "numeric,no-aliases"}} {
 			gnu, err := exec.Command(objdump, append(append([]string{"-d"}, m...), f)...).Output()
 			if err != nil {
 				t.Fatalf("objdump %s: %v", f, err)
@@ -215,7 +215,7 @@ func TestDisasmErrors(t *testing.T) {
 		{"truncated", []string{"disasm", write("trunc.elf", sampleELF[:100])}, "trunc.elf: not a readable ELF file"},
 		{"x86", []string{"disasm", write("x86.elf", x86)}, "x86.elf: ELF machine is EM_X86_64, want EM_RISCV"},
 		{"huge section", []string{"disasm", write("huge.elf", hugeSection)}, "huge.elf: section .text"},
-		{"bad -M", []string{"disasm", "-M", "numeric"}, `unknown -M option "numeric"`},
+		{"bad -M", []string{"disasm", "-M", "arch=rv64gc"}, `unknown -M option "arch=rv64gc"`},
 		{"bad priv spec", []string{"disasm", "-M", "priv-spec=2.0"}, `unknown privileged spec "2.0"`},
 		{"two files", []string{"disasm", "a", "b"}, "at most one FILE"},
 	}

@@ -33,6 +33,8 @@ type Options struct {
 	// NoAliases prints every instruction under its own name, as
 	// objdump -M no-aliases does (c.addi, csrrs, jal zero,...).
 	NoAliases bool
+	// Numeric prints registers as x0..x31, as objdump -M numeric does.
+	Numeric bool
 	// Symbolizer names an address for branch targets and address
 	// comments: it returns the text objdump puts between < and >, e.g.
 	// "main+0x10", or "" when it has none. When Symbolizer is nil,
@@ -287,14 +289,14 @@ func (d *Decoder) format(row *spec.Inst, f form, o operands, pc uint64) string {
 			if use == useSetHi {
 				d.setHi(row, o, pc)
 			}
-			b.WriteString(spec.RegNames[o.rd])
+			b.WriteString(d.reg(o.rd))
 		case "rs1":
 			if use == useJalr {
 				d.maybePrintAddress(&p, o.rs1, o.imm, false)
 			}
 			b.WriteString(d.operandText(row, "rs1", o.rs1, pc))
 		case "rs2":
-			b.WriteString(spec.RegNames[o.rs2])
+			b.WriteString(d.reg(o.rs2))
 		case "imm":
 			switch {
 			case use == useLoad || use == useStore:
@@ -318,8 +320,12 @@ func (d *Decoder) format(row *spec.Inst, f form, o operands, pc uint64) string {
 			b.WriteString(fenceSet(o.pred))
 		case "succ":
 			b.WriteString(fenceSet(o.succ))
+		case "sp":
+			b.WriteString(d.reg(2))
+		case "zero":
+			b.WriteString(d.reg(0))
 		default:
-			b.WriteString(tok) // a fixed register: sp, zero
+			b.WriteString(tok)
 		}
 	}
 	if p.set {
@@ -327,6 +333,14 @@ func (d *Decoder) format(row *spec.Inst, f form, o operands, pc uint64) string {
 		b.WriteString(d.Address(p.addr))
 	}
 	return b.String()
+}
+
+// reg names register r: its ABI name (psABI), or x<r> under Numeric.
+func (d *Decoder) reg(r int64) string {
+	if d.opts.Numeric {
+		return "x" + strconv.FormatInt(r, 10)
+	}
+	return spec.RegNames[r]
 }
 
 func isIdent(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
@@ -359,7 +373,7 @@ func (d *Decoder) operandText(row *spec.Inst, role string, v int64, pc uint64) s
 		return d.Address(pc + uint64(v))
 	}
 	if spec.ArgSpecs[arg].Kind == spec.KindReg {
-		return spec.RegNames[v]
+		return d.reg(v)
 	}
 	return strconv.FormatInt(v, 10)
 }

@@ -223,3 +223,21 @@ func TestISA(t *testing.T) {
 		}
 	}
 }
+
+func TestNumeric(t *testing.T) {
+	for _, tt := range []struct {
+		word      uint32
+		noAliases bool
+		want      string
+	}{
+		{0x85aa, false, "mv\tx11,x10"},
+		{0x30002573, false, "csrr\tx10,mstatus"},
+		{0x7101, false, "add\tx2,x2,-512"},
+		{0x7101, true, "c.addi16sp\tx2,-512"},
+		{0x1605a52f, false, "lr.w.aqrl\tx10,(x11)"},
+	} {
+		if got, _ := Inst(tt.word, 0, Options{Numeric: true, NoAliases: tt.noAliases}); got != tt.want {
+			t.Errorf("%#x: %q, want %q", tt.word, got, tt.want)
+		}
+	}
+}

@@ -123,6 +123,8 @@ var modes = []struct {
 }{
 	{"default", nil, Options{Symbolizer: textSymbolizer}},
 	{"no-aliases", []string{"-M", "no-aliases"}, Options{NoAliases: true, Symbolizer: textSymbolizer}},
+	{"numeric", []string{"-M", "numeric"}, Options{Numeric: true, Symbolizer: textSymbolizer}},
+	{"no-aliases,numeric", []string{"-M", "no-aliases,numeric"}, Options{NoAliases: true, Numeric: true, Symbolizer: textSymbolizer}},
 }
 
 // edgeWords are the encodings where GNU and the spec have choices to make:
@@ -255,7 +257,11 @@ func compareWithGNU(t *testing.T, words []uint32) {
 	hits := map[*form]int{}
 	formHook = func(fs []form, i int) { hits[&fs[i]]++ }
 	defer func() { formHook = nil }()
-	gnu := gnuDisassemble(t, words, [][]string{modes[0].args, modes[1].args})
+	var args [][]string
+	for _, m := range modes {
+		args = append(args, m.args)
+	}
+	gnu := gnuDisassemble(t, words, args)
 	digits := AddrDigits(0, uint64(len(code)))
 	perRow := map[string]int{}
 	unknown, comments, reasons := 0, 0, map[string]int{}

@@ -42,7 +42,7 @@ func writeGNUCases(t *testing.T) {
 	b.WriteString("# Generated from GNU objdump 2.40 by: go test ./spec/disasm -run TestGNUCases -update-gnucases\n")
 	b.WriteString("# Each mode block is one objdump -d run over one .text at address 0 (no symbols);\n")
 	b.WriteString("# lines are address<TAB>raw bytes<TAB>instruction text. DO NOT EDIT.\n")
-	for mi, m := range modes {
+	for mi, m := range modes[:2] {
 		fmt.Fprintf(&b, "mode %s\n", m.name)
 		for _, l := range gnu[mi] {
 			// "   1c:\t00150513          \taddi\ta0,a0,1"
@@ -94,7 +94,8 @@ func TestGNUCases(t *testing.T) {
 		writeGNUCases(t)
 	}
 	cases := readGNUCases(t)
-	for _, m := range modes {
+	for _, m := range modes[:2] { // the golden file keeps default and no-aliases
+
 		cs := cases[m.name]
 		if len(cs) < 1000 {
 			t.Fatalf("%s: only %d golden cases", m.name, len(cs))
