@@ -127,11 +127,13 @@ func (rep *Report) WriteText(w io.Writer, all bool) {
 			r := rep.result(name)
 			fmt.Fprintf(w, "  offender %s: observed %v, %d control and %d behavior witnesses, U-mode (in scope) illegal %d/%d\n",
 				name, r.Observed, r.Control, r.Behavior, r.InScopeUIllegal, r.InScopeU)
-			shown := 0
+			// Up to two witnesses of each kind; for Theorem 3 only those
+			// entirely in U-mode, which are what make a form user-sensitive.
+			shown := map[string]int{}
 			for _, wit := range r.Witnesses {
-				if shown < 3 && (th.Name != rep.Theorem3.Name || wit.UserLevel()) {
+				if shown[wit.Kind] < 2 && (th.Name != rep.Theorem3.Name || wit.UserLevel()) {
 					fmt.Fprintf(w, "    %s\n", wit.Summary())
-					shown++
+					shown[wit.Kind]++
 				}
 			}
 		}
