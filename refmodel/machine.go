@@ -132,8 +132,12 @@ func (m *Machine) Retired() uint64 { return m.retired }
 func (m *Machine) SetConsole(in io.Reader, out io.Writer) { m.attachDevices(in, out) }
 
 // State returns hart's architectural state; CSRs holds every CSR of
-// spec.CSRs as an M-mode read returns it.
+// spec.CSRs as an M-mode read returns it. A hart the machine does not
+// have gives a state with no CSRs.
 func (m *Machine) State(hart int) spec.ArchState {
+	if hart < 0 || hart >= len(m.harts) {
+		return spec.ArchState{Hart: hart}
+	}
 	h := m.harts[hart]
 	s := spec.ArchState{Hart: hart, PC: h.pc, Mode: h.mode, X: h.x, CSRs: map[uint16]uint64{}}
 	for _, c := range spec.CSRs {
