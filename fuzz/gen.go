@@ -329,6 +329,9 @@ func (g *generator) system(t *rapid.T) Item {
 		}
 		rows = append(rows, r)
 	}
+	if g.mode == spec.ModeU {
+		rows = append(rows, spec.Lookup("wfi")) // illegal in U-mode, so it cannot wait
+	}
 	row := rapid.SampledFrom(rows).Draw(t, "sys")
 	return Item{Insns: []Insn{drawInsn(t, row, nil)}, Note: row.Name}
 }

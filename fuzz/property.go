@@ -320,7 +320,9 @@ func findSaved(dir string, f *Finding) string {
 			continue
 		}
 		head := string(data[:min(len(data), 4096)])
-		if strings.Contains(head, want[0]) && strings.Contains(head, want[1]) {
+		// A fixed finding's signature found again is a regression, and
+		// the new program is worth keeping.
+		if strings.Contains(head, want[0]) && strings.Contains(head, want[1]) && !strings.Contains(head, "# status: fixed") {
 			return name
 		}
 	}
