@@ -159,8 +159,8 @@ func drawInsn(t *rapid.T, row *spec.Inst, fixed map[string]int64) Insn {
 // programs (a fault is skipped); stores skip those that would end the
 // run or rewrite code.
 var (
-	probeLoad  = []int64{0x0, 0x1000, spec.TestBase, spec.CLINTBase, spec.CLINTBase + spec.CLINTMtimecmp, spec.CLINTBase + spec.CLINTMtime, spec.PLICBase + 4*spec.UARTIRQ, spec.PLICBase + 0x1000, spec.PLICBase + 0x2000, spec.PLICBase + 0x200004, spec.UARTBase, spec.UARTBase + 5, 0x40000000, CodeBase, LogBase, spec.RAMBase + 128<<20}
-	probeStore = []int64{0x0, 0x1000, spec.CLINTBase, spec.CLINTBase + spec.CLINTMtimecmp, spec.PLICBase + 4*spec.UARTIRQ, spec.PLICBase + 0x2000, spec.PLICBase + 0x200000, spec.UARTBase + 1, spec.UARTBase + 7, 0x40000000, spec.RAMBase + 128<<20}
+	probeLoad  = []int64{0x0, 0x1000, spec.TestBase, spec.CLINTBase, spec.CLINTBase + spec.CLINTMtimecmp, spec.CLINTBase + spec.CLINTMtime, spec.PLICBase + 4*spec.UARTIRQ, spec.PLICBase + 0x1000, spec.PLICBase + 0x2000, spec.PLICBase + 0x200004, spec.UARTBase, spec.UARTBase + 5, 0x40000000, 0x40000000 + DataBase - CodeBase, CodeBase, LogBase, spec.RAMBase + 128<<20}
+	probeStore = []int64{0x0, 0x1000, spec.CLINTBase, spec.CLINTBase + spec.CLINTMtimecmp, spec.PLICBase + 4*spec.UARTIRQ, spec.PLICBase + 0x2000, spec.PLICBase + 0x200000, spec.UARTBase + 1, spec.UARTBase + 7, 0x40000000, 0x40000000 + SPValue - CodeBase, spec.RAMBase + 128<<20}
 )
 
 // CSRs the body may write: none of them can move a trap vector, the
@@ -399,6 +399,16 @@ func Gen(opts Options) *rapid.Generator[*Test] {
 					ts.DataPTE[i] |= pteU
 				}
 			}
+			user := uint64(0)
+			if ts.Mode == spec.ModeU {
+				user = pteU
+			}
+			ts.AliasPTE = rapid.SampledFrom([]uint64{
+				0,
+				uint64(spec.RAMBase)>>12<<10 | pteV | pteR | pteW | pteA | pteD | user, // gigapage onto RAM
+				uint64(DataBase)>>12<<10 | pteV | pteR | pteW | pteA | pteD | user,     // misaligned gigapage: page fault
+				uint64(PTLevel1)>>12<<10 | pteV,                                        // shares level 1: aliases the image
+			}).Draw(t, "alias")
 			if rapid.Bool().Draw(t, "devices") {
 				ts.DevicePTE = pteV | pteR | pteW | pteA | pteD
 				if ts.Mode == spec.ModeU {

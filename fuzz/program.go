@@ -63,6 +63,10 @@ type Test struct {
 	// two data pages, and DevicePTE the gigapage over the devices.
 	DataPTE   [DataPages]uint64
 	DevicePTE uint64
+	// AliasPTE is the root entry for VA 0x40000000 (gigapage 1): 0, a
+	// gigapage onto RAM, a misaligned gigapage (a page fault), or a pointer
+	// to the level-1 table, which aliases the image's pages there.
+	AliasPTE uint64
 	PMP       []PMPEntry // entries 0..len-1; entry 15 always grants RWX on everything to S and U
 	Regs      [32]uint64 // initial values of the non-reserved registers
 	Body      []Item
@@ -438,6 +442,9 @@ func (t *Test) data() []line {
 	}
 	if t.DevicePTE != 0 {
 		pte(PTRoot+0*8, 0, t.DevicePTE, "gigapage 0: devices")
+	}
+	if t.AliasPTE != 0 {
+		out = append(out, line{Addr: PTRoot + 1*8, Size: 8, Word: t.AliasPTE, Comment: "gigapage 1 (VA 0x40000000): alias"})
 	}
 	pte(PTRoot+2*8, PTLevel1, v, "gigapage 2 -> level 1")
 	pte(PTLevel1+0*8, PTLevel0, v, "megapage 0x80000000 -> level 0")
