@@ -2,7 +2,9 @@ package refmodel
 
 import (
 	"bytes"
+	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,9 +19,9 @@ import (
 const openSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf"
 
 // bootConsole runs elf until want appears on the console (or limit steps).
-func bootConsole(t *testing.T, elf, want string, limit uint64) (string, spec.Exit) {
+func bootConsole(t *testing.T, cfg spec.Config, elf, want string, limit uint64) (string, spec.Exit) {
 	t.Helper()
-	m := newMachineFor(t, spec.DefaultConfig(), elf)
+	m := newMachineFor(t, cfg, elf)
 	var out bytes.Buffer
 	m.SetConsole(nil, &out)
 	var e spec.Exit
@@ -33,7 +35,8 @@ func bootConsole(t *testing.T, elf, want string, limit uint64) (string, spec.Exi
 }
 
 // TestOpenSBIBanner boots OpenSBI's fw_jump on the model and on QEMU 7.2
-// and requires the same console text up to the last "Boot HART" line:
+// (one hart; with -long also two) and requires the same console text up
+// to the last "Boot HART" line:
 // the banner, the platform (from the device tree spec/fdt generates) and
 // what OpenSBI probed of the hart (ISA, PMP count, granularity and
 // address bits, MHPM count, mideleg, medeleg).
@@ -44,16 +47,26 @@ func TestOpenSBIBanner(t *testing.T) {
 		}
 		t.Skipf("no OpenSBI: %v", err)
 	}
-	const last = "Boot HART MEDELEG"
-	model, e := bootConsole(t, openSBI, last, 50_000_000)
-	if !strings.Contains(model, last) {
-		t.Fatalf("model: no %q line; stopped with %+v; console:\n%s", last, e, model)
+	harts := []int{1}
+	if *long {
+		harts = append(harts, 2) // about half a minute more
 	}
-	model = upToLineWith(strings.ReplaceAll(model, "\r", ""), last)
-	_, qemu := qemuRunFor(t, openSBI, 3*time.Second, true)
-	qemu = upToLineWith(strings.ReplaceAll(qemu, "\r", ""), last)
-	if model != qemu {
-		t.Errorf("console differs from QEMU 7.2\nmodel:\n%s\nqemu:\n%s", model, qemu)
+	for _, n := range harts {
+		t.Run(fmt.Sprintf("harts=%d", n), func(t *testing.T) {
+			const last = "Boot HART MEDELEG"
+			cfg := spec.DefaultConfig()
+			cfg.Harts = n
+			model, e := bootConsole(t, cfg, openSBI, last, 100_000_000)
+			if !strings.Contains(model, last) {
+				t.Fatalf("model: no %q line; stopped with %+v; console:\n%s", last, e, model)
+			}
+			model = upToLineWith(strings.ReplaceAll(model, "\r", ""), last)
+			_, qemu := qemuRunFor(t, openSBI, 3*time.Second, true, "-smp", strconv.Itoa(n))
+			qemu = upToLineWith(strings.ReplaceAll(qemu, "\r", ""), last)
+			if model != qemu {
+				t.Errorf("console differs from QEMU 7.2\nmodel:\n%s\nqemu:\n%s", model, qemu)
+			}
+		})
 	}
 }
 
