@@ -9,6 +9,10 @@ import (
 // Options shape generated programs.
 type Options struct {
 	MaxItems int // body Items, at most (0: 40)
+	// Exts limits the body to rows of these extensions (nil: all). The
+	// fixed setup and handlers use I, Zicsr and the privileged
+	// instructions whatever it says.
+	Exts []spec.Ext
 }
 
 // The rows of spec.Insts by what the generator does with them. They are
@@ -137,7 +141,7 @@ func drawOperand(t *rapid.T, row *spec.Inst, i int, label string) int64 {
 // caller imposes (e.g. rs1 = sp). When the draw hits an encoding the row
 // excludes (Inst.Not), it draws again, and after a few tries it gives a
 // c.nop, so that generation never fails.
-func drawInsn(t *rapid.T, row *spec.Inst, fixed map[string]int64) Insn {
+func (g *generator) drawInsn(t *rapid.T, row *spec.Inst, fixed map[string]int64) Insn {
 	for try := 0; try < 4; try++ {
 		in := Insn{Row: row, Ops: make([]int64, len(row.Args))}
 		for i, a := range row.Args {
@@ -151,7 +155,7 @@ func drawInsn(t *rapid.T, row *spec.Inst, fixed map[string]int64) Insn {
 			return in
 		}
 	}
-	return mk("c.nop", 0)
+	return g.nop()
 }
 
 // Interesting addresses outside the data pages: devices, the boot ROM,
@@ -190,10 +194,16 @@ func (g *generator) item(t *rapid.T, inLoop bool) Item {
 	if inLoop {
 		kinds = 3
 	}
-	switch rapid.IntRange(0, kinds-1).Draw(t, "kind") {
+	kind := rapid.IntRange(0, kinds-1).Draw(t, "kind")
+	switch {
+	case kind == 2 && len(g.loadSP) == 0, kind == 3 && len(g.loadAny) == 0, kind == 4 && len(g.amoRows) == 0,
+		kind == 5 && len(g.csrRows) == 0, kind == 6 && len(g.branch) == 0, kind == 8 && len(g.sysRows) == 0:
+		kind = 0
+	}
+	switch kind {
 	case 0, 1:
-		row := rapid.SampledFrom(rowsALU).Draw(t, "alu")
-		return Item{Insns: []Insn{drawInsn(t, row, nil)}, Note: row.Name}
+		row := rapid.SampledFrom(g.alu).Draw(t, "alu")
+		return Item{Insns: []Insn{g.drawInsn(t, row, nil)}, Note: row.Name}
 	case 2:
 		return g.memSP(t)
 	case 3:
@@ -203,8 +213,8 @@ func (g *generator) item(t *rapid.T, inLoop bool) Item {
 	case 5:
 		return g.csr(t)
 	case 6:
-		row := rapid.SampledFrom(rowsBranch).Draw(t, "branch")
-		in := drawInsn(t, row, map[string]int64{"imm": 0})
+		row := rapid.SampledFrom(g.branch).Draw(t, "branch")
+		in := g.drawInsn(t, row, map[string]int64{"imm": 0})
 		return Item{Insns: []Insn{in}, Patch: 1, Skip: rapid.IntRange(0, 6).Draw(t, "skip"), Note: row.Name + " forward"}
 	case 7:
 		return g.jump(t)
@@ -219,24 +229,65 @@ func (g *generator) item(t *rapid.T, inLoop bool) Item {
 
 type generator struct {
 	mode spec.Mode
+	// The row lists of this generator: the package's, filtered by
+	// Options.Exts.
+	alu, loadSP, loadCP, branch, amoRows, csrRows, loadAny, sysRows []*spec.Inst
+	hasC                                                            bool
+	allow                                                           func(*spec.Inst) bool
+}
+
+func newGenerator(opts Options, mode spec.Mode) *generator {
+	allow := func(in *spec.Inst) bool { return true }
+	if opts.Exts != nil {
+		set := map[spec.Ext]bool{}
+		for _, e := range opts.Exts {
+			set[e] = true
+		}
+		allow = func(in *spec.Inst) bool { return set[in.Ext] }
+	}
+	f := func(rows []*spec.Inst) []*spec.Inst {
+		var out []*spec.Inst
+		for _, r := range rows {
+			if allow(r) {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	g := &generator{mode: mode, alu: f(rowsALU), loadSP: f(rowsLoadSP), loadCP: f(rowsLoadCP), branch: f(rowsBranch),
+		amoRows: f(rowsAMO), csrRows: f(rowsCSR), loadAny: f(rowsLoadAny), sysRows: f(rowsSystemOK)}
+	g.hasC = allow(spec.Lookup("c.nop"))
+	g.allow = allow
+	if len(g.alu) == 0 {
+		g.alu = []*spec.Inst{spec.Lookup("addi")} // the harness needs I anyway
+	}
+	return g
+}
+
+// nop is the filler when a draw fails: c.nop, or addi x0, x0, 0 without C.
+func (g *generator) nop() Insn {
+	if g.hasC {
+		return mk("c.nop", 0)
+	}
+	return mk("addi", regZero, regZero, 0)
 }
 
 func (g *generator) memSP(t *rapid.T) Item {
-	if rapid.IntRange(0, 4).Draw(t, "cform") == 0 {
+	if len(g.loadCP) > 0 && rapid.IntRange(0, 4).Draw(t, "cform") == 0 {
 		// c.lw rd', imm(rs1'): rs1' = sp + off first.
-		row := rapid.SampledFrom(rowsLoadCP).Draw(t, "cmem")
+		row := rapid.SampledFrom(g.loadCP).Draw(t, "cmem")
 		base := 8 + int64(rapid.IntRange(0, 7).Draw(t, "cbase"))
 		off := g.offset(t, 1800)
-		in := drawInsn(t, row, map[string]int64{"rs1": base})
+		in := g.drawInsn(t, row, map[string]int64{"rs1": base})
 		return Item{Insns: []Insn{mk("addi", base, regSP, off), in}, Note: row.Name + " via sp"}
 	}
-	row := rapid.SampledFrom(rowsLoadSP).Draw(t, "mem")
+	row := rapid.SampledFrom(g.loadSP).Draw(t, "mem")
 	fixed := map[string]int64{}
 	if row.Ext != spec.ExtC {
 		fixed["rs1"] = regSP
 		fixed["imm"] = g.offset(t, 2047)
 	}
-	in := drawInsn(t, row, fixed)
+	in := g.drawInsn(t, row, fixed)
 	return Item{Insns: []Insn{in}, Note: row.Name + " sp"}
 }
 
@@ -251,7 +302,7 @@ func (g *generator) offset(t *rapid.T, limit int64) int64 {
 }
 
 func (g *generator) memProbe(t *rapid.T) Item {
-	row := rapid.SampledFrom(rowsLoadAny).Draw(t, "probe")
+	row := rapid.SampledFrom(g.loadAny).Draw(t, "probe")
 	isStore := row.Format == spec.FmtS
 	addrs := probeLoad
 	if isStore {
@@ -260,7 +311,7 @@ func (g *generator) memProbe(t *rapid.T) Item {
 	addr := rapid.SampledFrom(addrs).Draw(t, "addr")
 	reg := rapid.SampledFrom(writable[1:]).Draw(t, "reg")
 	insns := li(reg, addr)
-	in := drawInsn(t, row, map[string]int64{"rs1": reg, "imm": int64(rapid.IntRange(0, 7).Draw(t, "poff"))})
+	in := g.drawInsn(t, row, map[string]int64{"rs1": reg, "imm": int64(rapid.IntRange(0, 7).Draw(t, "poff"))})
 	if !isStore && in.Ops[0] == reg {
 		// keep the base for reports: any other destination does
 	}
@@ -268,20 +319,20 @@ func (g *generator) memProbe(t *rapid.T) Item {
 }
 
 func (g *generator) amo(t *rapid.T) Item {
-	row := rapid.SampledFrom(rowsAMO).Draw(t, "amo")
+	row := rapid.SampledFrom(g.amoRows).Draw(t, "amo")
 	reg := rapid.SampledFrom(writable[1:]).Draw(t, "areg")
 	off := g.offset(t, 2040)
 	if rapid.IntRange(0, 3).Draw(t, "aalign") != 0 {
 		off &^= 7
 	}
-	in := drawInsn(t, row, map[string]int64{"rs1": reg})
+	in := g.drawInsn(t, row, map[string]int64{"rs1": reg})
 	return Item{Insns: []Insn{mk("addi", reg, regSP, off), in}, Note: row.Name}
 }
 
 func (g *generator) csr(t *rapid.T) Item {
-	row := rapid.SampledFrom(rowsCSR).Draw(t, "csrop")
+	row := rapid.SampledFrom(g.csrRows).Draw(t, "csrop")
 	addr := rapid.SampledFrom(csrAddrs).Draw(t, "csr")
-	in := drawInsn(t, row, map[string]int64{"csr": addr})
+	in := g.drawInsn(t, row, map[string]int64{"csr": addr})
 	if !csrSafeWrite[uint16(addr)] {
 		// Read only: csrrs/csrrc with x0, or a zero immediate, writes nothing.
 		switch row.Name {
@@ -298,7 +349,11 @@ func (g *generator) jump(t *rapid.T) Item {
 	skip := rapid.IntRange(0, 6).Draw(t, "jskip")
 	link := rapid.SampledFrom([]int64{regZero, regRA, 5, 10}).Draw(t, "link")
 	tmp := rapid.SampledFrom(writable[1:]).Draw(t, "jtmp")
-	switch rapid.IntRange(0, 4).Draw(t, "jkind") {
+	jkind := rapid.IntRange(0, 4).Draw(t, "jkind")
+	if !g.hasC && (jkind == 1 || jkind >= 3) {
+		jkind = 2
+	}
+	switch jkind {
 	case 0:
 		return Item{Insns: []Insn{mk("jal", link, 0)}, Patch: 1, Skip: skip, Note: "jal forward"}
 	case 1:
@@ -316,7 +371,7 @@ func (g *generator) jump(t *rapid.T) Item {
 
 func (g *generator) system(t *rapid.T) Item {
 	var rows []*spec.Inst
-	for _, r := range rowsSystemOK {
+	for _, r := range g.sysRows {
 		switch r.Name {
 		case "mret":
 			if g.mode == spec.ModeM {
@@ -329,11 +384,14 @@ func (g *generator) system(t *rapid.T) Item {
 		}
 		rows = append(rows, r)
 	}
-	if g.mode == spec.ModeU {
-		rows = append(rows, spec.Lookup("wfi")) // illegal in U-mode, so it cannot wait
+	if wfi := spec.Lookup("wfi"); g.mode == spec.ModeU && g.allow(wfi) {
+		rows = append(rows, wfi) // illegal in U-mode, so it cannot wait
+	}
+	if len(rows) == 0 {
+		return Item{Insns: []Insn{g.nop()}, Note: "nop"}
 	}
 	row := rapid.SampledFrom(rows).Draw(t, "sys")
-	return Item{Insns: []Insn{drawInsn(t, row, nil)}, Note: row.Name}
+	return Item{Insns: []Insn{g.drawInsn(t, row, nil)}, Note: row.Name}
 }
 
 func (g *generator) loop(t *rapid.T) Item {
@@ -350,9 +408,9 @@ func (g *generator) loop(t *rapid.T) Item {
 func (g *generator) illegal(t *rapid.T) Item {
 	w := rapid.Uint32().Draw(t, "word") | 3
 	if spec.Decode(w) != nil {
-		w = 0 // the defined-illegal all-zero word
+		w = 0x0000000b // custom-0: no rv64pg instruction, 4 bytes long
 	}
-	if rapid.Bool().Draw(t, "c.unimp") {
+	if g.hasC && rapid.Bool().Draw(t, "c.unimp") {
 		return Item{Insns: []Insn{rawInsn(0)}, Note: "c.unimp (illegal)"} // 16-bit zero
 	}
 	return Item{Insns: []Insn{rawInsn(w)}, Note: "illegal word"}
@@ -436,7 +494,7 @@ func Gen(opts Options) *rapid.Generator[*Test] {
 				ts.Regs[r] = rapid.Uint64().Draw(t, "reg")
 			}
 		}
-		g := &generator{mode: ts.Mode}
+		g := newGenerator(opts, ts.Mode)
 		ts.Body = rapid.SliceOfN(rapid.Custom(func(t *rapid.T) Item { return g.item(t, false) }), 0, maxItems).Draw(t, "body")
 		return &ts
 	})

@@ -37,3 +37,37 @@ func TestGeneratedProgramsTerminate(t *testing.T) {
 		}
 	}
 }
+
+// TestExtsLimitTheBody: with Options.Exts = I and M, the body holds only
+// rows of I and M (and deliberate illegal words), and still terminates.
+func TestExtsLimitTheBody(t *testing.T) {
+	f, err := targets.Lookup("ref")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := fuzz.Pair{NameA: "ref", NameB: "ref", A: fuzz.Factory(f), B: fuzz.Factory(f)}
+	opts := fuzz.Options{Exts: []spec.Ext{spec.ExtI, spec.ExtM}}
+	for seed := 0; seed < 60; seed++ {
+		ts := fuzz.Gen(opts).Example(seed)
+		for _, it := range ts.Body {
+			for _, in := range it.Insns {
+				if in.Row == nil {
+					if in.Len() != 4 {
+						t.Fatalf("seed %d: a 16-bit illegal word without C", seed)
+					}
+					continue
+				}
+				if e := in.Row.Ext; e != spec.ExtI && e != spec.ExtM {
+					t.Fatalf("seed %d: %s (%v) in an I+M body", seed, in.Row.Name, e)
+				}
+			}
+		}
+		o, err := fuzz.RunTest(fuzz.Config(), ts, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Failed() || o.Result.ExitA.Code != 0 {
+			t.Fatalf("seed %d: %s %+v", seed, o.Reason, o.Result.ExitA)
+		}
+	}
+}

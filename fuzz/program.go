@@ -67,9 +67,9 @@ type Test struct {
 	// gigapage onto RAM, a misaligned gigapage (a page fault), or a pointer
 	// to the level-1 table, which aliases the image's pages there.
 	AliasPTE uint64
-	PMP       []PMPEntry // entries 0..len-1; entry 15 always grants RWX on everything to S and U
-	Regs      [32]uint64 // initial values of the non-reserved registers
-	Body      []Item
+	PMP      []PMPEntry // entries 0..len-1; entry 15 always grants RWX on everything to S and U
+	Regs     [32]uint64 // initial values of the non-reserved registers
+	Body     []Item
 }
 
 // BodyInsns counts the body's instructions: the size of a shrunk program.

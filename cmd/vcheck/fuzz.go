@@ -9,6 +9,7 @@ import (
 
 	"github.com/vcheck-dev/vcheck/fuzz"
 	"github.com/vcheck-dev/vcheck/internal/targets"
+	"github.com/vcheck-dev/vcheck/spec"
 )
 
 func init() {
@@ -57,6 +58,7 @@ func fuzzCommand(args []string, stdout, stderr io.Writer) int {
 	items := fs.Int("items", 40, "body items per program, at most")
 	maxFind := fs.Int("max-findings", 0, "stop after this many distinct findings (0: run the whole --time)")
 	quiet := fs.Bool("quiet", false, "no progress line")
+	exts := fs.String("ext", "", "comma-separated extensions the body may use, e.g. I,M,C (default: all of rv64pg)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: vcheck fuzz [flags]")
 		fs.PrintDefaults()
@@ -70,6 +72,11 @@ func fuzzCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	if *dur <= 0 || *items <= 0 {
 		fmt.Fprintln(stderr, "vcheck fuzz: --time and --items must be positive")
+		return exitUsage
+	}
+	extList, err := parseExts(*exts)
+	if err != nil {
+		fmt.Fprintf(stderr, "vcheck fuzz: --ext: %v\n", err)
 		return exitUsage
 	}
 	fa, err := targets.Lookup(*nameA)
@@ -88,7 +95,7 @@ func fuzzCommand(args []string, stdout, stderr io.Writer) int {
 	c := &fuzz.Campaign{
 		Config:      fuzz.Config(),
 		Pair:        fuzz.Pair{NameA: *nameA, NameB: *nameB, A: fuzz.Factory(fa), B: fuzz.Factory(fb)},
-		Gen:         fuzz.Options{MaxItems: *items},
+		Gen:         fuzz.Options{MaxItems: *items, Exts: extList},
 		Seed:        *seed,
 		Duration:    *dur,
 		RegressDir:  *regress,
@@ -139,4 +146,26 @@ func fuzzCommand(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// parseExts reads --ext: extension names as spec.Ext prints them.
+func parseExts(list string) ([]spec.Ext, error) {
+	if list == "" {
+		return nil, nil
+	}
+	known := map[string]spec.Ext{}
+	var names []string
+	for e := spec.ExtI; e <= spec.ExtPriv; e++ {
+		known[strings.ToLower(e.String())] = e
+		names = append(names, e.String())
+	}
+	var out []spec.Ext
+	for _, n := range strings.Split(list, ",") {
+		e, ok := known[strings.ToLower(strings.TrimSpace(n))]
+		if !ok {
+			return nil, fmt.Errorf("unknown extension %q (have %s)", n, strings.Join(names, ", "))
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }

@@ -44,7 +44,7 @@ func runCLI(args ...string) (code int, stdout, stderr string) {
 
 func TestFuzzNoDivergence(t *testing.T) {
 	dir := t.TempDir()
-	code, out, errs := runCLI("fuzz", "--time", "2s", "--target", "ref", "--seed", "7", "--regress", dir, "--json")
+	code, out, errs := runCLI("fuzz", "--time", "2s", "--target", "ref", "--seed", "7", "--regress", dir, "--json", "--ext", "i,M,c,Zicsr")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
@@ -110,6 +110,7 @@ func TestFuzzDiffUsage(t *testing.T) {
 		{"fuzz", "--target", "no-such-target"},
 		{"fuzz", "--time", "0s"},
 		{"fuzz", "extra"},
+		{"fuzz", "--ext", "I,Q"},
 		{"diff"},
 		{"diff", "--b", "no-such-target", "x.elf"},
 		{"diff", "--a", "ref", "--b", "ref", "/no/such/file.elf"},
