@@ -166,3 +166,61 @@ func TestSubjects(t *testing.T) {
 		}
 	}
 }
+
+// TestPairsDifferOnlyInModeOrPlacement checks the premise of the pair
+// comparisons: just before the instruction under test, the M, S and U
+// members of a mode pair hold the same registers and CSRs, and the
+// members of a relocation pair differ only in satp's root page number.
+func TestPairsDifferOnlyInModeOrPlacement(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 11))
+	nop := spec.Lookup("addi").Match // addi x0, x0, 0
+	for i := 0; i < 20; i++ {
+		base := randBase(r)
+		base.PMP, base.CodePTE = PMPAll, pteX|pteA|pteD // always fetchable
+		var ref *Outcome
+		for _, m := range []spec.Mode{spec.ModeM, spec.ModeS, spec.ModeU} {
+			s := base
+			s.Mode = m
+			o, err := Probe(spec.VariantRV64PG, &s, nop)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ref == nil {
+				ref = o
+				continue
+			}
+			for addr, v := range ref.Before {
+				if !noisy[addr] && o.Before[addr] != v {
+					t.Errorf("base %d: %v and M differ in %s before the instruction: %#x vs %#x", i, m, csrName(addr), o.Before[addr], v)
+				}
+			}
+		}
+		if !base.Sv39 {
+			continue
+		}
+		var outs []*Outcome
+		for reloc := 0; reloc < Relocations; reloc++ {
+			s := base
+			s.Mode, s.Reloc = spec.ModeU, reloc
+			o, err := Probe(spec.VariantRV64PG, &s, nop)
+			if err != nil {
+				t.Fatal(err)
+			}
+			outs = append(outs, o)
+		}
+		for _, o := range outs[1:] {
+			for addr, v := range outs[0].Before {
+				want := v
+				if addr == spec.CSRSatp {
+					continue
+				}
+				if !noisy[addr] && o.Before[addr] != want {
+					t.Errorf("base %d: relocations differ in %s: %#x vs %#x", i, csrName(addr), o.Before[addr], want)
+				}
+			}
+			if o.Before[spec.CSRSatp]&^spec.SatpPPNMask != outs[0].Before[spec.CSRSatp]&^spec.SatpPPNMask {
+				t.Errorf("base %d: relocations differ in satp beyond the root: %#x vs %#x", i, o.Before[spec.CSRSatp], outs[0].Before[spec.CSRSatp])
+			}
+		}
+	}
+}
