@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 
@@ -250,5 +251,46 @@ func TestShrinkInjectedBugs(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(dir, "*.S"))
 	if len(files) != len(sizes) {
 		t.Errorf("%d files saved for %d findings", len(files), len(sizes))
+	}
+}
+
+// TestKnownAndFixedFindings: a campaign does not stop on a divergence
+// already saved as open (it counts it as known), and saves a new program
+// when a divergence saved as fixed comes back.
+func TestKnownAndFixedFindings(t *testing.T) {
+	ref, err := targets.Lookup("ref")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := fuzz.Pair{NameA: "ref", NameB: "ref+mulhsu", A: fuzz.Factory(ref), B: mutated(fuzz.Factory(ref), injectedBugs[0].bug)}
+	dir := t.TempDir()
+	run := func(d time.Duration) (fuzz.Stats, []*fuzz.Finding) {
+		c := &fuzz.Campaign{Config: fuzz.Config(), Pair: p, Seed: 77, Duration: d, Batch: 100, ShrinkTime: 3 * time.Second,
+			RegressDir: dir, MaxFindings: 1}
+		st, found, err := c.Run()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st, found
+	}
+	_, found := run(20 * time.Second)
+	if len(found) != 1 || found[0].Path == "" {
+		t.Fatalf("first campaign: %d findings", len(found))
+	}
+	st, again := run(2 * time.Second)
+	if len(again) != 0 || st.Duplicates == 0 {
+		t.Errorf("open finding not treated as known: %d findings, %d known hits", len(again), st.Duplicates)
+	}
+	src, err := os.ReadFile(found[0].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed := strings.Replace(string(src), "# status: open", "# status: fixed", 1)
+	if err := os.WriteFile(found[0].Path, []byte(fixed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, back := run(20 * time.Second)
+	if len(back) != 1 || back[0].Path == "" || back[0].Path == found[0].Path {
+		t.Errorf("a fixed bug that came back was not saved as a new program: %d findings", len(back))
 	}
 }
