@@ -192,7 +192,7 @@ type uart struct {
 	thrPending bool // THR-empty interrupt pending (cleared by reading IIR or writing THR)
 }
 
-func (u *uart) init() { u.dll = 0x0c } // QEMU: divider 12 at reset
+func (u *uart) init() { u.dll, u.mcr = 0x0c, 0x08 } // QEMU serial_reset: divider 12, MCR = OUT2
 
 func (u *uart) fill() {
 	if len(u.rx) > 0 || u.eof || u.in == nil {

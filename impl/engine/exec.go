@@ -7,421 +7,460 @@ import (
 	"github.com/vcheck-dev/vcheck/spec"
 )
 
-// loop is the hot interpreter: it runs up to limit steps of one hart from
-// predecoded code pages, with loads and stores that hit the software TLB
-// going straight to RAM. Everything else (CSRs, MMIO, TLB misses, traps,
-// privileged instructions) calls a helper. It returns after limit steps,
-// after a trap, or after a helper asks it to stop (exitLoop).
+// Why fast stopped.
+const (
+	exitBudget = iota // the budget ran out
+	exitFetch         // the pc left the code page (or hit a sentinel): fetch anew
+	exitDecode        // the slot is not decoded yet
+	exitCross         // a 32-bit instruction straddles the page end
+	exitSlow          // d needs a helper (CSRs, atomics, system, TLB miss, MMIO)
+)
+
+// loop runs up to limit steps of one hart and returns the steps taken (a
+// trap is a step). It alternates between fast, which runs predecoded
+// instructions and calls nothing, and the helpers for what fast hands
+// back. It returns after limit steps, after a trap, or after a helper
+// asks it to stop (exitLoop: mode, translation or interrupt state changed,
+// or the machine halted).
 func (h *Hart) loop(limit uint64) uint64 {
-	left := limit // counts down: one decrement and a zero test per instruction
 	m := h.m
 	if h.codeEpoch != m.codeEpoch {
 		h.codeEpoch = m.codeEpoch
 		h.flushTLB()
 	}
 	h.exitLoop = false
-	x := &h.x
-	// Only x and the pc live in locals; everything the loads and stores
-	// need is read from h where used, which keeps the common path free of
-	// spills and reloads.
-	h.cnt0 = h.count
-	trapped := false
-	// The loop tracks the pc as base+off: base is the current code page's
-	// virtual address, off the offset in it. Sequential flow never checks
-	// for the page end: slots 2048 and 2049 of every code page are
-	// opPageEnd sentinels. Only taken jumps check their target.
-	var (
-		cp        *codePage
-		base      uint64
-		off, noff uint64
-		d         *inst
-		pc        = h.pc
-	)
-	// Resume on the code page the last loop fetched from, when nothing
-	// that decides the fetch translation has changed since (one step at a
-	// time, as Step and multi-hart Run go, would otherwise refetch).
-	if cp = h.lastCP; cp != nil && pc-h.lastBase < 4096 && h.lastGen == h.tlbGen && h.lastMode == h.mode {
-		base = h.lastBase
-		off = pc - base
-		goto top
-	}
-
-refetch:
-	if left == 0 {
-		goto done
-	}
-	h.pc, h.count = pc, h.cnt0+limit-left
-	d = h.fetchSlow(pc, &cp, &base)
-	h.exitLoop = false
-	if d == nil {
-		h.raise()
-		trapped = true
-		goto done
-	}
-	off = pc - base
-	h.lastCP, h.lastBase, h.lastGen, h.lastMode = cp, base, h.tlbGen, h.mode
-	if cp == scratchPage {
-		h.lastCP = nil
-	}
-	goto dispatch
-
-top:
-	if left == 0 {
-		pc = base + off
-		goto done
-	}
-	d = &cp.insts[off>>1]
-dispatch:
-	noff = off + uint64(d.len)
-	switch d.op {
-	case opPageEnd:
-		pc = base + off
-		goto refetch
-	case opUndecoded:
-		h.decodeSlot(cp, off)
-		goto dispatch
-	case opCross:
-		h.pc, h.count = base+off, h.cnt0+limit-left
-		d = h.fetchOne(base + off)
-		if d == nil {
-			h.raise()
-			trapped = true
-			goto done
-		}
-		goto dispatch
-
-	case opLUI:
-		x[d.rd] = uint64(d.imm)
-	case opAUIPC:
-		x[d.rd] = base + off + uint64(d.imm)
-	case opJAL:
-		x[d.rd] = base + noff
-		noff = off + uint64(d.imm)
-		if noff >= 4096 {
-			goto farJump
-		}
-	case opJALR:
-		t := (x[d.rs1] + uint64(d.imm)) &^ 1
-		x[d.rd] = base + noff
-		noff = t - base
-		if noff >= 4096 {
-			goto farJump
-		}
-	case opBEQ:
-		if x[d.rs1] == x[d.rs2] {
-			noff = off + uint64(d.imm)
-			if noff >= 4096 {
-				goto farJump
+	left := limit
+	for left > 0 {
+		// Resume on the code page the last fetch found when nothing that
+		// decides the fetch translation has changed since.
+		if cp := h.lastCP; cp == nil || h.pc-h.lastBase >= 4096 || h.lastGen != h.tlbGen || h.lastMode != h.mode {
+			if !h.refetch() {
+				return limit - left + 1
 			}
 		}
-	case opBNE:
-		if x[d.rs1] != x[d.rs2] {
-			noff = off + uint64(d.imm)
-			if noff >= 4096 {
-				goto farJump
+		why, n, d := h.fast(left)
+		h.count += n
+		left -= n
+		if h.scratchUsed { // an uncached instruction ran from the scratch page
+			if d != nil {
+				stopped := *d // the slot is about to be reset
+				d = &stopped
 			}
+			h.scratch.insts[h.scratchSlot] = inst{op: opPageEnd}
+			h.scratchUsed = false
+			h.lastCP = nil
 		}
-	case opBLT:
-		if int64(x[d.rs1]) < int64(x[d.rs2]) {
-			noff = off + uint64(d.imm)
-			if noff >= 4096 {
-				goto farJump
+		switch why {
+		case exitFetch:
+			h.lastCP = nil
+		case exitDecode:
+			h.decodeSlot(h.lastCP, h.pc-h.lastBase)
+		case exitCross:
+			d := h.fetchOne(h.pc)
+			if d == nil {
+				h.raise()
+				return limit - left + 1
 			}
-		}
-	case opBGE:
-		if int64(x[d.rs1]) >= int64(x[d.rs2]) {
-			noff = off + uint64(d.imm)
-			if noff >= 4096 {
-				goto farJump
+			h.useScratch(d, h.lastBase)
+		case exitSlow:
+			if !h.slow(d) {
+				return limit - left + 1
 			}
-		}
-	case opBLTU:
-		if x[d.rs1] < x[d.rs2] {
-			noff = off + uint64(d.imm)
-			if noff >= 4096 {
-				goto farJump
-			}
-		}
-	case opBGEU:
-		if x[d.rs1] >= x[d.rs2] {
-			noff = off + uint64(d.imm)
-			if noff >= 4096 {
-				goto farJump
-			}
-		}
-
-	case opLD:
-		a := x[d.rs1] + uint64(d.imm)
-		e := &h.loadTLB[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4088 {
-			x[d.rd] = binary.LittleEndian.Uint64(h.ram[e.off+po:])
-		} else {
-			goto slowLoad
-		}
-	case opLW:
-		a := x[d.rs1] + uint64(d.imm)
-		e := &h.loadTLB[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4092 {
-			x[d.rd] = uint64(int64(int32(binary.LittleEndian.Uint32(h.ram[e.off+po:]))))
-		} else {
-			goto slowLoad
-		}
-	case opLWU:
-		a := x[d.rs1] + uint64(d.imm)
-		e := &h.loadTLB[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4092 {
-			x[d.rd] = uint64(binary.LittleEndian.Uint32(h.ram[e.off+po:]))
-		} else {
-			goto slowLoad
-		}
-	case opLH:
-		a := x[d.rs1] + uint64(d.imm)
-		e := &h.loadTLB[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4094 {
-			x[d.rd] = uint64(int64(int16(binary.LittleEndian.Uint16(h.ram[e.off+po:]))))
-		} else {
-			goto slowLoad
-		}
-	case opLHU:
-		a := x[d.rs1] + uint64(d.imm)
-		e := &h.loadTLB[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4094 {
-			x[d.rd] = uint64(binary.LittleEndian.Uint16(h.ram[e.off+po:]))
-		} else {
-			goto slowLoad
-		}
-	case opLB:
-		a := x[d.rs1] + uint64(d.imm)
-		e := &h.loadTLB[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4095 {
-			x[d.rd] = uint64(int64(int8(h.ram[e.off+po])))
-		} else {
-			goto slowLoad
-		}
-	case opLBU:
-		a := x[d.rs1] + uint64(d.imm)
-		e := &h.loadTLB[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4095 {
-			x[d.rd] = uint64(h.ram[e.off+po])
-		} else {
-			goto slowLoad
-		}
-	case opSD:
-		a := x[d.rs1] + uint64(d.imm)
-		e := &h.storeTLB[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4088 {
-			binary.LittleEndian.PutUint64(h.ram[e.off+po:], x[d.rs2])
-		} else {
-			goto slowStore
-		}
-	case opSW:
-		a := x[d.rs1] + uint64(d.imm)
-		e := &h.storeTLB[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4092 {
-			binary.LittleEndian.PutUint32(h.ram[e.off+po:], uint32(x[d.rs2]))
-		} else {
-			goto slowStore
-		}
-	case opSH:
-		a := x[d.rs1] + uint64(d.imm)
-		e := &h.storeTLB[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4094 {
-			binary.LittleEndian.PutUint16(h.ram[e.off+po:], uint16(x[d.rs2]))
-		} else {
-			goto slowStore
-		}
-	case opSB:
-		a := x[d.rs1] + uint64(d.imm)
-		e := &h.storeTLB[a>>12&(tlbSize-1)]
-		if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4095 {
-			h.ram[e.off+po] = byte(x[d.rs2])
-		} else {
-			goto slowStore
-		}
-
-	case opADDI:
-		x[d.rd] = x[d.rs1] + uint64(d.imm)
-	case opSLTI:
-		x[d.rd] = b2u(int64(x[d.rs1]) < int64(uint64(d.imm)))
-	case opSLTIU:
-		x[d.rd] = b2u(x[d.rs1] < uint64(d.imm))
-	case opXORI:
-		x[d.rd] = x[d.rs1] ^ uint64(d.imm)
-	case opORI:
-		x[d.rd] = x[d.rs1] | uint64(d.imm)
-	case opANDI:
-		x[d.rd] = x[d.rs1] & uint64(d.imm)
-	case opSLLI:
-		x[d.rd] = x[d.rs1] << (uint64(d.imm) & 63)
-	case opSRLI:
-		x[d.rd] = x[d.rs1] >> (uint64(d.imm) & 63)
-	case opSRAI:
-		x[d.rd] = uint64(int64(x[d.rs1]) >> (uint64(d.imm) & 63))
-	case opADD:
-		x[d.rd] = x[d.rs1] + x[d.rs2]
-	case opSUB:
-		x[d.rd] = x[d.rs1] - x[d.rs2]
-	case opSLL:
-		x[d.rd] = x[d.rs1] << (x[d.rs2] & 63)
-	case opSLT:
-		x[d.rd] = b2u(int64(x[d.rs1]) < int64(x[d.rs2]))
-	case opSLTU:
-		x[d.rd] = b2u(x[d.rs1] < x[d.rs2])
-	case opXOR:
-		x[d.rd] = x[d.rs1] ^ x[d.rs2]
-	case opSRL:
-		x[d.rd] = x[d.rs1] >> (x[d.rs2] & 63)
-	case opSRA:
-		x[d.rd] = uint64(int64(x[d.rs1]) >> (x[d.rs2] & 63))
-	case opOR:
-		x[d.rd] = x[d.rs1] | x[d.rs2]
-	case opAND:
-		x[d.rd] = x[d.rs1] & x[d.rs2]
-	case opADDIW:
-		x[d.rd] = sext32(x[d.rs1] + uint64(d.imm))
-	case opSLLIW:
-		x[d.rd] = sext32(x[d.rs1] << (uint64(d.imm) & 31))
-	case opSRLIW:
-		x[d.rd] = sext32(uint64(uint32(x[d.rs1]) >> (uint64(d.imm) & 31)))
-	case opSRAIW:
-		x[d.rd] = uint64(int64(int32(x[d.rs1]) >> (uint64(d.imm) & 31)))
-	case opADDW:
-		x[d.rd] = sext32(x[d.rs1] + x[d.rs2])
-	case opSUBW:
-		x[d.rd] = sext32(x[d.rs1] - x[d.rs2])
-	case opSLLW:
-		x[d.rd] = sext32(x[d.rs1] << (x[d.rs2] & 31))
-	case opSRLW:
-		x[d.rd] = sext32(uint64(uint32(x[d.rs1]) >> (x[d.rs2] & 31)))
-	case opSRAW:
-		x[d.rd] = uint64(int64(int32(x[d.rs1]) >> (x[d.rs2] & 31)))
-
-	case opMUL:
-		x[d.rd] = x[d.rs1] * x[d.rs2]
-	case opMULH:
-		x[d.rd] = mulh(x[d.rs1], x[d.rs2])
-	case opMULHSU:
-		x[d.rd] = mulhsu(x[d.rs1], x[d.rs2])
-	case opMULHU:
-		hi, _ := bits.Mul64(x[d.rs1], x[d.rs2])
-		x[d.rd] = hi
-	case opDIV:
-		x[d.rd] = div(x[d.rs1], x[d.rs2])
-	case opDIVU:
-		if b := x[d.rs2]; b == 0 {
-			x[d.rd] = ^uint64(0)
-		} else {
-			x[d.rd] = x[d.rs1] / b
-		}
-	case opREM:
-		x[d.rd] = rem(x[d.rs1], x[d.rs2])
-	case opREMU:
-		if b := x[d.rs2]; b == 0 {
-			x[d.rd] = x[d.rs1]
-		} else {
-			x[d.rd] = x[d.rs1] % b
-		}
-	case opMULW:
-		x[d.rd] = sext32(x[d.rs1] * x[d.rs2])
-	case opDIVW:
-		x[d.rd] = divw(x[d.rs1], x[d.rs2])
-	case opDIVUW:
-		if b := uint32(x[d.rs2]); b == 0 {
-			x[d.rd] = ^uint64(0)
-		} else {
-			x[d.rd] = sext32(uint64(uint32(x[d.rs1]) / b))
-		}
-	case opREMW:
-		x[d.rd] = remw(x[d.rs1], x[d.rs2])
-	case opREMUW:
-		if b := uint32(x[d.rs2]); b == 0 {
-			x[d.rd] = sext32(x[d.rs1])
-		} else {
-			x[d.rd] = sext32(uint64(uint32(x[d.rs1]) % b))
-		}
-
-	case opFENCE, opFENCEI:
-		// Stores keep the code cache coherent (see storeSlow), so
-		// FENCE.I has nothing left to do; one hart runs at a time.
-
-	default:
-		// Everything else: CSRs, atomics, system instructions.
-		h.pc, h.count = base+off, h.cnt0+limit-left
-		if !h.execSlow(d) {
-			h.raise()
-			trapped = true
-			goto done
-		}
-		if h.pcSet {
-			h.pcSet = false
-			noff = h.pc - base
-		}
-		if h.exitLoop {
+			h.count++
 			left--
-			pc = base + noff
-			goto done
+			if h.exitLoop {
+				return limit - left
+			}
 		}
 	}
-	off = noff
-	left--
-	goto top
-
-slowLoad:
-	// A load that missed the TLB, crosses a page, or reads a device.
-	{
-		a := x[d.rs1] + uint64(d.imm)
-		h.pc, h.count = base+off, h.cnt0+limit-left
-		v, ok := h.loadSlow(a, loadSize[d.op])
-		if !ok {
-			h.raise()
-			trapped = true
-			goto done
-		}
-		x[d.rd] = extendLoad(d.op, v)
-		if h.exitLoop {
-			left--
-			pc = base + noff
-			goto done
-		}
-		off = noff
-		left--
-		goto top
-	}
-
-slowStore:
-	{
-		a := x[d.rs1] + uint64(d.imm)
-		h.pc, h.count = base+off, h.cnt0+limit-left
-		if !h.storeSlow(a, storeSize[d.op], x[d.rs2]) {
-			h.raise()
-			trapped = true
-			goto done
-		}
-		if h.exitLoop {
-			left--
-			pc = base + noff
-			goto done
-		}
-		off = noff
-		left--
-		goto top
-	}
-
-farJump:
-	left--
-	pc = base + noff
-	goto refetch
-
-done:
-	h.count = h.cnt0 + limit - left
-	if trapped {
-		return limit - left + 1 // the trap set h.pc (or Intercept left it at the trapping instruction)
-	}
-	h.pc = pc
 	if left != limit {
 		h.trapLoop = 0
 	}
 	return limit - left
+}
+
+// refetch finds the code page for h.pc (or, for an uncached instruction,
+// puts it on the hart's scratch page). false: the fetch trapped.
+func (h *Hart) refetch() bool {
+	var cp *codePage
+	var base uint64
+	d := h.fetchSlow(h.pc, &cp, &base)
+	h.exitLoop = false // a new code page flushes the TLBs; nothing to stop for
+	if d == nil {
+		h.raise()
+		return false
+	}
+	if cp == scratchPage {
+		h.useScratch(d, base)
+		return true
+	}
+	h.lastCP, h.lastBase, h.lastGen, h.lastMode = cp, base, h.tlbGen, h.mode
+	return true
+}
+
+// useScratch runs the uncached instruction d next: it sits alone on the
+// hart's scratch page (all sentinels), so whatever follows is fetched anew.
+func (h *Hart) useScratch(d *inst, base uint64) {
+	if h.scratch == nil {
+		h.scratch = newScratchPage()
+	}
+	h.scratchSlot = (h.pc - base) >> 1 & 2047
+	h.scratch.insts[h.scratchSlot] = *d
+	h.scratchUsed = true
+	h.lastCP, h.lastBase, h.lastGen, h.lastMode = h.scratch, base, h.tlbGen, h.mode
+}
+
+// slow runs an instruction fast handed back, at h.pc, and reports whether
+// it retired (false: it trapped, and the trap has been taken).
+func (h *Hart) slow(d *inst) bool {
+	x := &h.x
+	next := h.pc + uint64(d.len)
+	switch {
+	case loadSize[d.op] != 0:
+		v, ok := h.loadSlow(x[d.rs1]+uint64(d.imm), loadSize[d.op])
+		if !ok {
+			h.raise()
+			return false
+		}
+		x[d.rd] = extendLoad(d.op, v)
+	case storeSize[d.op] != 0:
+		if !h.storeSlow(x[d.rs1]+uint64(d.imm), storeSize[d.op], x[d.rs2]) {
+			h.raise()
+			return false
+		}
+	default:
+		if !h.execSlow(d) {
+			h.raise()
+			return false
+		}
+		if h.pcSet {
+			h.pcSet = false
+			next = h.pc
+		}
+	}
+	h.pc = next
+	return true
+}
+
+// fast is the hot interpreter: it runs up to left predecoded instructions
+// from h.lastCP and returns why it stopped, how many retired, and the
+// instruction it stopped at. It calls nothing, so nothing it keeps in
+// registers has to be spilled around calls. The pc is base+off (the code
+// page's virtual address and the offset in it); sequential flow never
+// checks for the page end, since slots 2048 and 2049 of every code page
+// are opPageEnd sentinels, and only taken jumps check their target.
+func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
+	x := &h.x
+	cp := h.lastCP
+	base := h.lastBase
+	off := h.pc - base
+	budget := left
+	for {
+		if left == 0 {
+			h.pc = base + off
+			return exitBudget, budget, nil
+		}
+		d := &cp.insts[off>>1]
+		noff := off + uint64(d.len)
+		switch d.op {
+		case opPageEnd:
+			h.pc = base + off
+			return exitFetch, budget - left, nil
+		case opUndecoded:
+			h.pc = base + off
+			return exitDecode, budget - left, nil
+		case opCross:
+			h.pc = base + off
+			return exitCross, budget - left, nil
+		case opLUI:
+			x[d.rd] = uint64(d.imm)
+		case opAUIPC:
+			x[d.rd] = base + off + uint64(d.imm)
+		case opJAL:
+			x[d.rd] = base + noff
+			noff = off + uint64(d.imm)
+			if noff >= 4096 {
+				left--
+				h.pc = base + noff
+				return exitFetch, budget - left, nil
+			}
+		case opJALR:
+			t := (x[d.rs1] + uint64(d.imm)) &^ 1
+			x[d.rd] = base + noff
+			noff = t - base
+			if noff >= 4096 {
+				left--
+				h.pc = base + noff
+				return exitFetch, budget - left, nil
+			}
+		case opBEQ:
+			if x[d.rs1] == x[d.rs2] {
+				noff = off + uint64(d.imm)
+				if noff >= 4096 {
+					left--
+					h.pc = base + noff
+					return exitFetch, budget - left, nil
+				}
+			}
+		case opBNE:
+			if x[d.rs1] != x[d.rs2] {
+				noff = off + uint64(d.imm)
+				if noff >= 4096 {
+					left--
+					h.pc = base + noff
+					return exitFetch, budget - left, nil
+				}
+			}
+		case opBLT:
+			if int64(x[d.rs1]) < int64(x[d.rs2]) {
+				noff = off + uint64(d.imm)
+				if noff >= 4096 {
+					left--
+					h.pc = base + noff
+					return exitFetch, budget - left, nil
+				}
+			}
+		case opBGE:
+			if int64(x[d.rs1]) >= int64(x[d.rs2]) {
+				noff = off + uint64(d.imm)
+				if noff >= 4096 {
+					left--
+					h.pc = base + noff
+					return exitFetch, budget - left, nil
+				}
+			}
+		case opBLTU:
+			if x[d.rs1] < x[d.rs2] {
+				noff = off + uint64(d.imm)
+				if noff >= 4096 {
+					left--
+					h.pc = base + noff
+					return exitFetch, budget - left, nil
+				}
+			}
+		case opBGEU:
+			if x[d.rs1] >= x[d.rs2] {
+				noff = off + uint64(d.imm)
+				if noff >= 4096 {
+					left--
+					h.pc = base + noff
+					return exitFetch, budget - left, nil
+				}
+			}
+
+		case opLD:
+			a := x[d.rs1] + uint64(d.imm)
+			e := &h.loadTLB[a>>12&(tlbSize-1)]
+			if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4088 {
+				x[d.rd] = binary.LittleEndian.Uint64(h.ram[e.off+po:])
+			} else {
+				h.pc = base + off
+				return exitSlow, budget - left, d
+			}
+		case opLW:
+			a := x[d.rs1] + uint64(d.imm)
+			e := &h.loadTLB[a>>12&(tlbSize-1)]
+			if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4092 {
+				x[d.rd] = uint64(int64(int32(binary.LittleEndian.Uint32(h.ram[e.off+po:]))))
+			} else {
+				h.pc = base + off
+				return exitSlow, budget - left, d
+			}
+		case opLWU:
+			a := x[d.rs1] + uint64(d.imm)
+			e := &h.loadTLB[a>>12&(tlbSize-1)]
+			if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4092 {
+				x[d.rd] = uint64(binary.LittleEndian.Uint32(h.ram[e.off+po:]))
+			} else {
+				h.pc = base + off
+				return exitSlow, budget - left, d
+			}
+		case opLH:
+			a := x[d.rs1] + uint64(d.imm)
+			e := &h.loadTLB[a>>12&(tlbSize-1)]
+			if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4094 {
+				x[d.rd] = uint64(int64(int16(binary.LittleEndian.Uint16(h.ram[e.off+po:]))))
+			} else {
+				h.pc = base + off
+				return exitSlow, budget - left, d
+			}
+		case opLHU:
+			a := x[d.rs1] + uint64(d.imm)
+			e := &h.loadTLB[a>>12&(tlbSize-1)]
+			if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4094 {
+				x[d.rd] = uint64(binary.LittleEndian.Uint16(h.ram[e.off+po:]))
+			} else {
+				h.pc = base + off
+				return exitSlow, budget - left, d
+			}
+		case opLB:
+			a := x[d.rs1] + uint64(d.imm)
+			e := &h.loadTLB[a>>12&(tlbSize-1)]
+			if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4095 {
+				x[d.rd] = uint64(int64(int8(h.ram[e.off+po])))
+			} else {
+				h.pc = base + off
+				return exitSlow, budget - left, d
+			}
+		case opLBU:
+			a := x[d.rs1] + uint64(d.imm)
+			e := &h.loadTLB[a>>12&(tlbSize-1)]
+			if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4095 {
+				x[d.rd] = uint64(h.ram[e.off+po])
+			} else {
+				h.pc = base + off
+				return exitSlow, budget - left, d
+			}
+		case opSD:
+			a := x[d.rs1] + uint64(d.imm)
+			e := &h.storeTLB[a>>12&(tlbSize-1)]
+			if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4088 {
+				binary.LittleEndian.PutUint64(h.ram[e.off+po:], x[d.rs2])
+			} else {
+				h.pc = base + off
+				return exitSlow, budget - left, d
+			}
+		case opSW:
+			a := x[d.rs1] + uint64(d.imm)
+			e := &h.storeTLB[a>>12&(tlbSize-1)]
+			if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4092 {
+				binary.LittleEndian.PutUint32(h.ram[e.off+po:], uint32(x[d.rs2]))
+			} else {
+				h.pc = base + off
+				return exitSlow, budget - left, d
+			}
+		case opSH:
+			a := x[d.rs1] + uint64(d.imm)
+			e := &h.storeTLB[a>>12&(tlbSize-1)]
+			if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4094 {
+				binary.LittleEndian.PutUint16(h.ram[e.off+po:], uint16(x[d.rs2]))
+			} else {
+				h.pc = base + off
+				return exitSlow, budget - left, d
+			}
+		case opSB:
+			a := x[d.rs1] + uint64(d.imm)
+			e := &h.storeTLB[a>>12&(tlbSize-1)]
+			if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4095 {
+				h.ram[e.off+po] = byte(x[d.rs2])
+			} else {
+				h.pc = base + off
+				return exitSlow, budget - left, d
+			}
+
+		case opADDI:
+			x[d.rd] = x[d.rs1] + uint64(d.imm)
+		case opSLTI:
+			x[d.rd] = b2u(int64(x[d.rs1]) < int64(uint64(d.imm)))
+		case opSLTIU:
+			x[d.rd] = b2u(x[d.rs1] < uint64(d.imm))
+		case opXORI:
+			x[d.rd] = x[d.rs1] ^ uint64(d.imm)
+		case opORI:
+			x[d.rd] = x[d.rs1] | uint64(d.imm)
+		case opANDI:
+			x[d.rd] = x[d.rs1] & uint64(d.imm)
+		case opSLLI:
+			x[d.rd] = x[d.rs1] << (uint64(d.imm) & 63)
+		case opSRLI:
+			x[d.rd] = x[d.rs1] >> (uint64(d.imm) & 63)
+		case opSRAI:
+			x[d.rd] = uint64(int64(x[d.rs1]) >> (uint64(d.imm) & 63))
+		case opADD:
+			x[d.rd] = x[d.rs1] + x[d.rs2]
+		case opSUB:
+			x[d.rd] = x[d.rs1] - x[d.rs2]
+		case opSLL:
+			x[d.rd] = x[d.rs1] << (x[d.rs2] & 63)
+		case opSLT:
+			x[d.rd] = b2u(int64(x[d.rs1]) < int64(x[d.rs2]))
+		case opSLTU:
+			x[d.rd] = b2u(x[d.rs1] < x[d.rs2])
+		case opXOR:
+			x[d.rd] = x[d.rs1] ^ x[d.rs2]
+		case opSRL:
+			x[d.rd] = x[d.rs1] >> (x[d.rs2] & 63)
+		case opSRA:
+			x[d.rd] = uint64(int64(x[d.rs1]) >> (x[d.rs2] & 63))
+		case opOR:
+			x[d.rd] = x[d.rs1] | x[d.rs2]
+		case opAND:
+			x[d.rd] = x[d.rs1] & x[d.rs2]
+		case opADDIW:
+			x[d.rd] = sext32(x[d.rs1] + uint64(d.imm))
+		case opSLLIW:
+			x[d.rd] = sext32(x[d.rs1] << (uint64(d.imm) & 31))
+		case opSRLIW:
+			x[d.rd] = sext32(uint64(uint32(x[d.rs1]) >> (uint64(d.imm) & 31)))
+		case opSRAIW:
+			x[d.rd] = uint64(int64(int32(x[d.rs1]) >> (uint64(d.imm) & 31)))
+		case opADDW:
+			x[d.rd] = sext32(x[d.rs1] + x[d.rs2])
+		case opSUBW:
+			x[d.rd] = sext32(x[d.rs1] - x[d.rs2])
+		case opSLLW:
+			x[d.rd] = sext32(x[d.rs1] << (x[d.rs2] & 31))
+		case opSRLW:
+			x[d.rd] = sext32(uint64(uint32(x[d.rs1]) >> (x[d.rs2] & 31)))
+		case opSRAW:
+			x[d.rd] = uint64(int64(int32(x[d.rs1]) >> (x[d.rs2] & 31)))
+
+		case opMUL:
+			x[d.rd] = x[d.rs1] * x[d.rs2]
+		case opMULH:
+			x[d.rd] = mulh(x[d.rs1], x[d.rs2])
+		case opMULHSU:
+			x[d.rd] = mulhsu(x[d.rs1], x[d.rs2])
+		case opMULHU:
+			hi, _ := bits.Mul64(x[d.rs1], x[d.rs2])
+			x[d.rd] = hi
+		case opDIV:
+			x[d.rd] = div(x[d.rs1], x[d.rs2])
+		case opDIVU:
+			if b := x[d.rs2]; b == 0 {
+				x[d.rd] = ^uint64(0)
+			} else {
+				x[d.rd] = x[d.rs1] / b
+			}
+		case opREM:
+			x[d.rd] = rem(x[d.rs1], x[d.rs2])
+		case opREMU:
+			if b := x[d.rs2]; b == 0 {
+				x[d.rd] = x[d.rs1]
+			} else {
+				x[d.rd] = x[d.rs1] % b
+			}
+		case opMULW:
+			x[d.rd] = sext32(x[d.rs1] * x[d.rs2])
+		case opDIVW:
+			x[d.rd] = divw(x[d.rs1], x[d.rs2])
+		case opDIVUW:
+			if b := uint32(x[d.rs2]); b == 0 {
+				x[d.rd] = ^uint64(0)
+			} else {
+				x[d.rd] = sext32(uint64(uint32(x[d.rs1]) / b))
+			}
+		case opREMW:
+			x[d.rd] = remw(x[d.rs1], x[d.rs2])
+		case opREMUW:
+			if b := uint32(x[d.rs2]); b == 0 {
+				x[d.rd] = sext32(x[d.rs1])
+			} else {
+				x[d.rd] = sext32(uint64(uint32(x[d.rs1]) % b))
+			}
+
+		case opFENCE, opFENCEI:
+		// Stores keep the code cache coherent (see storeSlow), so
+		// FENCE.I has nothing left to do; one hart runs at a time.
+
+		default:
+			// CSRs, atomics, system instructions, illegal ones.
+			h.pc = base + off
+			return exitSlow, budget - left, d
+		}
+		off = noff
+		left--
+	}
 }
 
 var loadSize = [numOps]uint64{opLB: 1, opLH: 2, opLW: 4, opLD: 8, opLBU: 1, opLHU: 2, opLWU: 4}

@@ -45,7 +45,6 @@ type Hart struct {
 	cycleAdj, instretAdj, cycleFrozen, instFrozen uint64
 
 	count uint64 // instructions this hart retired
-	cnt0  uint64 // count when the running loop started
 
 	// The code page the last loop fetched from, and what its translation
 	// depended on.
@@ -53,7 +52,14 @@ type Hart struct {
 	lastBase uint64
 	lastGen  uint64
 	lastMode spec.Mode
-	ram      []byte // the machine's RAM, for the loop's fast loads and stores
+
+	// The scratch page runs one uncached instruction (boot ROM, a page
+	// PMP splits, a page-crossing instruction); per hart, so harts on
+	// their own goroutines never share it.
+	scratch     *codePage
+	scratchSlot uint64
+	scratchUsed bool
+	ram         []byte // the machine's RAM, for the loop's fast loads and stores
 
 	// LR/SC reservation: the address and the value LR read. SC succeeds
 	// when the address matches and memory still holds that value.

@@ -62,15 +62,18 @@ func newCodePage(ramOff uint64) *codePage {
 	return cp
 }
 
-// scratchPage is all sentinels: an uncached instruction (h.tmp) runs "on"
-// it, so whatever follows it is fetched anew.
-var scratchPage = func() *codePage {
+// scratchPage is what fetchSlow returns as the page of an uncached
+// instruction (it is never executed from; see Hart.useScratch).
+var scratchPage = newScratchPage()
+
+// newScratchPage returns a page of sentinels only.
+func newScratchPage() *codePage {
 	cp := &codePage{}
 	for i := range cp.insts {
 		cp.insts[i].op = opPageEnd
 	}
 	return cp
-}()
+}
 
 // New builds a machine at reset from cfg and a boot image.
 func New(cfg spec.Config, img *boot.Image) (*Machine, error) {

@@ -10,6 +10,22 @@ _start:
 	la t0, handler
 	csrw mtvec, t0
 	la sp, stack_top
+	# 156: unmapped, misaligned ld: QEMU tries the aligned ld below it first
+	li a1, 0x801
+	PROBE(156) ld a2, 0(a1)
+	REPORT(156)
+	# 157: unmapped, misaligned lw
+	li a1, 0x806
+	PROBE(157) lw a2, 0(a1)
+	REPORT(157)
+	# 158: the UART's MCR at reset (value)
+	li a1, 0x10000004
+	PROBE(158) lbu s9, 0(a1)
+	REPORT(158)
+	# 159: every UART register at reset (values), LCR..MSR via misaligned lw
+	li a1, 0x10000003
+	PROBE(159) lwu s9, 0(a1)
+	REPORT(159)
 	# 1: finisher lb
 	li a1, 0x100000
 	PROBE(1) lb a2, 0(a1)
