@@ -155,3 +155,39 @@ _start:
 		t.Fatalf("exit %+v output %q", e, out)
 	}
 }
+
+// TestWriteRAMPatchesCode: a hypervisor write into code that already ran
+// is seen by the next execution.
+func TestWriteRAMPatchesCode(t *testing.T) {
+	m := bootELF(t, testConfig(), assemble(t, prelude+`
+_start:
+	li a0, 0
+1:	.option push
+	.option norvc
+	addi a0, a0, 1
+	.option pop
+	ecall
+	j 1b
+`))
+	h := m.Harts[0]
+	h.Intercept = func(*Hart, spec.Trap) bool { return true }
+	if tr, _ := h.RunUntilTrap(1000); tr.Cause != spec.CauseMachineEcall || h.Reg(10) != 1 {
+		t.Fatalf("trap %+v a0 %d", tr, h.Reg(10))
+	}
+	// Patch "addi a0, a0, 1" (4 bytes before the ecall) into "addi a0, a0, 5".
+	insn := []byte{0x13, 0x05, 0x55, 0x00}
+	if err := m.WriteRAM(h.PC()-4, insn); err != nil {
+		t.Fatal(err)
+	}
+	var back [4]byte
+	if err := m.ReadRAM(h.PC()-4, back[:]); err != nil || back != [4]byte(insn) {
+		t.Fatalf("ReadRAM %x %v", back, err)
+	}
+	h.SetPC(h.PC() + 4)
+	if tr, _ := h.RunUntilTrap(1000); tr.Cause != spec.CauseMachineEcall || h.Reg(10) != 6 {
+		t.Fatalf("trap %+v a0 %d, want 6", tr, h.Reg(10))
+	}
+	if err := m.WriteRAM(0x1000, insn); err == nil {
+		t.Fatal("WriteRAM to the boot ROM succeeded")
+	}
+}

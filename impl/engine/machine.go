@@ -241,3 +241,25 @@ func (m *Machine) State(hart int) spec.ArchState {
 	}
 	return s
 }
+
+// ReadRAM copies guest physical RAM at pa into buf (the hypervisor's view
+// of memory). It fails when the range is not all RAM.
+func (m *Machine) ReadRAM(pa uint64, buf []byte) error {
+	if !m.inRAM(pa, uint64(len(buf))) {
+		return fmt.Errorf("engine: %#x+%d is not RAM", pa, len(buf))
+	}
+	copy(buf, m.ram[pa-spec.RAMBase:])
+	return nil
+}
+
+// WriteRAM writes data into guest physical RAM at pa, keeping the decoded
+// code and the HTIF mailbox coherent as a guest store would.
+func (m *Machine) WriteRAM(pa uint64, data []byte) error {
+	if !m.inRAM(pa, uint64(len(data))) {
+		return fmt.Errorf("engine: %#x+%d is not RAM", pa, len(data))
+	}
+	for i, b := range data {
+		m.writePhysRAM(pa-spec.RAMBase+uint64(i), 1, uint64(b))
+	}
+	return nil
+}
