@@ -4,7 +4,7 @@
 # seed: 42
 # date: 2026-11-25T10:21:56Z
 # body: 2 instructions in M-mode (see "body" below)
-# status: open
+# status: fixed (impl/engine d32ee31: UART MCR resets to OUT2 as QEMU)
 # 
 # report:
 #   DIVERGENCE: record 31 at pc 0x80000064: Mem.RData differ
