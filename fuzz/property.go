@@ -197,6 +197,7 @@ type Finding struct {
 	*Outcome
 	NameA, NameB string
 	Seed         uint64 // the rapid seed of the batch that found it (0: go test -fuzz)
+	Harts        int    // harts of the machine it ran on (0 or 1: one)
 	Found        time.Time
 	Path         string // where it was saved, if it was
 }
@@ -212,6 +213,10 @@ func (f *Finding) Source() string {
 		"date: " + f.Found.UTC().Format(time.RFC3339),
 		fmt.Sprintf("body: %d instructions in %s-mode (see \"body\" below)", f.Test.BodyInsns(), f.Test.Mode),
 		"status: open",
+	}
+	if f.Harts > 1 {
+		// corpus.Program.Harts and the replay read this line.
+		h = append(h, fmt.Sprintf("harts: %d (replay with vcheck diff --harts %d)", f.Harts, f.Harts))
 	}
 	if d := f.Result.Divergence; d != nil {
 		h = append(h, "", "report:")
@@ -428,7 +433,7 @@ func (c *Campaign) Run() (Stats, []*Finding, error) {
 			continue
 		}
 		m := Minimize(c.Config, c.Pair, last, 2000)
-		f := &Finding{Outcome: m, NameA: c.Pair.NameA, NameB: c.Pair.NameB, Seed: s, Found: time.Now()}
+		f := &Finding{Outcome: m, NameA: c.Pair.NameA, NameB: c.Pair.NameB, Seed: s, Found: time.Now(), Harts: c.Config.Harts}
 		dup := seen[m.Signature()]
 		seen[last.Signature()], seen[m.Signature()] = true, true
 		if dup {

@@ -59,6 +59,7 @@ func fuzzCommand(args []string, stdout, stderr io.Writer) int {
 	maxFind := fs.Int("max-findings", 0, "stop after this many distinct findings (0: run the whole --time)")
 	quiet := fs.Bool("quiet", false, "no progress line")
 	exts := fs.String("ext", "", "comma-separated extensions the body may use, e.g. I,M,C (default: all of rv64pg)")
+	harts := fs.Int("harts", 1, "harts of the machine; every hart runs the same program from reset, interleaved one step each")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: vcheck fuzz [flags]")
 		fs.PrintDefaults()
@@ -92,8 +93,14 @@ func fuzzCommand(args []string, stdout, stderr io.Writer) int {
 	if *seed == 0 {
 		*seed = uint64(time.Now().UnixNano())
 	}
+	cfg := fuzz.Config()
+	cfg.Harts = *harts
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(stderr, "vcheck fuzz: %v\n", err)
+		return exitUsage
+	}
 	c := &fuzz.Campaign{
-		Config:      fuzz.Config(),
+		Config:      cfg,
 		Pair:        fuzz.Pair{NameA: *nameA, NameB: *nameB, A: fuzz.Factory(fa), B: fuzz.Factory(fb)},
 		Gen:         fuzz.Options{MaxItems: *items, Exts: extList},
 		Seed:        *seed,
