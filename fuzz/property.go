@@ -355,6 +355,10 @@ type Campaign struct {
 	ShrinkTime  time.Duration // rapid's shrink budget per failure (0: 20s)
 	RegressDir  string        // where findings are saved ("" : not saved)
 	MaxFindings int           // stop after this many distinct findings (0: no limit)
+	// MaxPrograms stops the campaign once it has run this many programs
+	// (0: no limit): a budget that does not depend on the machine's
+	// speed, for tests. It is checked between batches of Batch checks.
+	MaxPrograms uint64
 	// KnownDirs hold more findings whose signatures count as known (not
 	// stopped on, not saved), besides those in RegressDir.
 	KnownDirs []string
@@ -371,6 +375,9 @@ var rapidMu sync.Mutex
 func (c *Campaign) Run() (Stats, []*Finding, error) {
 	if c.Pair.A == nil || c.Pair.B == nil {
 		return Stats{}, nil, ErrNoTargets
+	}
+	if c.Duration <= 0 && c.MaxPrograms == 0 {
+		return Stats{}, nil, errors.New("fuzz: a campaign needs a Duration or a MaxPrograms budget")
 	}
 	rapidMu.Lock()
 	defer rapidMu.Unlock()
@@ -399,7 +406,10 @@ func (c *Campaign) Run() (Stats, []*Finding, error) {
 	if every == 0 {
 		every = time.Second
 	}
-	for batch := uint64(0); time.Since(start) < c.Duration; batch++ {
+	within := func() bool {
+		return (c.Duration <= 0 || time.Since(start) < c.Duration) && (c.MaxPrograms == 0 || st.Programs < c.MaxPrograms)
+	}
+	for batch := uint64(0); within(); batch++ {
 		var last *Outcome
 		prop := property(c.Config, c.Pair, c.Gen, func(o *Outcome) {
 			st.Programs++
