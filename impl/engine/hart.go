@@ -89,7 +89,6 @@ type Hart struct {
 	tmp           inst // a fetch that is not cached (boot ROM, page-crossing)
 	recInst       inst
 	recA, recB    uint64
-	recMem        spec.MemAccess
 	recCSR        spec.CSRWrite
 	scDone        bool // the last SC succeeded (for its record)
 	pcSet         bool // a helper set h.pc for the next instruction
