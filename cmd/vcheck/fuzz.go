@@ -57,6 +57,7 @@ func fuzzCommand(args []string, stdout, stderr io.Writer) int {
 	regress := fs.String("regress", "corpus/regress", "directory the shrunk findings are saved in")
 	items := fs.Int("items", 40, "body items per program, at most")
 	maxFind := fs.Int("max-findings", 0, "stop after this many distinct findings (0: run the whole --time)")
+	programs := fs.Uint64("programs", 0, "also stop after this many programs (0: no limit)")
 	quiet := fs.Bool("quiet", false, "no progress line")
 	exts := fs.String("ext", "", "comma-separated extensions the body may use, e.g. I,M,C (default: all of rv64pg)")
 	harts := fs.Int("harts", 1, "harts of the machine; every hart runs the same program from reset, interleaved one step each")
@@ -107,6 +108,7 @@ func fuzzCommand(args []string, stdout, stderr io.Writer) int {
 		Duration:    *dur,
 		RegressDir:  *regress,
 		MaxFindings: *maxFind,
+		MaxPrograms: *programs,
 	}
 	if !*quiet {
 		c.Progress = func(st fuzz.Stats) {

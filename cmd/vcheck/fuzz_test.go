@@ -44,7 +44,7 @@ func runCLI(args ...string) (code int, stdout, stderr string) {
 
 func TestFuzzNoDivergence(t *testing.T) {
 	dir := t.TempDir()
-	code, out, errs := runCLI("fuzz", "--time", "2s", "--target", "ref", "--seed", "7", "--regress", dir, "--json", "--ext", "i,M,c,Zicsr")
+	code, out, errs := runCLI("fuzz", "--time", "2s", "--programs", "500", "--target", "ref", "--seed", "7", "--regress", dir, "--json", "--ext", "i,M,c,Zicsr")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
@@ -65,7 +65,7 @@ func TestFuzzNoDivergence(t *testing.T) {
 
 func TestFuzzFindsAndSaves(t *testing.T) {
 	dir := t.TempDir()
-	code, out, errs := runCLI("fuzz", "--time", "60s", "--target", "ref-mulhsu-bug", "--seed", "3", "--regress", dir, "--max-findings", "1", "--quiet")
+	code, out, errs := runCLI("fuzz", "--time", "10m", "--programs", "30000", "--target", "ref-mulhsu-bug", "--seed", "3", "--regress", dir, "--max-findings", "1", "--quiet")
 	if code != exitFailure {
 		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitFailure, out, errs)
 	}
