@@ -152,6 +152,10 @@ func (h *Hart) slow(d *inst) bool {
 func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 	x := &h.x
 	cp := h.lastCP
+	if cp == nil { // never: loop fetched; proves cp non-nil for the loop below
+		return exitFetch, 0, nil
+	}
+	insts := &cp.insts
 	base := h.lastBase
 	off := h.pc - base
 	budget := left
@@ -160,7 +164,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 			h.pc = base + off
 			return exitBudget, budget, nil
 		}
-		d := &cp.insts[off>>1]
+		d := &insts[off>>1]
 		noff := off + uint64(d.len)
 		switch d.op {
 		case opPageEnd:
