@@ -103,3 +103,54 @@ func TestStateOfMissingHart(t *testing.T) {
 		t.Fatalf("State(0): %+v", s)
 	}
 }
+
+// TestVariantPOPF: under VariantPOPF a U-mode read of sstatus returns the
+// sstatus view instead of trapping, and a U-mode write that clears SIE is
+// silently dropped; under rv64pg the read traps (illegal instruction).
+func TestVariantPOPF(t *testing.T) {
+	src := prelude + `
+_start:
+	li t0, -1
+	csrw pmpaddr0, t0
+	li t0, 0x1f
+	csrw pmpcfg0, t0
+	la t0, handler
+	csrw mtvec, t0
+	csrsi mstatus, 2        # SIE
+	la t0, user
+	csrw mepc, t0
+	li t0, 0x1800
+	csrc mstatus, t0
+	mret
+user:
+	csrr a0, sstatus
+	csrci sstatus, 2
+	ecall
+.align 2
+handler:
+	csrr t0, mcause
+	li t1, 8
+	bne t0, t1, illegal
+	andi a0, a0, 2
+	beqz a0, bad
+	csrr t0, mstatus
+	andi t0, t0, 2
+	beqz t0, bad
+	PASS
+illegal:
+	FAIL(2)
+bad:
+	FAIL(1)
+`
+	elf := assemble(t, src)
+	cfg := testConfig()
+	cfg.Variant = spec.VariantPOPF
+	m := bootELF(t, cfg, elf)
+	if e := m.Run(10000); e.Reason != spec.HaltFinisher || e.Code != 0 {
+		t.Fatalf("popf: exit %+v", e)
+	}
+	m = bootELF(t, testConfig(), elf)
+	if e := m.Run(10000); e.Reason != spec.HaltFinisher || e.Code != 2 {
+		t.Fatalf("rv64pg: exit %+v, want the illegal-instruction path", e)
+	}
+}
