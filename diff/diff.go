@@ -29,7 +29,8 @@ type Target interface {
 	// Exit reports how the target stopped; Reason is spec.Running while it
 	// has not.
 	Exit() spec.Exit
-	// State returns a full snapshot of one hart, for strict mode.
+	// State returns a full snapshot of one hart, for strict mode; for a
+	// hart the target does not have, it returns a state with Hart -1.
 	State(hart int) spec.ArchState
 }
 

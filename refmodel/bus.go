@@ -176,6 +176,61 @@ func (b *Bus) store(addr uint64, size int, v uint64) (devices.Device, bool) {
 	return nil, false
 }
 
+// loadPiece is a data load as a hart makes it: a misaligned load outside
+// RAM and the boot ROM is split, as QEMU 7.2's TCG does, into the two
+// aligned loads of the same size that cover it. failAt is the address of
+// the part that failed, which is what mtval reports: "the virtual address
+// of the portion of the access that caused the fault" (Priv. spec 1.12
+// §3.1.16).
+func (b *Bus) loadPiece(addr uint64, size int) (v, failAt uint64, ok bool) {
+	if addr%uint64(size) == 0 || b.inRAM(addr, uint64(size)) || b.inROM(addr, uint64(size)) {
+		v, ok = b.load(addr, size)
+		return v, addr, ok
+	}
+	low := addr &^ uint64(size-1)
+	high := low + uint64(size)
+	lo, ok := b.load(low, size)
+	if !ok {
+		return 0, low, false
+	}
+	hi, ok := b.load(high, size)
+	if !ok {
+		return 0, high, false
+	}
+	shift := (addr - low) * 8
+	v = lo>>shift | hi<<(uint64(size)*8-shift)
+	if size < 8 {
+		v &= 1<<(8*size) - 1
+	}
+	return v, addr, true
+}
+
+// storePiece is a data store as a hart makes it: a misaligned store
+// outside RAM and the boot ROM is written byte by byte from the lowest
+// address, as QEMU 7.2's TCG does; the bytes before a refused one stay
+// written, and failAt is the refused byte's address (see loadPiece).
+func (b *Bus) storePiece(addr uint64, size int, v uint64) (dev devices.Device, failAt uint64, ok bool) {
+	if addr%uint64(size) == 0 || b.inRAM(addr, uint64(size)) || b.inROM(addr, uint64(size)) {
+		dev, ok = b.store(addr, size, v)
+		return dev, addr, ok
+	}
+	for i := 0; i < size; i++ {
+		d, ok := b.store(addr+uint64(i), 1, v>>(8*i))
+		if !ok {
+			return dev, addr + uint64(i), false
+		}
+		if d != nil {
+			dev = d
+		}
+	}
+	return dev, addr, true
+}
+
+// inROM reports whether [addr, addr+size) lies in the boot ROM.
+func (b *Bus) inROM(addr, size uint64) bool {
+	return addr >= spec.BootROMBase && addr-spec.BootROMBase+size <= spec.BootROMSize
+}
+
 // fetch16 reads a halfword of code at addr, from RAM or the boot ROM.
 // QEMU 7.2 cannot execute from device registers and raises an
 // instruction access fault, so ok is false there.

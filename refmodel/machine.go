@@ -136,7 +136,7 @@ func (m *Machine) SetConsole(in io.Reader, out io.Writer) { m.attachDevices(in, 
 // have gives a state with no CSRs.
 func (m *Machine) State(hart int) spec.ArchState {
 	if hart < 0 || hart >= len(m.harts) {
-		return spec.ArchState{Hart: hart}
+		return spec.ArchState{Hart: -1} // no such hart (the diff.Target contract)
 	}
 	h := m.harts[hart]
 	s := spec.ArchState{Hart: hart, PC: h.pc, Mode: h.mode, X: h.x, CSRs: map[uint16]uint64{}}

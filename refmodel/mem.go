@@ -77,9 +77,9 @@ func (h *Hart) readMem(va uint64, size int, acc accessType, perm uint8) (uint64,
 	var v uint64
 	shift := 0
 	for i := 0; i < n; i++ {
-		part, ok := h.m.bus.load(ps[i].pa, ps[i].size)
+		part, failAt, ok := h.m.bus.loadPiece(ps[i].pa, ps[i].size)
 		if !ok {
-			return 0, raise(acc.accessFault(), ps[i].va)
+			return 0, raise(acc.accessFault(), ps[i].va+failAt-ps[i].pa)
 		}
 		v |= part << shift
 		shift += 8 * ps[i].size
@@ -98,9 +98,9 @@ func (h *Hart) writeMem(va uint64, size int, v uint64) *exception {
 
 func (h *Hart) writePieces(ps [2]piece, n int, v uint64) *exception {
 	for i := 0; i < n; i++ {
-		d, ok := h.m.bus.store(ps[i].pa, ps[i].size, v)
+		d, failAt, ok := h.m.bus.storePiece(ps[i].pa, ps[i].size, v)
 		if !ok {
-			return raise(spec.CauseStoreAccess, ps[i].va)
+			return raise(spec.CauseStoreAccess, ps[i].va+failAt-ps[i].pa)
 		}
 		h.m.storeObserved(h, ps[i].pa, ps[i].size)
 		if d != nil {

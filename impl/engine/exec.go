@@ -684,10 +684,11 @@ func (h *Hart) execSlow(d *inst) bool {
 		h.exitLoop = true
 		return true
 	case opWFI:
-		// QEMU 7.2 helper_wfi: U-mode WFI is illegal (S-mode exists); S-mode
-		// with TW=1 is illegal. The shared convention also makes M-mode
-		// with TW=1 illegal. Otherwise it retires as a NOP.
-		if h.mode == spec.ModeU || h.mstatus&spec.MstatusTW != 0 {
+		// Priv. spec 1.12 §3.1.6.5 and QEMU 7.2 helper_wfi: U-mode WFI is
+		// illegal (S-mode exists); S-mode WFI with TW=1 is illegal; M-mode
+		// WFI never traps (TW concerns less-privileged modes only).
+		// Otherwise it retires as a NOP (docs/retire.md).
+		if h.mode == spec.ModeU || h.mode == spec.ModeS && h.mstatus&spec.MstatusTW != 0 {
 			return h.fail(spec.CauseIllegalInstruction, uint64(d.raw))
 		}
 		return true

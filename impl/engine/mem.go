@@ -77,7 +77,10 @@ func (h *Hart) translate(va uint64, kind int, mode spec.Mode) (pa uint64, ok boo
 		case pte&1 == 0, pte&6 == 4: // invalid, or W without R
 			return 0, h.fail(pageFault[kind], va)
 		case pte&0xa == 0: // R=X=0: pointer to the next level
-			if level == 0 { // D, A and U of a pointer are not checked (nor by QEMU 7.2)
+			// D, A and U are reserved in a pointer (Priv. spec 1.12 §4.3.1),
+			// and a reserved bit set is a page fault (§4.3.2 step 3), as in
+			// QEMU 7.2's get_physical_address.
+			if level == 0 || pte&0xd0 != 0 {
 				return 0, h.fail(pageFault[kind], va)
 			}
 			a = ppn << 12
