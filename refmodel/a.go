@@ -29,14 +29,20 @@ func (h *Hart) lr(o *operands, size int) *exception {
 // sc stores if the reservation holds for the address, and writes 0 to rd
 // on success and 1 on failure; either way the reservation is gone
 // (Unpriv. §8.2). A misaligned SC raises store/AMO-address-misaligned
-// (cause 6). A failing SC makes no memory access (docs/retire.md), so it
-// is not translated and raises no page or access fault: QEMU 7.2 checks
-// the reservation first too (Sail translates first; the spec leaves it
-// open). A succeeding SC is translated and checked as a store.
+// (cause 6). "No SC instruction shall retire unless it passes memory
+// permission checks" (Unpriv. "Zalrsc"): the address is translated and
+// checked as a store first, so a failing SC to a page or PMP region it may
+// not write faults. QEMU 7.2 checks the reservation first and lets it
+// fail quietly (docs/refmodel.md, "Where QEMU 7.2 departs"). A failing SC
+// then makes no memory access (docs/retire.md).
 func (h *Hart) sc(o *operands, size int) *exception {
 	va := h.x[o.rs1]
 	if va%uint64(size) != 0 {
 		return raise(spec.CauseMisalignedStore, va)
+	}
+	ps, n, exc := h.resolve(va, size, accessStore, spec.PMPW)
+	if exc != nil {
+		return exc
 	}
 	ok := h.reservationValid && h.reservation == va
 	h.reservationValid = false
@@ -44,10 +50,6 @@ func (h *Hart) sc(o *operands, size int) *exception {
 		h.rec.Mem = spec.MemAccess{Valid: true, Addr: va, Size: uint8(size)}
 		h.setX(o.rd, 1)
 		return nil
-	}
-	ps, n, exc := h.resolve(va, size, accessStore, spec.PMPW)
-	if exc != nil {
-		return exc
 	}
 	v := h.x[o.rs2]
 	if size == 4 {

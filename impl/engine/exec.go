@@ -596,6 +596,13 @@ func (h *Hart) execSlow(d *inst) bool {
 		if a&(size-1) != 0 {
 			return h.fail(spec.CauseMisalignedStore, a)
 		}
+		// "No SC instruction shall retire unless it passes memory
+		// permission checks" (Unpriv. "Zalrsc"): translate and check it as
+		// a store even when it will fail. (QEMU 7.2 checks the
+		// reservation first and never faults a failing SC.)
+		if _, good := h.access(a, size, accStore, h.dataMode()); !good {
+			return false
+		}
 		// The SC succeeds when it targets the reserved address (the
 		// reservation is the LR's address, docs/retire.md). With several
 		// harts, a store by another hart must break it: the memory still

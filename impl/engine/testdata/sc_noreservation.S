@@ -1,6 +1,8 @@
 # sc_noreservation.S: an SC without a reservation, from U-mode on a page
-# PMP makes read-only, fails (rd = 1) without touching memory, so it does
-# not trap (QEMU 7.2 gen_sc compares the reservation first; Sail too).
+# PMP makes read-only. "No SC instruction shall retire unless it passes
+# memory permission checks" (Unpriv. "Zalrsc"), so it raises a store
+# access fault and rd is not written: exit code 26. QEMU 7.2's gen_sc
+# compares the reservation first and fails it quietly (rd = 1): 11.
 # Exit code: 10 + rd + 16 if the SC trapped.
 .section .text.init
 .globl _start
@@ -20,6 +22,7 @@ _start:
 	mret
 user:
 	la a1, data
+	li a2, 0              # the boot ROM left fw_dynamic_info's address here
 	sc.w a2, zero, (a1)   # no reservation, no write permission
 	ecall
 .align 2
