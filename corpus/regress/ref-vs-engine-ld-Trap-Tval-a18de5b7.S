@@ -4,7 +4,7 @@
 # seed: 26
 # date: 2026-11-25T10:17:13Z
 # body: 2 instructions in M-mode (see "body" below)
-# status: open
+# status: fixed (24e36b7: ref and engine agree where lockstep found them apart)
 # 
 # report:
 #   DIVERGENCE: record 31 at pc 0x80000064: Trap.Tval differ

@@ -4,7 +4,7 @@
 # seed: 1421
 # date: 2026-11-25T10:32:10Z
 # body: 3 instructions in M-mode (see "body" below)
-# status: open
+# status: fixed (24e36b7: ref and engine agree where lockstep found them apart)
 # 
 # report:
 #   DIVERGENCE: record 32 at pc 0x80000068: Trap.Tval differ
