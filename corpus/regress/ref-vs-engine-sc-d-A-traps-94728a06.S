@@ -4,7 +4,7 @@
 # seed: 144
 # date: 2026-11-25T10:22:33Z
 # body: 2 instructions in S-mode (see "body" below)
-# status: fixed (refmodel 3c46937: a failing SC raises no fault, as QEMU checks the reservation first)
+# status: fixed (3c46937, 5fee28b: ref and engine now agree on a failing SC's permission checks)
 # 
 # report:
 #   DIVERGENCE: record 46 at pc 0x800000a0: NextPC, NextMode, Mem.Valid, Mem.Addr, Mem.Size, Trap.Valid, Trap.Cause, Trap.Tval, Trap.Target differ
