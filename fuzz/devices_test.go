@@ -13,6 +13,7 @@ package fuzz
 // accesses), so every command sees the device as the previous ones left it.
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"testing"
@@ -237,7 +238,8 @@ func (c *cmd) PreCondition(st commands.State) bool { return c.pre == nil || c.pr
 func (c *cmd) PostCondition(st commands.State, res commands.Result) *gopter.PropResult {
 	obs := res.(observed)
 	if obs.trap {
-		return &gopter.PropResult{Status: gopter.PropError, Error: fmt.Errorf("%s trapped (cause %d)", c.name, int64(obs.cause))}
+		msg := fmt.Sprintf("%s trapped (cause %d)", c.name, int64(obs.cause))
+		return &gopter.PropResult{Status: gopter.PropError, Error: errors.New(msg), Labels: []string{msg}}
 	}
 	if c.want == nil {
 		return &gopter.PropResult{Status: gopter.PropTrue}
@@ -251,7 +253,8 @@ func (c *cmd) PostCondition(st commands.State, res commands.Result) *gopter.Prop
 		got &= c.mask
 	}
 	if got != want {
-		return &gopter.PropResult{Status: gopter.PropFalse, Error: fmt.Errorf("%s: read %#x, the model says %#x", c.name, got, want)}
+		msg := fmt.Sprintf("%s: read %#x, the model says %#x", c.name, got, want)
+		return &gopter.PropResult{Status: gopter.PropFalse, Error: errors.New(msg), Labels: []string{msg}}
 	}
 	return &gopter.PropResult{Status: gopter.PropTrue}
 }
