@@ -12,7 +12,20 @@ CloudDemand == [alice |-> [vcpus |-> 1, mem |-> 2],
                 carol |-> [vcpus |-> 1, mem |-> 4],
                 dave  |-> [vcpus |-> 1, mem |-> 1]]
 
-\* CPUs and regions are interchangeable.
-Symmetry == Permutations(Regions) \cup Permutations(CPUs)
+\* Regions are interchangeable: tla-checker reduces by this symmetry.
+Symmetry == Permutations(Regions)
+
+\* The same reduction for TLC, as a VIEW: the orbit of the state under
+\* Permutations(Regions).  A region is known by its label (its owners,
+\* whether it is dirty, the CPUs whose protection unit lets it through),
+\* and the state up to renaming the regions is the rest of the state plus
+\* how many regions carry each label.  TLC's SYMMETRY would apply all 8!
+\* permutations to every state it generates (minutes); this is exact and
+\* costs one pass over the regions.
+RegionOrbit ==
+    LET L == [r \in Regions |-> <<{v \in VMs : r \in mem[v]}, r \in dirty,
+                                  {c \in CPUs : r \in prot[c]}>>]
+    IN  <<status, run, mode,
+          [l \in {L[r] : r \in Regions} |-> Cardinality({r \in Regions : L[r] = l})]>>
 
 =============================================================================

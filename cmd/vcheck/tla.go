@@ -74,7 +74,11 @@ func runTLA(args []string, stdout, stderr io.Writer) int {
 			failed++
 		}
 		if !*asJSON {
-			fmt.Fprintf(stdout, "%-32s %-5s %9d states %7.1fs  %s\n", r.Model, r.Checker, r.States, r.Seconds, r.Verdict())
+			extra := ""
+			if r.Generated > 0 {
+				extra = fmt.Sprintf(" (%d generated, depth %d)", r.Generated, r.Depth)
+			}
+			fmt.Fprintf(stdout, "%-32s %-5s %9d states %7.1fs  %s%s\n", r.Model, r.Checker, r.States, r.Seconds, r.Verdict(), extra)
 			if !r.OK {
 				if r.Message != "" {
 					fmt.Fprintf(stdout, "  %s\n", r.Message)

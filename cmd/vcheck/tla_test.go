@@ -127,3 +127,34 @@ func TestTLATrace(t *testing.T) {
 		t.Errorf("-json: exit %d, %+v, %v\n%s", code, r, err, out)
 	}
 }
+
+// vcheck tla with TLC: only when TLA2TOOLS_JAR names tla2tools.jar (TLC
+// cannot be installed in CI; tla/README.md says how to build it). The
+// verdicts of every model under TLC are in internal/tlacheck (TestTLCModels);
+// this checks the command's output and exit status.
+func TestTLAWithTLC(t *testing.T) {
+	if os.Getenv("TLA2TOOLS_JAR") == "" {
+		t.Skip("skipping: TLA2TOOLS_JAR is not set (TLC is not installable in CI)")
+	}
+	dir, err := tlacheck.FindDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runVcheck("tla", "-checker", "tlc", "MC_Small", "Broken_DoubleDispatch", "Broken_ScrubStarvesRequest")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	for _, want := range []string{"MC_Small", " tlc ", "1944 states", "13015 generated, depth 16", "PASS", "REJECTED as expected", "3 passed, 0 failed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, errs = runVcheck("tla", "trace", "-checker", "tlc", filepath.Join(dir, "traces", "bad_missing_trap.jsonl"))
+	if code != exitFailure || !strings.Contains(out, "(tlc,") || !strings.Contains(out, "at event 13 (line 13)") {
+		t.Errorf("corrupted trace under TLC: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = runVcheck("tla", "trace", "-checker", "tlc", "-model", "MC_Small", filepath.Join(dir, "traces", "small_ok.jsonl"))
+	if code != exitOK || !strings.Contains(out, "ACCEPTED") {
+		t.Errorf("valid trace under TLC: exit %d\n%s%s", code, out, errs)
+	}
+}

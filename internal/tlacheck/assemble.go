@@ -18,6 +18,9 @@ import (
 //     dependency order; standard modules stay in EXTENDS;
 //   - each `X <- Def` leaves the cfg, X leaves the CONSTANT declarations,
 //     and the module gains the definition `X == Def`;
+//   - a VIEW (TLC only) is dropped, and a cfg comment line
+//     `\* tla-checker: DIRECTIVE` becomes DIRECTIVE (what tla-checker
+//     takes instead, e.g. the SYMMETRY that the VIEW computes);
 //   - a SYMMETRY definition that is a union of several Permutations sets
 //     is narrowed to its first set, the only form tla-checker reduces by;
 //   - definitions with fairness (WF_, SF_) that the SPECIFICATION does
@@ -38,6 +41,8 @@ var (
 	substRE        = regexp.MustCompile(`^\s*(?:CONSTANTS?\s+)?(\w+)\s*<-\s*(\w+)\s*$`)
 	symmetryCfgRE  = regexp.MustCompile(`(?m)^\s*SYMMETRY\s+(\w+)\s*$`)
 	permutationsRE = regexp.MustCompile(`Permutations\(\s*(\w+)\s*\)`)
+	viewCfgRE      = regexp.MustCompile(`^\s*VIEW\s+(\w+)\s*$`)
+	wasmOnlyCfgRE  = regexp.MustCompile(`^\s*\\\*\s*tla-checker:\s*(.*?)\s*$`)
 )
 
 // standardModules are the modules that every checker provides.
@@ -156,6 +161,15 @@ func AssembleWithCfg(dir, name, cfg string) (*Assembly, error) {
 	subst := map[string]string{}
 	var substOrder []string
 	for _, line := range strings.Split(cfg, "\n") {
+		// TLC-only VIEW, and what tla-checker takes instead.
+		if m := viewCfgRE.FindStringSubmatch(line); m != nil {
+			a.Notes = append(a.Notes, "dropped VIEW "+m[1]+" (tla-checker has no VIEW)")
+			continue
+		}
+		if m := wasmOnlyCfgRE.FindStringSubmatch(line); m != nil {
+			a.Notes = append(a.Notes, "took the tla-checker line: "+m[1])
+			line = m[1]
+		}
 		if m := substRE.FindStringSubmatch(stripCfgComment(line)); m != nil {
 			subst[m[1]] = m[2]
 			substOrder = append(substOrder, m[1])

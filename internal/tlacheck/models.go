@@ -22,16 +22,25 @@ import (
 // reject it with a counterexample, and the violation it reports must be
 // the one its cfg announces in a comment line `\* EXPECT: Name` (an
 // invariant, a PROPERTY, or "Deadlock").
+//
+// A broken model whose violation tla-checker is known not to find says so
+// in a cfg line `\* WASM-MISSES: why`; under the WebAssembly checker its
+// "not rejected" is then reported as that known miss, not as a failure
+// (TLC must still reject it).
 type Model struct {
-	Name   string
-	Dir    string
-	Expect string // "" for a good model
+	Name       string
+	Dir        string
+	Expect     string // "" for a good model
+	WasmMisses string // why tla-checker does not reject this broken model
 }
 
 // Broken reports whether the model is a deliberately broken variant.
 func (m Model) Broken() bool { return strings.HasPrefix(m.Name, "Broken_") }
 
-var expectRE = regexp.MustCompile(`^\\\*\s*EXPECT:\s*(\w+)`)
+var (
+	expectRE     = regexp.MustCompile(`^\\\*\s*EXPECT:\s*(\w+)`)
+	wasmMissesRE = regexp.MustCompile(`^\\\*\s*WASM-MISSES:\s*(.*\S)`)
+)
 
 // Models lists the models of the tla directory dir, good ones first.
 func Models(dir string) ([]Model, error) {
@@ -75,6 +84,9 @@ func LoadModel(dir, name string) (Model, error) {
 	for sc.Scan() {
 		if e := expectRE.FindStringSubmatch(strings.TrimSpace(sc.Text())); e != nil {
 			m.Expect = e[1]
+		}
+		if w := wasmMissesRE.FindStringSubmatch(strings.TrimSpace(sc.Text())); w != nil {
+			m.WasmMisses = w[1]
 		}
 	}
 	if m.Broken() && m.Expect == "" {

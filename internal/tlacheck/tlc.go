@@ -36,9 +36,11 @@ func FindTLC() *TLC {
 
 // Output of TLC that we read.
 var (
-	tlcStatesRE    = regexp.MustCompile(`(\d+) states generated, (\d+) distinct states found`)
+	tlcStatesRE    = regexp.MustCompile(`([\d,]+) states generated, ([\d,]+) distinct states found`)
 	tlcInvariantRE = regexp.MustCompile(`Error: Invariant (\w+) is violated`)
-	tlcPropertyRE  = regexp.MustCompile(`Error: Temporal properties were violated`)
+	// TLC 2.x names the property ("Temporal property P was violated");
+	// older releases do not ("Temporal properties were violated").
+	tlcPropertyRE  = regexp.MustCompile(`Error: Temporal propert(?:y (\w+) was|ies were) violated`)
 	tlcDeadlockRE  = regexp.MustCompile(`Error: Deadlock reached`)
 	tlcSuccessRE   = regexp.MustCompile(`Model checking completed\. No error has been found`)
 	tlcDepthRE     = regexp.MustCompile(`The depth of the complete state graph search is (\d+)`)
@@ -48,10 +50,17 @@ var (
 
 // tlcRun is one run of TLC.
 type tlcRun struct {
-	out     string
-	seconds float64
-	states  int
-	depth   int
+	out       string
+	seconds   float64
+	states    int // distinct states found
+	generated int // states generated
+	depth     int
+}
+
+// atoi reads a count that TLC may print with thousands separators.
+func atoi(s string) int {
+	n, _ := strconv.Atoi(strings.ReplaceAll(s, ",", ""))
+	return n
 }
 
 // run runs TLC on spec.tla with spec.cfg, both in dir, with a metadir
@@ -75,10 +84,11 @@ func (t *TLC) run(dir, spec string) (*tlcRun, error) {
 		return nil, fmt.Errorf("running TLC: %v", err)
 	}
 	if m := tlcStatesRE.FindAllStringSubmatch(r.out, -1); m != nil {
-		r.states, _ = strconv.Atoi(m[len(m)-1][2])
+		// The last report is the final one.
+		r.generated, r.states = atoi(m[len(m)-1][1]), atoi(m[len(m)-1][2])
 	}
 	if m := tlcDepthRE.FindStringSubmatch(r.out); m != nil {
-		r.depth, _ = strconv.Atoi(m[1])
+		r.depth = atoi(m[1])
 	}
 	return r, nil
 }
@@ -119,14 +129,18 @@ func (t *TLC) Check(m Model) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Result{Checker: "tlc", States: run.states, Seconds: run.seconds}
+	r := &Result{Checker: "tlc", States: run.states, Generated: run.generated, Depth: run.depth, Seconds: run.seconds}
 	out := run.out
 	switch {
 	case tlcInvariantRE.MatchString(out):
 		r.Kind, r.Violated = "invariant", tlcInvariantRE.FindStringSubmatch(out)[1]
 	case tlcPropertyRE.MatchString(out):
 		r.Kind = "property"
-		r.Violated = tlcViolatedProperty(out, cfgList(readFileString(filepath.Join(m.Dir, m.Name+".cfg")), "PROPERTY", "PROPERTIES"))
+		if p := tlcPropertyRE.FindStringSubmatch(out)[1]; p != "" {
+			r.Violated = p
+		} else {
+			r.Violated = tlcViolatedProperty(out, cfgList(readFileString(filepath.Join(m.Dir, m.Name+".cfg")), "PROPERTY", "PROPERTIES"))
+		}
 	case tlcDeadlockRE.MatchString(out):
 		r.Kind, r.Violated = "deadlock", "Deadlock"
 	case tlcSuccessRE.MatchString(out):
@@ -154,7 +168,7 @@ func tlcViolatedProperty(out string, props []string) string {
 	if len(props) == 1 {
 		return props[0]
 	}
-	i := strings.Index(out, "Temporal properties were violated")
+	i := tlcPropertyRE.FindStringIndex(out)[0]
 	tail := out[i:]
 	if j := strings.Index(tail, "State 1:"); j > 0 {
 		tail = tail[:j]
