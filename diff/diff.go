@@ -39,6 +39,7 @@ type Mode uint8
 
 const (
 	// Default compares every field of every retire record.
+	// (By default the two targets run on two goroutines; see Options.Sequential.)
 	Default Mode = iota
 	// Strict also compares full architectural-state snapshots every
 	// StrictEvery records and at the end.
@@ -52,6 +53,12 @@ type Options struct {
 	StrictEvery uint64   // snapshot period in Strict mode (0: 1000)
 	Ignore      []string // record fields not compared, by path: "Mem.RData", "Trap.Tval", "CSR"
 	History     int      // how many records before the divergence the report shows (0: 8)
+	// Sequential runs both targets on the caller's goroutine. By default
+	// (and always in Strict mode, which reads states mid-run) lockstep in
+	// Default mode runs each target on its own goroutine, ahead of the
+	// comparison by a few batches of records: the targets must not share
+	// unsynchronized state (e.g. one console writer).
+	Sequential bool
 	// Progress, when set, is called every ProgressEvery records.
 	Progress      func(compared uint64)
 	ProgressEvery uint64
@@ -111,6 +118,15 @@ func Lockstep(a, b Target, opts Options) (Result, error) {
 		hist = 8
 	}
 	ring := newHistory(hist)
+	// In default mode no state is read mid-run, so each target runs on its
+	// own goroutine, one batch ahead of the comparison (prefetch.go).
+	concurrent := opts.Mode == Default && !opts.Sequential
+	if concurrent {
+		pa, pb := newPrefetch(a, limit), newPrefetch(b, limit)
+		defer pa.stop()
+		defer pb.stop()
+		a, b = pa, pb
+	}
 	var res Result
 	for res.Compared < limit {
 		ea, eb := a.Exit(), b.Exit()
@@ -121,15 +137,19 @@ func Lockstep(a, b Target, opts Options) (Result, error) {
 			if ea.Reason != eb.Reason || ea.Code != eb.Code {
 				d := &Divergence{Index: res.Compared, Reason: fmt.Sprintf("record %d: exits differ: A %s, B %s", res.Compared, describeExit(ea), describeExit(eb))}
 				d.HistoryA, d.HistoryB = ring.slices()
-				compareStates(a, b, d)
+				if !concurrent {
+					// A running target's goroutine may have gone past
+					// this point, so states are compared only when the
+					// run is sequential (Options.Sequential).
+					compareStates(a, b, d)
+				}
 				res.Divergence = d
 			}
 			return res, nil
 		}
 		ra, rb := a.Step(), b.Step()
-		ma, mb := mask.apply(ra), mask.apply(rb)
-		if ma != mb {
-			res.Divergence = recordDivergence(res.Compared, ra, rb, ma, mb, ring)
+		if ra != rb && mask.apply(ra) != mask.apply(rb) {
+			res.Divergence = recordDivergence(res.Compared, ra, rb, mask.apply(ra), mask.apply(rb), ring)
 			res.ExitA, res.ExitB = a.Exit(), b.Exit()
 			return res, nil
 		}

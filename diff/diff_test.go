@@ -168,3 +168,33 @@ func BenchmarkLockstepCompare(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(recs))*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }
+
+// TestConcurrentMatchesSequential: running the targets on their own
+// goroutines changes nothing in the result, wherever the run ends.
+func TestConcurrentMatchesSequential(t *testing.T) {
+	for _, n := range []int{0, 1, 5, batchSize - 1, batchSize, batchSize + 1, 3*batchSize + 7} {
+		for _, diverge := range []int{-1, 0, n / 2, n - 1} {
+			for _, limit := range []uint64{0, uint64(n / 3)} {
+				mk := func() (*fakeTarget, *fakeTarget) {
+					ra, rb := program(n), program(n)
+					if diverge >= 0 && diverge < n {
+						rb[diverge].Rd.Value = 12345
+					}
+					return &fakeTarget{recs: ra, exit: pass()}, &fakeTarget{recs: rb, exit: pass()}
+				}
+				a1, b1 := mk()
+				seq, err1 := Lockstep(a1, b1, Options{Sequential: true, Limit: limit})
+				a2, b2 := mk()
+				con, err2 := Lockstep(a2, b2, Options{Limit: limit})
+				if err1 != nil || err2 != nil {
+					t.Fatal(err1, err2)
+				}
+				if seq.Compared != con.Compared || seq.ExitA != con.ExitA || seq.ExitB != con.ExitB ||
+					(seq.Divergence == nil) != (con.Divergence == nil) ||
+					seq.Divergence != nil && (seq.Divergence.Index != con.Divergence.Index || seq.Divergence.Reason != con.Divergence.Reason) {
+					t.Errorf("n=%d diverge=%d limit=%d: sequential %+v, concurrent %+v", n, diverge, limit, seq, con)
+				}
+			}
+		}
+	}
+}
