@@ -242,6 +242,7 @@ func (h *Hart) Step() spec.Retire {
 		}
 		h.loop(1)
 	}
+	mutateAfterStep(h) // fault injection for tests; empty unless built with -tags vcheck_mutant
 	r.NextPC, r.NextMode = h.pc, h.mode
 	if h.trapped {
 		r.Trap = h.lastTrap

@@ -1,0 +1,108 @@
+//go:build vcheck_mutant
+
+package engine
+
+// Fault injection for testing the tester (docs/testing.md, "Mutants").
+// This file exists only with -tags vcheck_mutant: production builds get
+// mutant_off.go, whose hook is an empty function the compiler removes.
+//
+// A mutant is a deliberate bug of the kind an engine gets wrong: a wrong
+// result of one instruction, or a missing CSR side effect. The hook runs
+// after each Step'd instruction and corrupts the architectural state the
+// way the buggy implementation would have left it, so the record, later
+// instructions and the final state all see the bug.
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/vcheck-dev/vcheck/spec"
+)
+
+// mutants maps a name to the corruption it applies after one step; d is
+// the instruction that ran (zero when an interrupt was taken), a and b
+// its source operands before it ran.
+var mutants = map[string]func(h *Hart, d *inst, a, b uint64){
+	// mulhsu returns a result off by one in its low bit.
+	"mulhsu-result": func(h *Hart, d *inst, a, b uint64) {
+		if d.op == opMULHSU && !h.trapped && d.rd != xSink {
+			h.x[d.rd] ^= 1
+		}
+	},
+	// sraiw forgets to sign-extend its 32-bit result.
+	"sraiw-no-sext": func(h *Hart, d *inst, a, b uint64) {
+		if d.op == opSRAIW && !h.trapped && d.rd != xSink {
+			h.x[d.rd] = uint64(uint32(h.x[d.rd]))
+		}
+	},
+	// sltu compares signed.
+	"sltu-signed": func(h *Hart, d *inst, a, b uint64) {
+		if d.op == opSLTU && !h.trapped && d.rd != xSink {
+			h.x[d.rd] = b2u(int64(a) < int64(b))
+		}
+	},
+	// mret leaves mstatus.MPIE as it was instead of setting it
+	// (Priv. spec 3.3.2: MPIE is set to 1 on mret).
+	"mret-mpie": func(h *Hart, d *inst, a, b uint64) {
+		if d.op == opMRET && !h.trapped {
+			h.mstatus &^= spec.MstatusMPIE
+		}
+	},
+	// A trap into M-mode records mtval as 0 for every cause.
+	"trap-mtval-zero": func(h *Hart, d *inst, a, b uint64) {
+		if h.trapped && h.lastTrap.Target == spec.ModeM && !h.lastTrap.Interrupt {
+			h.mtval = 0
+		}
+	},
+	// A trap delegated to S-mode does not save the previous SIE in SPIE.
+	"strap-spie": func(h *Hart, d *inst, a, b uint64) {
+		if h.trapped && h.lastTrap.Target == spec.ModeS {
+			h.mstatus &^= spec.MstatusSPIE
+		}
+	},
+}
+
+var (
+	activeMutant func(h *Hart, d *inst, a, b uint64)
+	// mutantMachine is the one machine that carries the active mutant,
+	// so that a clean engine and a mutated one can run side by side in
+	// lockstep (tests build them one after the other, never concurrently).
+	// nil: every machine carries it.
+	mutantMachine *Machine
+)
+
+// Mutants lists the mutants SetMutant accepts.
+func Mutants() []string {
+	var out []string
+	for n := range mutants {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// SetMutant selects the bug that Mutate gives a machine; "" removes it.
+// Until Mutate is called, every engine in the process carries it.
+func SetMutant(name string) error {
+	if name == "" {
+		activeMutant = nil
+		return nil
+	}
+	m, ok := mutants[name]
+	if !ok {
+		return fmt.Errorf("engine: no mutant %q (have %v)", name, Mutants())
+	}
+	activeMutant, mutantMachine = m, nil
+	return nil
+}
+
+// Mutate makes m the machine that carries the bug SetMutant selected
+// (and no other machine).
+func Mutate(m *Machine) { mutantMachine = m }
+
+// mutateAfterStep is the hook Hart.Step calls after each step.
+func mutateAfterStep(h *Hart) {
+	if activeMutant != nil && (mutantMachine == nil || h.m == mutantMachine) {
+		activeMutant(h, &h.recInst, h.recA, h.recB)
+	}
+}
