@@ -69,6 +69,7 @@ type plic struct {
 	priority  [spec.PLICSources]uint32
 	pending   [spec.PLICSources]bool
 	claimed   [spec.PLICSources]bool
+	level     [spec.PLICSources]bool // the source's interrupt line
 	enable    [][spec.PLICSources / 32]uint32
 	threshold []uint32
 }
@@ -171,8 +172,11 @@ func (p *plic) write(off, v uint64) {
 		case 0:
 			p.threshold[ctx] = uint32(v) & plicPrioMask
 		case 4: // complete
-			if v < spec.PLICSources {
+			// PLIC spec 1.0.0 §8: a completion ID that is not enabled for
+			// the context is ignored. (QEMU 7.2 completes any ID.)
+			if v < spec.PLICSources && p.enable[ctx][v/32]>>(v%32)&1 != 0 {
 				p.claimed[v] = false
+				p.gateway(int(v))
 			}
 		}
 	}
@@ -300,12 +304,24 @@ func (u *uart) write(off uint64, v uint8) {
 	}
 }
 
-// updateIRQ moves the UART's interrupt line into the PLIC's pending bit.
+// updateIRQ moves the UART's interrupt line into the PLIC's gateway.
 func (m *Machine) updateIRQ() {
 	if m.uart.ier&1 != 0 {
 		m.uart.fill() // input that is ready counts as received
 	}
-	m.plic.pending[spec.UARTIRQ] = m.uart.level()
+	m.plic.level[spec.UARTIRQ] = m.uart.level()
+	m.plic.gateway(spec.UARTIRQ)
+}
+
+// gateway is the PLIC's interrupt gateway for a level-triggered source
+// (PLIC spec 1.0.0 §5): a high line sets the pending bit unless a request
+// of that source is in service (claimed, not yet completed); the pending
+// bit then stays set until a claim, even if the line drops. QEMU 7.2
+// instead lets pending follow the line.
+func (p *plic) gateway(id int) {
+	if p.level[id] && !p.claimed[id] {
+		p.pending[id] = true
+	}
 }
 
 // devLoad is a load from outside RAM, as QEMU 7.2's softmmu does it: an
