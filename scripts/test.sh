@@ -38,4 +38,11 @@ bash .ci/tla-deps.sh
 export CI=true
 
 go vet ./...
+if [ $# -eq 0 ]; then
+	# The README's first command: impl against refmodel on the corpus.
+	go run ./cmd/vcheck check
+	# Proof that the differential fuzzer finds bugs: build-tagged engine
+	# mutants must each be found and shrunk (production builds have none).
+	go test -count=1 -tags vcheck_mutant -run 'TestMutants|TestNoMutantsInProduction' ./fuzz
+fi
 go test -count=1 -timeout 20m "${@:-./...}"
