@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"strings"
 
 	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/spec/asm"
@@ -53,4 +54,15 @@ func (p Program) Image(cfg spec.Config) (*boot.Image, error) {
 // into the benchmark ELFs, which are what runs.
 func (p Program) Runnable() bool {
 	return !(p.Dir() == "bench" && p.IsSource())
+}
+
+// OpenFinding reports whether the program is a regress finding not yet
+// fixed: its header's status is not "fixed" (with or without a note, e.g.
+// "fixed (24e36b7: ...)").
+func (p Program) OpenFinding() bool {
+	if p.Dir() != "regress" {
+		return false
+	}
+	status, _ := p.HeaderField("status")
+	return !strings.HasPrefix(status, "fixed")
 }

@@ -186,8 +186,7 @@ func checkOne(cfg spec.Config, p corpus.Program, fa, fb targets.Factory, nameA, 
 	}
 	r.Records = res.Compared
 	r.Exit, r.Code = res.ExitA.Reason.String(), res.ExitA.Code
-	status, _ := p.HeaderField("status")
-	open := p.Dir() == "regress" && status != "fixed"
+	open := p.OpenFinding()
 	switch {
 	case res.Divergence != nil && open:
 		r.Status, r.Reason = "known-open", res.Divergence.Reason
