@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vcheck-dev/vcheck/spec/testtool"
+
 	"github.com/vcheck-dev/vcheck/corpus"
 	"github.com/vcheck-dev/vcheck/diff"
 	"github.com/vcheck-dev/vcheck/fuzz"
@@ -120,13 +122,7 @@ func image(t *testing.T, cfg spec.Config, p corpus.Program) (*boot.Image, error)
 // gccBuild extracts the program's directory from the embedded corpus and
 // builds it with the cross gcc, which CI installs (scripts/test.sh).
 func gccBuild(t *testing.T, p corpus.Program) string {
-	gcc, err := exec.LookPath("riscv64-unknown-elf-gcc")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("riscv64-unknown-elf-gcc is required under CI=true: %v", err)
-		}
-		t.Skip("riscv64-unknown-elf-gcc not installed")
-	}
+	gcc := testtool.Tool(t, "riscv64-unknown-elf-gcc")
 	dir := t.TempDir()
 	sub, err := fs.Sub(corpus.FS(), p.Dir())
 	if err != nil {

@@ -3,11 +3,12 @@ package refmodel
 import (
 	"errors"
 	"flag"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vcheck-dev/vcheck/spec/testtool"
 
 	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/spec/boot"
@@ -20,14 +21,7 @@ var long = flag.Bool("long", false, "run the long tests (firmware boots)")
 // skipped, except under CI=true, where a missing tool is a failure.
 func needTool(t testing.TB, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI=true: %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
+	return testtool.Tool(t, name)
 }
 
 // corpusDir is corpus/ref, relative to this package.

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vcheck-dev/vcheck/spec/testtool"
+
 	"github.com/vcheck-dev/vcheck/spec/disasm"
 )
 
@@ -21,15 +23,7 @@ import (
 // fails the test; elsewhere the test is skipped and says what it needs.
 func disasmTool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		msg := "this test needs " + name + " (GNU binutils/gcc 2.40/12 for riscv64-unknown-elf)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return p
+	return testtool.Tool(t, name)
 }
 
 func runDisasmCmd(args ...string) (stdout, stderr string, rc int) {

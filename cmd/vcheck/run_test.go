@@ -12,19 +12,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vcheck-dev/vcheck/spec/testtool"
+
 	"github.com/vcheck-dev/vcheck/spec"
 )
 
 // buildAsm assembles a tiny bare-metal program with the corpus linker script.
 func buildAsm(t *testing.T, src string) string {
 	t.Helper()
-	gcc, err := exec.LookPath("riscv64-unknown-elf-gcc")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("riscv64-unknown-elf-gcc is required under CI=true: %v", err)
-		}
-		t.Skip("riscv64-unknown-elf-gcc not installed")
-	}
+	gcc := testtool.Tool(t, "riscv64-unknown-elf-gcc")
 	dir := t.TempDir()
 	s := filepath.Join(dir, "p.S")
 	if err := os.WriteFile(s, []byte(src), 0o644); err != nil {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vcheck-dev/vcheck/spec/testtool"
+
 	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/spec/boot"
 	"github.com/vcheck-dev/vcheck/spec/load"
@@ -19,12 +21,7 @@ const gcc = "riscv64-unknown-elf-gcc"
 // missing tool is a failure.
 func needTool(t testing.TB, name string) {
 	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI=true: %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
-	}
+	testtool.Tool(t, name)
 }
 
 // testLinker places .text at RAM and the HTIF mailbox on its own page.

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vcheck-dev/vcheck/spec/testtool"
 )
 
 // Tools the external-oracle tests need. CI installs them; a local run
@@ -22,14 +24,7 @@ const (
 
 func needTool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not found: CI must install it (%v)", name, err)
-		}
-		t.Skipf("%s not installed; this test compares against it", name)
-	}
-	return p
+	return testtool.Tool(t, name)
 }
 
 // gnuAssemble runs GNU as on src and returns the object file. -mno-relax

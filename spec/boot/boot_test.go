@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vcheck-dev/vcheck/spec/testtool"
+
 	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/spec/fdt"
 	"github.com/vcheck-dev/vcheck/spec/load"
@@ -25,14 +27,7 @@ var tinyELF = filepath.Join("..", "load", "testdata", "tiny.elf")
 
 func needTool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI=true but not installed: %v", name, err)
-		}
-		t.Skipf("%s not installed; skipping this oracle test (CI installs it)", name)
-	}
-	return p
+	return testtool.Tool(t, name)
 }
 
 func config(ram uint64, harts int) spec.Config {

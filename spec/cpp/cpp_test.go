@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vcheck-dev/vcheck/spec/testtool"
 )
 
 func pp(t *testing.T, src string, files map[string]string) string {
@@ -97,13 +99,7 @@ func TestErrors(t *testing.T) {
 // -E, assembles both with GNU as, and compares the object files'
 // section contents. The oracle is GNU cpp.
 func TestAgainstGCC(t *testing.T) {
-	gcc, err := exec.LookPath("riscv64-unknown-elf-gcc")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("riscv64-unknown-elf-gcc is required under CI=true: %v", err)
-		}
-		t.Skip("riscv64-unknown-elf-gcc not installed")
-	}
+	gcc := testtool.Tool(t, "riscv64-unknown-elf-gcc")
 	srcs, _ := filepath.Glob("../../corpus/*/*.S")
 	n := 0
 	for _, src := range srcs {

@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vcheck-dev/vcheck/spec/testtool"
+
 	"github.com/vcheck-dev/vcheck/spec"
 )
 
@@ -36,15 +38,7 @@ const (
 // CI=true and skips it elsewhere when the tool is missing.
 func needTool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		msg := fmt.Sprintf("this test needs %s (GNU binutils 2.40 for riscv64-unknown-elf; Debian package binutils-riscv64-unknown-elf)", name)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return p
+	return testtool.Tool(t, name)
 }
 
 // encodeInsns lays the words out as objdump will see them: each word is 2

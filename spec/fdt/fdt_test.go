@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vcheck-dev/vcheck/spec/testtool"
+
 	"github.com/vcheck-dev/vcheck/spec"
 )
 
@@ -24,14 +26,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // skipped locally, but fails under CI=true: CI must install it.
 func needTool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI=true but not installed: %v", name, err)
-		}
-		t.Skipf("%s not installed; skipping this oracle test (CI installs it)", name)
-	}
-	return p
+	return testtool.Tool(t, name)
 }
 
 func config(ramMiB uint64, harts int) spec.Config {

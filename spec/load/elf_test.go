@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/vcheck-dev/vcheck/spec/testtool"
 )
 
 // The test ELFs are built from testdata/tiny.S by testdata/build.sh; their
@@ -35,14 +37,7 @@ func readTestdata(t testing.TB, name string) []byte {
 // skipped locally, but fails under CI=true: CI must install it.
 func needTool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI=true but not installed: %v", name, err)
-		}
-		t.Skipf("%s not installed; skipping this oracle test (CI installs it)", name)
-	}
-	return p
+	return testtool.Tool(t, name)
 }
 
 func TestELFTiny(t *testing.T) {
