@@ -405,10 +405,18 @@ const uartRegs = 8
 // deviceSizeOK applies the access sizes QEMU 7.2's devices accept
 // (MemoryRegionOps.valid, unaligned not allowed); any other access is an
 // access fault. Checked against QEMU by testdata/probe_mmio.S.
+// clintMTimerEnd is where QEMU's ACLINT MTIMER ends in the CLINT window
+// (0x4000 + RISCV_ACLINT_DEFAULT_MTIMER_SIZE).
+const clintMTimerEnd = 0xc000
+
 func deviceSizeOK(pa, size uint64) bool {
 	switch {
 	case pa >= spec.TestBase && pa < spec.TestBase+spec.TestSize: // sifive_test: 2..4 bytes
 		return (size == 2 || size == 4) && pa%size == 0
+	case pa >= spec.CLINTBase+clintMTimerEnd && pa < spec.CLINTBase+spec.CLINTSize:
+		// QEMU virt's ACLINT MTIMER is 0x8000 bytes from 0x4000: the rest
+		// of the CLINT window is unassigned, an access fault.
+		return false
 	case pa >= spec.CLINTBase && pa < spec.CLINTBase+spec.CLINTMtimecmp: // ACLINT MSWI: 4 bytes
 		return size == 4 && pa%4 == 0
 	case pa >= spec.CLINTBase && pa < spec.CLINTBase+spec.CLINTSize: // ACLINT MTIMER: 4 or 8

@@ -214,16 +214,34 @@ func (h *Hart) loadSlow(va, size uint64) (uint64, bool) {
 		if !ok {
 			return 0, false
 		}
+		if !h.m.inRAM(pa1, n1) || !h.m.inRAM(pa2, size-n1) {
+			// Outside RAM, QEMU 7.2's load_helper loads the two aligned
+			// accesses of this size around it (the second starts at the
+			// page boundary), and mtval names the one that faulted (Priv.
+			// spec 1.12 §3.1.16).
+			a1 := va &^ (size - 1)
+			r1, ok := h.m.readPhys(pa1-(va-a1), size)
+			if !ok {
+				return 0, h.fail(spec.CauseLoadAccess, a1)
+			}
+			r2, ok := h.m.readPhys(pa2, size)
+			if !ok {
+				return 0, h.fail(spec.CauseLoadAccess, va+n1)
+			}
+			sh := (va - a1) * 8
+			v := r1>>sh | r2<<(size*8-sh)
+			if size < 8 {
+				v &= 1<<(8*size) - 1
+			}
+			return v, true
+		}
 		var v uint64
 		for i := uint64(0); i < size; i++ {
 			pa := pa1 + i
 			if i >= n1 {
 				pa = pa2 + i - n1
 			}
-			b, ok := h.m.readPhys(pa, 1)
-			if !ok {
-				return 0, h.fail(spec.CauseLoadAccess, va)
-			}
+			b, _ := h.m.readPhys(pa, 1) // RAM: cannot fail
 			v |= b << (8 * i)
 		}
 		return v, true
@@ -241,6 +259,15 @@ func (h *Hart) loadSlow(va, size uint64) (uint64, bool) {
 		return 0, h.fail(spec.CauseLoadAccess, va+failAt-pa)
 	}
 	return v, true
+}
+
+// crossingHalf is the start of the half of a page-crossing access that
+// holds byte i: va, or the first byte of the next page (n1 bytes on).
+func crossingHalf(va, n1, i uint64) uint64 {
+	if i < n1 {
+		return va
+	}
+	return va + n1
 }
 
 // amoRead is the read half of an AMO or SC: it needs store permission and
@@ -280,7 +307,7 @@ func (h *Hart) storeSlow(va, size, v uint64) bool {
 				pa = pa2 + i - n1
 			}
 			if !h.m.writePhys(h, pa, 1, v>>(8*i)) {
-				return h.fail(spec.CauseStoreAccess, va)
+				return h.fail(spec.CauseStoreAccess, crossingHalf(va, n1, i))
 			}
 		}
 		return true
