@@ -74,6 +74,9 @@ func (h *Hart) readMem(va uint64, size int, acc accessType, perm uint8) (uint64,
 	if exc != nil {
 		return 0, exc
 	}
+	if n == 2 && !(h.m.bus.inRAM(ps[0].pa, uint64(ps[0].size)) && h.m.bus.inRAM(ps[1].pa, uint64(ps[1].size))) {
+		return h.readCrossingDevice(va, size, ps, acc)
+	}
 	var v uint64
 	shift := 0
 	for i := 0; i < n; i++ {
@@ -83,6 +86,28 @@ func (h *Hart) readMem(va uint64, size int, acc accessType, perm uint8) (uint64,
 		}
 		v |= part << shift
 		shift += 8 * ps[i].size
+	}
+	return v, nil
+}
+
+// readCrossingDevice is a load that crosses a page and is not all RAM.
+// QEMU 7.2's load_helper makes it the two aligned loads of its size
+// around it (the second starts at the page boundary), and mtval names the
+// one that failed (Priv. spec 1.12 §3.1.16).
+func (h *Hart) readCrossingDevice(va uint64, size int, ps [2]piece, acc accessType) (uint64, *exception) {
+	low := va &^ uint64(size-1)
+	lo, ok := h.m.bus.load(ps[0].pa-(va-low), size)
+	if !ok {
+		return 0, raise(acc.accessFault(), low)
+	}
+	hi, ok := h.m.bus.load(ps[1].pa, size)
+	if !ok {
+		return 0, raise(acc.accessFault(), ps[1].va)
+	}
+	shift := (va - low) * 8
+	v := lo>>shift | hi<<(uint64(size)*8-shift)
+	if size < 8 {
+		v &= 1<<(8*size) - 1
 	}
 	return v, nil
 }

@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/vcheck-dev/vcheck/spec/asm"
-	"github.com/vcheck-dev/vcheck/spec/cpp"
 )
 
 func init() {
@@ -113,15 +112,9 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 
 	// A .S file goes through the C preprocessor first, as gcc does it
 	// (a .s file does not); #include is resolved beside the file.
-	if filepath.Ext(name) == ".S" {
-		dir := filepath.Dir(name)
-		src, err = cpp.Preprocess(name, src, cpp.Options{Include: func(inc string) ([]byte, error) {
-			return os.ReadFile(filepath.Join(dir, inc))
-		}})
-		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return exitFailure
-		}
+	if src, err = preprocess(name, src); err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFailure
 	}
 	obj, err := asm.Assemble(name, src, asm.Options{TextBase: base, NoRVC: *norvc, Defsym: defsym})
 	if err != nil {

@@ -57,7 +57,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: vcheck bench [flags] [PROGRAM.elf...]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return exitUsage
 	}
 	progs := fs.Args()

@@ -4,16 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/vcheck-dev/vcheck/diff"
 	"github.com/vcheck-dev/vcheck/fuzz"
 	"github.com/vcheck-dev/vcheck/internal/targets"
 	"github.com/vcheck-dev/vcheck/spec"
-	"github.com/vcheck-dev/vcheck/spec/asm"
-	"github.com/vcheck-dev/vcheck/spec/boot"
 	"github.com/vcheck-dev/vcheck/spec/disasm"
 )
 
@@ -53,7 +49,7 @@ func diffCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: vcheck diff [flags] PROGRAM.elf|PROGRAM.S")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return exitUsage
 	}
 	if *fields {
@@ -87,7 +83,7 @@ func diffCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vcheck diff: %v\n", err)
 		return exitUsage
 	}
-	img, err := programImage(cfg, fs.Arg(0))
+	img, err := loadImage(cfg, fs.Arg(0), "")
 	if err != nil {
 		fmt.Fprintf(stderr, "vcheck diff: %v\n", err)
 		return exitUsage
@@ -150,21 +146,4 @@ func exitText(e spec.Exit) string {
 func disassembler(insn uint32, pc uint64) string {
 	text, _ := disasm.Inst(insn, pc, disasm.Options{})
 	return strings.Replace(text, "\t", " ", 1)
-}
-
-// programImage builds the reset image of an ELF or raw image, or of a .S
-// file assembled with spec/asm at 0x80000000.
-func programImage(cfg spec.Config, path string) (*boot.Image, error) {
-	if !strings.EqualFold(filepath.Ext(path), ".s") {
-		return loadImage(cfg, path, "")
-	}
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	obj, err := asm.Assemble(path, src, asm.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("assembling %s: %w", path, err)
-	}
-	return boot.Build(cfg, obj.Program(filepath.Base(path)), nil)
 }

@@ -44,7 +44,7 @@ func runDisasm(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "\nWith no FILE, disassembles the embedded sample program.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}

@@ -65,7 +65,7 @@ func fuzzCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: vcheck fuzz [flags]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return exitUsage
 	}
 	if fs.NArg() != 0 {

@@ -68,6 +68,24 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// parseArgs parses flags that may come before or after the positional
+// arguments ("vcheck diff prog.elf --limit 1000"), as users of GNU tools
+// expect; afterwards fs.Args() holds the positional arguments in order.
+func parseArgs(fs *flag.FlagSet, args []string) error {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	return fs.Parse(append([]string{"--"}, positional...))
+}
+
 func mainUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: vcheck COMMAND [flags] [args]")
 	fmt.Fprintln(w, "\ncommands:")

@@ -46,7 +46,7 @@ func runPG(args []string, stdout, stderr io.Writer) int {
 	only := fs.String("only", "", "comma-separated forms to analyze, e.g. \"csrrs sstatus,mret\"")
 	declare := fs.String("declare", "", "what-if: comma-separated FORM=CLASS overriding the declared classes, e.g. \"addi=privileged\"")
 	fs.Usage = func() { fmt.Fprint(stderr, pgUsage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}

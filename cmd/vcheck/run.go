@@ -52,7 +52,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: vcheck run [flags] PROGRAM.elf")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return exitUsage
 	}
 	if fs.NArg() != 1 {
@@ -169,13 +169,13 @@ func (p *pollReader) Read(b []byte) (int, error) {
 
 // loadImage builds the reset image: firmware as -bios, kernel as -kernel.
 func loadImage(cfg spec.Config, firmware, kernel string) (*boot.Image, error) {
-	fw, err := load.File(firmware, spec.RAMBase)
+	fw, err := loadProgramFile(firmware, spec.RAMBase)
 	if err != nil {
 		return nil, err
 	}
 	var k *load.Program
 	if kernel != "" {
-		if k, err = load.File(kernel, spec.RAMBase+0x200000); err != nil {
+		if k, err = loadProgramFile(kernel, spec.RAMBase+0x200000); err != nil {
 			return nil, err
 		}
 	}

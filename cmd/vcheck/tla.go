@@ -45,7 +45,7 @@ func runTLA(args []string, stdout, stderr io.Writer) int {
 	dir := fs.String("dir", "", "the tla directory (default: tla/ of this directory or a parent)")
 	checker := fs.String("checker", "auto", "auto (TLC if present, else wasm), tlc or wasm")
 	fs.Usage = func() { fmt.Fprint(stderr, tlaUsage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
@@ -109,7 +109,7 @@ func runTLATrace(args []string, stdout, stderr io.Writer) int {
 	model := fs.String("model", "MC_Cloud", "the model whose constants the trace uses")
 	checker := fs.String("checker", "auto", "auto (TLC if present, else wasm), tlc or wasm")
 	fs.Usage = func() { fmt.Fprint(stderr, tlaUsage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
