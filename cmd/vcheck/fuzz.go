@@ -110,16 +110,15 @@ func fuzzCommand(args []string, stdout, stderr io.Writer) int {
 		MaxFindings: *maxFind,
 		MaxPrograms: *programs,
 	}
+	prog := newProgress(stderr)
 	if !*quiet {
 		c.Progress = func(st fuzz.Stats) {
-			fmt.Fprintf(stderr, "\rfuzz %s vs %s: %d programs, %d instructions compared, %d divergences, %s elapsed   ",
+			prog.Printf("fuzz %s vs %s: %d programs, %d instructions compared, %d divergences, %s elapsed",
 				*nameA, *nameB, st.Programs, st.Records, st.Findings, st.Elapsed.Round(time.Second))
 		}
 	}
 	st, found, err := c.Run()
-	if !*quiet {
-		fmt.Fprintln(stderr)
-	}
+	prog.Done()
 	if err != nil {
 		fmt.Fprintf(stderr, "vcheck fuzz: %v\n", err)
 		return exitInternal
