@@ -83,14 +83,8 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	fa, err := targets.Lookup(*nameA)
-	if err != nil {
-		fmt.Fprintln(stderr, "vcheck check:", err)
-		return exitUsage
-	}
-	fb, err := targets.Lookup(*nameB)
-	if err != nil {
-		fmt.Fprintln(stderr, "vcheck check:", err)
+	fa, fb, ok := lookupTargets("check", "a", *nameA, "b", *nameB, stderr)
+	if !ok {
 		return exitUsage
 	}
 	var only []string

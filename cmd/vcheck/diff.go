@@ -67,14 +67,8 @@ func diffCommand(args []string, stdout, stderr io.Writer) int {
 	if *ignore != "" {
 		opts.Ignore = strings.Split(*ignore, ",")
 	}
-	fa, err := targets.Lookup(*nameA)
-	if err != nil {
-		fmt.Fprintf(stderr, "vcheck diff: --a: %v\n", err)
-		return exitUsage
-	}
-	fb, err := targets.Lookup(*nameB)
-	if err != nil {
-		fmt.Fprintf(stderr, "vcheck diff: --b: %v\n", err)
+	fa, fb, ok := lookupTargets("diff", "a", *nameA, "b", *nameB, stderr)
+	if !ok {
 		return exitUsage
 	}
 	cfg := spec.DefaultConfig()

@@ -81,14 +81,8 @@ func fuzzCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vcheck fuzz: --ext: %v\n", err)
 		return exitUsage
 	}
-	fa, err := targets.Lookup(*nameA)
-	if err != nil {
-		fmt.Fprintf(stderr, "vcheck fuzz: --ref: %v\n", err)
-		return exitUsage
-	}
-	fb, err := targets.Lookup(*nameB)
-	if err != nil {
-		fmt.Fprintf(stderr, "vcheck fuzz: --target: %v\n", err)
+	fa, fb, ok := lookupTargets("fuzz", "ref", *nameA, "target", *nameB, stderr)
+	if !ok {
 		return exitUsage
 	}
 	if *seed == 0 {

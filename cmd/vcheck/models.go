@@ -5,6 +5,7 @@ import (
 	"io"
 	"sort"
 
+	"github.com/vcheck-dev/vcheck/internal/targets"
 	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/spec/boot"
 )
@@ -49,4 +50,20 @@ func newModel(name string, cfg spec.Config, img *boot.Image) (machine, error) {
 		return nil, fmt.Errorf("model %s: %w", name, err)
 	}
 	return m, nil
+}
+
+// lookupTargets resolves the two target names of a comparing command
+// (check, diff, fuzz); an unknown name is reported with the flag that
+// gave it, and ok is false.
+func lookupTargets(cmd, flagA, nameA, flagB, nameB string, stderr io.Writer) (fa, fb targets.Factory, ok bool) {
+	var err error
+	if fa, err = targets.Lookup(nameA); err != nil {
+		fmt.Fprintf(stderr, "vcheck %s: --%s: %v\n", cmd, flagA, err)
+		return nil, nil, false
+	}
+	if fb, err = targets.Lookup(nameB); err != nil {
+		fmt.Fprintf(stderr, "vcheck %s: --%s: %v\n", cmd, flagB, err)
+		return nil, nil, false
+	}
+	return fa, fb, true
 }

@@ -144,7 +144,7 @@ func TestTLAWithTLC(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
-	for _, want := range []string{"MC_Small", " tlc ", "1944 states", "13015 generated, depth 16", "PASS", "REJECTED as expected", "3 passed, 0 failed"} {
+	for _, want := range []string{"MC_Small", " tlc ", "2140 states", "14095 generated, depth 16", "PASS", "REJECTED as expected", "3 passed, 0 failed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
