@@ -17,7 +17,7 @@ BadDispatch(c, vc) == /\ run[c] = Host
                       /\ ~Running(vc)
                       /\ run' = [run EXCEPT ![c] = vc]
                       /\ prot' = [prot EXCEPT ![c] = mem[VMOf(vc)]]
-                      /\ UNCHANGED <<status, mem, dirty, mode>>
+                      /\ UNCHANGED <<status, mem, dirty, mode, queue>>
 
 BadNext == \/ \E v \in VMs : Create(v) \/ Grant(v) \/ Release(v) \/ Destroy(v)
            \/ \E c \in CPUs : \/ \E vc \in GrantedVCPUs : BadDispatch(c, vc)

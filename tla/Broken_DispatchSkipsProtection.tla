@@ -18,7 +18,7 @@ BadDispatch(c, vc) == /\ run[c] = Host
                       /\ run' = [run EXCEPT ![c] = vc]
                       /\ mode' = [mode EXCEPT ![c] = GuestMode]
                       /\ prot' = [prot EXCEPT ![c] = Regions]
-                      /\ UNCHANGED <<status, mem, dirty>>
+                      /\ UNCHANGED <<status, mem, dirty, queue>>
 
 BadNext == \/ \E v \in VMs : Create(v) \/ Grant(v) \/ Release(v) \/ Destroy(v)
            \/ \E c \in CPUs : \/ \E vc \in GrantedVCPUs : BadDispatch(c, vc)

@@ -13,11 +13,12 @@ BrokenDemand == [alice |-> [vcpus |-> 1, mem |-> 1],
 
 \* Grant, taking from FreeRegions instead of CleanRegions.
 BadGrant(v) == /\ status[v] = "requested"
-               /\ Fits(v)
+               /\ FirstFitting(v)
                /\ \E S \in SUBSET FreeRegions :
                      /\ Cardinality(S) = Demand[v].mem
                      /\ mem' = [mem EXCEPT ![v] = S]
                /\ status' = [status EXCEPT ![v] = "admitted"]
+               /\ queue' = Dequeue(queue, v)
                /\ UNCHANGED <<dirty, run, mode, prot>>
 
 BadNext == \/ \E v \in VMs : Create(v) \/ BadGrant(v) \/ Release(v) \/ Destroy(v)

@@ -11,12 +11,14 @@ BrokenDemand == [alice |-> [vcpus |-> 1, mem |-> 1],
                  bob   |-> [vcpus |-> 1, mem |-> 1],
                  carol |-> [vcpus |-> 1, mem |-> 1]]
 
-\* Grant, less its Fits(v) test.
+\* Grant, less its Fits(v) test (and so less the FIFO rule, FirstFitting,
+\* which needs v to fit).
 BadGrant(v) == /\ status[v] = "requested"
                /\ \E S \in SUBSET CleanRegions :
                      /\ Cardinality(S) = Demand[v].mem
                      /\ mem' = [mem EXCEPT ![v] = S]
                /\ status' = [status EXCEPT ![v] = "admitted"]
+               /\ queue' = Dequeue(queue, v)
                /\ UNCHANGED <<dirty, run, mode, prot>>
 
 BadNext == \/ \E v \in VMs : Create(v) \/ BadGrant(v) \/ Release(v) \/ Destroy(v)

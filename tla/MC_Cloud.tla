@@ -25,7 +25,7 @@ Symmetry == Permutations(Regions)
 RegionOrbit ==
     LET L == [r \in Regions |-> <<{v \in VMs : r \in mem[v]}, r \in dirty,
                                   {c \in CPUs : r \in prot[c]}>>]
-    IN  <<status, run, mode,
+    IN  <<status, queue, run, mode,
           [l \in {L[r] : r \in Regions} |-> Cardinality({r \in Regions : L[r] = l})]>>
 
 =============================================================================

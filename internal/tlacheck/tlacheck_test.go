@@ -90,7 +90,7 @@ func TestAssembleCloud(t *testing.T) {
 	if regexp.MustCompile(`CONSTANTS[^\n]*\bDemand\b`).MatchString(a.Module) {
 		t.Errorf("Demand is still declared a CONSTANT")
 	}
-	if !regexp.MustCompile(`(?m)^EXTENDS Naturals, FiniteSets, TLC$`).MatchString(a.Module) {
+	if !regexp.MustCompile(`(?m)^EXTENDS Naturals, FiniteSets, Sequences, TLC$`).MatchString(a.Module) {
 		t.Errorf("EXTENDS not merged into standard modules only:\n%.300s", a.Module)
 	}
 	if n := strings.Count(a.Module, "---- MODULE"); n != 1 {
