@@ -41,6 +41,11 @@ go vet ./...
 if [ $# -eq 0 ]; then
 	# The README's first command: impl against refmodel on the corpus.
 	go run ./cmd/vcheck check
+	# P&G analysis on the profile (Theorem 1 holds) and on the POPF-like
+	# variant (it must fail, with witnesses); exit 0 means observation
+	# agrees with the declared classes.
+	go run ./cmd/vcheck pg
+	go run ./cmd/vcheck pg --variant popf
 	# Proof that the differential fuzzer finds bugs: build-tagged engine
 	# mutants must each be found and shrunk (production builds have none).
 	go test -count=1 -tags vcheck_mutant -run 'TestMutants|TestNoMutantsInProduction' ./fuzz
