@@ -112,6 +112,27 @@ func (h *Hart) readCrossingDevice(va uint64, size int, ps [2]piece, acc accessTy
 	return v, nil
 }
 
+// writeCrossingDevice is a store that crosses a page and is not all RAM.
+// QEMU 7.2's store_helper_unaligned writes it byte by byte from the
+// lowest address, once both pages are translated; the bytes before a
+// refused one stay written, and mtval is the refused byte's address.
+func (h *Hart) writeCrossingDevice(ps [2]piece, v uint64) *exception {
+	for _, p := range ps {
+		for i := 0; i < p.size; i++ {
+			d, ok := h.m.bus.store(p.pa+uint64(i), 1, v&0xff)
+			if !ok {
+				return raise(spec.CauseStoreAccess, p.va+uint64(i))
+			}
+			h.m.storeObserved(h, p.pa+uint64(i), 1)
+			if d != nil {
+				h.m.checkHalt(d)
+			}
+			v >>= 8
+		}
+	}
+	return nil
+}
+
 // writeMem writes size bytes at virtual address va.
 func (h *Hart) writeMem(va uint64, size int, v uint64) *exception {
 	ps, n, exc := h.resolve(va, size, accessStore, spec.PMPW)
@@ -122,6 +143,9 @@ func (h *Hart) writeMem(va uint64, size int, v uint64) *exception {
 }
 
 func (h *Hart) writePieces(ps [2]piece, n int, v uint64) *exception {
+	if n == 2 && !(h.m.bus.inRAM(ps[0].pa, uint64(ps[0].size)) && h.m.bus.inRAM(ps[1].pa, uint64(ps[1].size))) {
+		return h.writeCrossingDevice(ps, v)
+	}
 	for i := 0; i < n; i++ {
 		d, failAt, ok := h.m.bus.storePiece(ps[i].pa, ps[i].size, v)
 		if !ok {

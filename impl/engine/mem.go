@@ -261,15 +261,6 @@ func (h *Hart) loadSlow(va, size uint64) (uint64, bool) {
 	return v, true
 }
 
-// crossingHalf is the start of the half of a page-crossing access that
-// holds byte i: va, or the first byte of the next page (n1 bytes on).
-func crossingHalf(va, n1, i uint64) uint64 {
-	if i < n1 {
-		return va
-	}
-	return va + n1
-}
-
 // amoRead is the read half of an AMO or SC: it needs store permission and
 // reports store/AMO faults (Unprivileged spec §8.4).
 func (h *Hart) amoRead(va, size uint64) (uint64, bool) {
@@ -307,7 +298,10 @@ func (h *Hart) storeSlow(va, size, v uint64) bool {
 				pa = pa2 + i - n1
 			}
 			if !h.m.writePhys(h, pa, 1, v>>(8*i)) {
-				return h.fail(spec.CauseStoreAccess, crossingHalf(va, n1, i))
+				// QEMU 7.2's store_helper_unaligned stores byte by byte
+				// from the lowest address: mtval is the refused byte
+				// (the portion that faulted, Priv. spec 1.12 §3.1.16).
+				return h.fail(spec.CauseStoreAccess, va+i)
 			}
 		}
 		return true
