@@ -135,7 +135,7 @@ func Lockstep(a, b Target, opts Options) (Result, error) {
 			// Exit.Detail is each implementation's own wording; only the
 			// reason and the code are architectural.
 			if ea.Reason != eb.Reason || ea.Code != eb.Code {
-				d := &Divergence{Index: res.Compared, Reason: fmt.Sprintf("record %d: exits differ: A %s, B %s", res.Compared, describeExit(ea), describeExit(eb))}
+				d := &Divergence{Index: res.Compared, Reason: fmt.Sprintf("record %d: exits differ: A %s, B %s", res.Compared, ea, eb)}
 				d.HistoryA, d.HistoryB = ring.slices()
 				if !concurrent {
 					// A running target's goroutine may have gone past
@@ -179,17 +179,6 @@ func Lockstep(a, b Target, opts Options) (Result, error) {
 		}
 	}
 	return res, nil
-}
-
-func describeExit(e spec.Exit) string {
-	if e.Reason == spec.Running {
-		return "still running"
-	}
-	s := fmt.Sprintf("%s exit code %d", e.Reason, e.Code)
-	if e.Detail != "" {
-		s += " (" + e.Detail + ")"
-	}
-	return s
 }
 
 func recordDivergence(index uint64, ra, rb, ma, mb spec.Retire, ring *history) *Divergence {

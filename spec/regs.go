@@ -1,5 +1,7 @@
 package spec
 
+import "fmt"
+
 // RegNames are the integer registers' ABI names, as GNU tools print them
 // (RISC-V psABI, Table 1.1).
 var RegNames = [32]string{
@@ -25,4 +27,17 @@ type Exit struct {
 	Reason HaltReason
 	Code   int    // the program's exit code: 0 for a pass
 	Detail string // human-readable detail (e.g. "HTIF tohost=0x3: test 1 failed")
+}
+
+// String describes the exit for people: "finisher, exit code 0 (detail)",
+// or "still running".
+func (e Exit) String() string {
+	if e.Reason == Running {
+		return "still running"
+	}
+	s := fmt.Sprintf("%s, exit code %d", e.Reason, e.Code)
+	if e.Detail != "" {
+		s += " (" + e.Detail + ")"
+	}
+	return s
 }

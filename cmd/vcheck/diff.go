@@ -129,11 +129,7 @@ func exitText(e spec.Exit) string {
 	if e.Reason == spec.Running {
 		return "still running at the limit"
 	}
-	s := fmt.Sprintf("%s, exit code %d", e.Reason, e.Code)
-	if e.Detail != "" {
-		s += " (" + e.Detail + ")"
-	}
-	return s
+	return e.String()
 }
 
 // disassembler renders an instruction as objdump does, for reports.
