@@ -167,37 +167,37 @@ func randBase(r *rand.Rand) State {
 	}
 	s.Sv39 = r.IntN(2) == 0
 	s.ASID = uint16(r.Uint32())
-	s.CodePTE = pteX | pteA | pteD
+	s.CodePTE = spec.PTEX | spec.PTEA | spec.PTED
 	if r.IntN(16) == 0 {
-		s.CodePTE &^= pteX
-		s.CodePTE |= pteR
+		s.CodePTE &^= spec.PTEX
+		s.CodePTE |= spec.PTER
 	}
 	if r.IntN(2) == 0 {
-		s.CodePTE |= pteR
+		s.CodePTE |= spec.PTER
 	}
 	if r.IntN(4) == 0 {
-		s.CodePTE &^= pteA
+		s.CodePTE &^= spec.PTEA
 	}
 	if r.IntN(4) == 0 {
-		s.CodePTE |= pteG
+		s.CodePTE |= spec.PTEG
 	}
 	for i := range s.DataPTE {
-		p := uint8(pteR | pteW | pteA | pteD)
+		p := uint8(spec.PTER | spec.PTEW | spec.PTEA | spec.PTED)
 		if r.IntN(8) == 0 {
-			p &^= pteR | pteW
-			p |= pteX
+			p &^= spec.PTER | spec.PTEW
+			p |= spec.PTEX
 		}
 		if r.IntN(4) == 0 {
-			p &^= pteW
+			p &^= spec.PTEW
 		}
 		if r.IntN(4) == 0 {
-			p |= pteX
+			p |= spec.PTEX
 		}
 		if r.IntN(4) == 0 {
-			p &^= pteA
+			p &^= spec.PTEA
 		}
 		if r.IntN(4) == 0 {
-			p &^= pteD
+			p &^= spec.PTED
 		}
 		s.DataPTE[i] = p
 	}

@@ -107,7 +107,7 @@ func TestPOPF(t *testing.T) {
 func TestRelocation(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
 	base := randBase(r)
-	base.Sv39, base.PMP, base.CodePTE = true, PMPAll, pteX|pteR|pteA|pteD
+	base.Sv39, base.PMP, base.CodePTE = true, PMPAll, spec.PTEX|spec.PTER|spec.PTEA|spec.PTED
 	auipc, _ := spec.ArgRd.Encode(5)
 	auipc |= spec.Lookup("auipc").Match | 0x12345000
 	csr, _ := spec.ArgCSR.Encode(spec.CSRSatp)
@@ -176,7 +176,7 @@ func TestPairsDifferOnlyInModeOrPlacement(t *testing.T) {
 	nop := spec.Lookup("addi").Match // addi x0, x0, 0
 	for i := 0; i < 20; i++ {
 		base := randBase(r)
-		base.PMP, base.CodePTE = PMPAll, pteX|pteA|pteD // always fetchable
+		base.PMP, base.CodePTE = PMPAll, spec.PTEX|spec.PTEA|spec.PTED // always fetchable
 		var ref *Outcome
 		for _, m := range []spec.Mode{spec.ModeM, spec.ModeS, spec.ModeU} {
 			s := base

@@ -236,18 +236,6 @@ func (s *State) Validate() error {
 	return nil
 }
 
-// Page-table entry bits (Priv. spec 1.12 §4.3.1).
-const (
-	pteV = 1 << 0
-	pteR = 1 << 1
-	pteW = 1 << 2
-	pteX = 1 << 3
-	pteU = 1 << 4
-	pteG = 1 << 5
-	pteA = 1 << 6
-	pteD = 1 << 7
-)
-
 func napot(base, size uint64) uint64 { return base>>2 | (size/8 - 1) }
 
 // segments builds the probe's own memory: table, code, data, page tables.
@@ -334,22 +322,22 @@ func (s *State) pageTables() []byte {
 		binary.LittleEndian.PutUint64(pt[table*0x1000+int(idx)*8:], v)
 	}
 	vpn := func(va uint64, level uint) uint64 { return va >> (12 + 9*level) & 0x1ff }
-	set(0, vpn(CodeVA, 2), pte(l1, pteV))
-	set(1, vpn(CodeVA, 1), pte(l0, pteV))
+	set(0, vpn(CodeVA, 2), pte(l1, spec.PTEV))
+	set(1, vpn(CodeVA, 1), pte(l0, spec.PTEV))
 	var fetchU, dataU uint64
 	if s.Mode == spec.ModeU {
-		fetchU = pteU
+		fetchU = spec.PTEU
 	}
 	if s.dataMode() == spec.ModeU {
-		dataU = pteU
+		dataU = spec.PTEU
 	}
-	set(2, vpn(CodeVA, 0), pte(s.CodePA(), uint64(s.CodePTE)|pteV|fetchU))
+	set(2, vpn(CodeVA, 0), pte(s.CodePA(), uint64(s.CodePTE)|spec.PTEV|fetchU))
 	for i := uint64(0); i < 2; i++ {
-		set(2, vpn(DataVA+i*0x1000, 0), pte(s.dataPA()+i*0x1000, uint64(s.DataPTE[i])|pteV|dataU))
+		set(2, vpn(DataVA+i*0x1000, 0), pte(s.dataPA()+i*0x1000, uint64(s.DataPTE[i])|spec.PTEV|dataU))
 	}
 	if s.Mode == spec.ModeM && s.Mstatus&spec.MstatusMPRV != 0 {
 		// The prologue's register loads run under MPRV: map the table.
-		set(2, vpn(tableAccess, 0), pte(tableAddr&^0xfff, pteV|pteR|pteA|dataU))
+		set(2, vpn(tableAccess, 0), pte(tableAddr&^0xfff, spec.PTEV|spec.PTER|spec.PTEA|dataU))
 	}
 	_ = root
 	return pt

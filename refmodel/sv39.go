@@ -2,16 +2,9 @@ package refmodel
 
 import "github.com/vcheck-dev/vcheck/spec"
 
-// Sv39 page-table entry bits (Priv. spec 1.12 §4.3.1, §4.4.1).
+// Sv39 page-table entry fields beyond spec's PTE bits (Priv. spec 1.12
+// §4.3.1, §4.4.1).
 const (
-	pteV = 1 << 0
-	pteR = 1 << 1
-	pteW = 1 << 2
-	pteX = 1 << 3
-	pteU = 1 << 4
-	pteG = 1 << 5
-	pteA = 1 << 6
-	pteD = 1 << 7
 	// pteReserved are bits 63:54: N (Svnapot), PBMT (Svpbmt) and the
 	// reserved bits, none of which rv64pg implements.
 	pteReserved = 0x3ff << 54
@@ -52,13 +45,13 @@ func (h *Hart) translate(va uint64, acc accessType, mode spec.Mode) (uint64, *ex
 			return 0, raise(acc.accessFault(), va)
 		}
 		// Step 3: invalid, reserved W-without-R, or reserved bits set.
-		if pte&pteV == 0 || (pte&pteR == 0 && pte&pteW != 0) || pte&pteReserved != 0 {
+		if pte&spec.PTEV == 0 || (pte&spec.PTER == 0 && pte&spec.PTEW != 0) || pte&pteReserved != 0 {
 			return 0, pageFault
 		}
-		if pte&(pteR|pteX) == 0 {
+		if pte&(spec.PTER|spec.PTEX) == 0 {
 			// Step 4: a pointer to the next level. Its D, A and U bits are
 			// reserved (§4.3.1), so step 3 faults on them, as QEMU 7.2 does.
-			if pte&(pteD|pteA|pteU) != 0 {
+			if pte&(spec.PTED|spec.PTEA|spec.PTEU) != 0 {
 				return 0, pageFault
 			}
 			a = (pte & ptePPNMask >> 10) * pageSize
@@ -74,9 +67,9 @@ func (h *Hart) translate(va uint64, acc accessType, mode spec.Mode) (uint64, *ex
 			return 0, pageFault
 		}
 		// Step 7: set A, and D on a store, in the PTE itself.
-		want := pte | pteA
+		want := pte | spec.PTEA
 		if acc == accessStore {
-			want |= pteD
+			want |= spec.PTED
 		}
 		if want != pte {
 			if !h.pmpAllows(pteAddr, 8, spec.PMPW, spec.ModeS) {
@@ -96,7 +89,7 @@ func (h *Hart) translate(va uint64, acc accessType, mode spec.Mode) (uint64, *ex
 // leafAllows checks a leaf PTE's R/W/X/U bits against the access, with
 // mstatus.SUM and MXR (Priv. spec 1.12 §4.3.2 step 5, §4.1.1.2).
 func leafAllows(pte uint64, acc accessType, mode spec.Mode, mstatus uint64) bool {
-	if pte&pteU != 0 {
+	if pte&spec.PTEU != 0 {
 		// An S-mode access to a user page needs SUM, and S-mode may never
 		// execute from one.
 		if mode == spec.ModeS && (acc == accessFetch || mstatus&spec.MstatusSUM == 0) {
@@ -107,10 +100,10 @@ func leafAllows(pte uint64, acc accessType, mode spec.Mode, mstatus uint64) bool
 	}
 	switch acc {
 	case accessFetch:
-		return pte&pteX != 0
+		return pte&spec.PTEX != 0
 	case accessLoad:
-		return pte&pteR != 0 || (mstatus&spec.MstatusMXR != 0 && pte&pteX != 0)
+		return pte&spec.PTER != 0 || (mstatus&spec.MstatusMXR != 0 && pte&spec.PTEX != 0)
 	default:
-		return pte&pteW != 0
+		return pte&spec.PTEW != 0
 	}
 }

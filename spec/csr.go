@@ -94,6 +94,18 @@ const (
 	PMPAddrMask = 1<<54 - 1
 )
 
+// Sv39 page-table entry bits (Priv. spec 1.12 §4.3.1).
+const (
+	PTEV = 1 << 0
+	PTER = 1 << 1
+	PTEW = 1 << 2
+	PTEX = 1 << 3
+	PTEU = 1 << 4
+	PTEG = 1 << 5
+	PTEA = 1 << 6
+	PTED = 1 << 7
+)
+
 // satp (Priv. spec 1.12 §4.1.11).
 const (
 	SatpModeBare = 0
