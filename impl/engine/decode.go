@@ -154,6 +154,7 @@ type inst struct {
 	imm int32  // every immediate (and CSR address) fits; 16-byte slots
 	raw uint32 // the instruction bits (16 for compressed)
 	len uint8  // 2 or 4
+	off uint16 // in a block: the instruction's offset in its page
 }
 
 // xSink is where writes to x0 land (Hart.x is 256 long so a uint8 index needs

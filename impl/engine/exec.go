@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/binary"
 	"math/bits"
+	"slices"
 
 	"github.com/vcheck-dev/vcheck/spec"
 )
@@ -11,8 +12,7 @@ import (
 const (
 	exitBudget = iota // the budget ran out
 	exitFetch         // the pc left the code page (or hit a sentinel): fetch anew
-	exitDecode        // the slot is not decoded yet
-	exitCross         // a 32-bit instruction straddles the page end
+	exitDecode        // no block starts here yet (or a page-crossing instruction)
 	exitSlow          // d needs a helper (CSRs, atomics, system, TLB miss, MMIO)
 )
 
@@ -46,7 +46,7 @@ func (h *Hart) loop(limit uint64) uint64 {
 				stopped := *d // the slot is about to be reset
 				d = &stopped
 			}
-			h.scratch.insts[h.scratchSlot] = inst{op: opPageEnd}
+			h.scratch.blocks[h.scratchSlot] = nil
 			h.scratchUsed = false
 			h.lastCP = nil
 		}
@@ -54,8 +54,10 @@ func (h *Hart) loop(limit uint64) uint64 {
 		case exitFetch:
 			h.lastCP = nil
 		case exitDecode:
-			h.decodeSlot(h.lastCP, h.pc-h.lastBase)
-		case exitCross:
+			if h.buildBlock(h.lastCP, h.pc-h.lastBase) {
+				break
+			}
+			// A page-crossing instruction: fetched and decoded each time.
 			d := h.fetchOne(h.pc)
 			if d == nil {
 				h.raise()
@@ -104,8 +106,12 @@ func (h *Hart) useScratch(d *inst, base uint64) {
 	if h.scratch == nil {
 		h.scratch = newScratchPage()
 	}
-	h.scratchSlot = (h.pc - base) >> 1 & 2047
-	h.scratch.insts[h.scratchSlot] = *d
+	off := (h.pc - base) & 4095
+	h.scratchSlot = off >> 1
+	h.scratchInst[0] = *d
+	h.scratchInst[0].off = uint16(off)
+	h.scratchBlk = block{insts: h.scratchInst[:], start: uint16(off), end: uint16(off) + uint16(d.len)}
+	h.scratch.blocks[h.scratchSlot] = &h.scratchBlk
 	h.scratchUsed = true
 	h.lastCP, h.lastBase, h.lastGen, h.lastMode = h.scratch, base, h.tlbGen, h.mode
 }
@@ -145,17 +151,22 @@ func (h *Hart) slow(d *inst) bool {
 // fast is the hot interpreter: it runs up to left predecoded instructions
 // from h.lastCP and returns why it stopped, how many retired, and the
 // instruction it stopped at. It calls nothing, so nothing it keeps in
-// registers has to be spilled around calls. The pc is base+off (the code
-// page's virtual address and the offset in it); sequential flow never
-// checks for the page end, since slots 2048 and 2049 of every code page
-// are opPageEnd sentinels, and only taken jumps check their target.
+// registers has to be spilled around calls.
+//
+// It runs blocks (see block): straight-line runs of predecoded
+// instructions that end at a control transfer, at an instruction that
+// needs a helper, or at the page end. Within a block the next instruction
+// is the next array element, so no instruction waits for its predecessor's
+// length to find its successor, and the budget is checked once per block.
+// The pc is base+off (the code page's virtual address and the block's
+// offset in it); a taken jump out of the page returns exitFetch.
 func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 	x := &h.x
 	cp := h.lastCP
 	if cp == nil { // never: loop fetched; proves cp non-nil for the loop below
 		return exitFetch, 0, nil
 	}
-	insts := &cp.insts
+	blocks := &cp.blocks
 	base := h.lastBase
 	off := h.pc - base
 	budget := left
@@ -164,306 +175,309 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 			h.pc = base + off
 			return exitBudget, budget, nil
 		}
-		d := &insts[off>>1]
-		noff := off + uint64(d.len)
-		switch d.op {
-		case opPageEnd:
+		if off >= 4096 {
 			h.pc = base + off
 			return exitFetch, budget - left, nil
-		case opUndecoded:
-			h.pc = base + off
-			return exitDecode, budget - left, nil
-		case opCross:
-			h.pc = base + off
-			return exitCross, budget - left, nil
-		case opLUI:
-			x[d.rd] = uint64(d.imm)
-		case opAUIPC:
-			x[d.rd] = base + off + uint64(d.imm)
-		case opJAL:
-			x[d.rd] = base + noff
-			noff = off + uint64(d.imm)
-			if noff >= 4096 {
-				left--
-				h.pc = base + noff
-				return exitFetch, budget - left, nil
-			}
-		case opJALR:
-			t := (x[d.rs1] + uint64(d.imm)) &^ 1
-			x[d.rd] = base + noff
-			noff = t - base
-			if noff >= 4096 {
-				left--
-				h.pc = base + noff
-				return exitFetch, budget - left, nil
-			}
-		case opBEQ:
-			if x[d.rs1] == x[d.rs2] {
-				noff = off + uint64(d.imm)
-				if noff >= 4096 {
-					left--
-					h.pc = base + noff
-					return exitFetch, budget - left, nil
-				}
-			}
-		case opBNE:
-			if x[d.rs1] != x[d.rs2] {
-				noff = off + uint64(d.imm)
-				if noff >= 4096 {
-					left--
-					h.pc = base + noff
-					return exitFetch, budget - left, nil
-				}
-			}
-		case opBLT:
-			if int64(x[d.rs1]) < int64(x[d.rs2]) {
-				noff = off + uint64(d.imm)
-				if noff >= 4096 {
-					left--
-					h.pc = base + noff
-					return exitFetch, budget - left, nil
-				}
-			}
-		case opBGE:
-			if int64(x[d.rs1]) >= int64(x[d.rs2]) {
-				noff = off + uint64(d.imm)
-				if noff >= 4096 {
-					left--
-					h.pc = base + noff
-					return exitFetch, budget - left, nil
-				}
-			}
-		case opBLTU:
-			if x[d.rs1] < x[d.rs2] {
-				noff = off + uint64(d.imm)
-				if noff >= 4096 {
-					left--
-					h.pc = base + noff
-					return exitFetch, budget - left, nil
-				}
-			}
-		case opBGEU:
-			if x[d.rs1] >= x[d.rs2] {
-				noff = off + uint64(d.imm)
-				if noff >= 4096 {
-					left--
-					h.pc = base + noff
-					return exitFetch, budget - left, nil
-				}
-			}
-
-		case opLD:
-			a := x[d.rs1] + uint64(d.imm)
-			e := &h.loadTLB[a>>12&(tlbSize-1)]
-			if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4088 {
-				x[d.rd] = binary.LittleEndian.Uint64(h.ram[e.off+po:])
-			} else {
-				h.pc = base + off
-				return exitSlow, budget - left, d
-			}
-		case opLW:
-			a := x[d.rs1] + uint64(d.imm)
-			e := &h.loadTLB[a>>12&(tlbSize-1)]
-			if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4092 {
-				x[d.rd] = uint64(int64(int32(binary.LittleEndian.Uint32(h.ram[e.off+po:]))))
-			} else {
-				h.pc = base + off
-				return exitSlow, budget - left, d
-			}
-		case opLWU:
-			a := x[d.rs1] + uint64(d.imm)
-			e := &h.loadTLB[a>>12&(tlbSize-1)]
-			if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4092 {
-				x[d.rd] = uint64(binary.LittleEndian.Uint32(h.ram[e.off+po:]))
-			} else {
-				h.pc = base + off
-				return exitSlow, budget - left, d
-			}
-		case opLH:
-			a := x[d.rs1] + uint64(d.imm)
-			e := &h.loadTLB[a>>12&(tlbSize-1)]
-			if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4094 {
-				x[d.rd] = uint64(int64(int16(binary.LittleEndian.Uint16(h.ram[e.off+po:]))))
-			} else {
-				h.pc = base + off
-				return exitSlow, budget - left, d
-			}
-		case opLHU:
-			a := x[d.rs1] + uint64(d.imm)
-			e := &h.loadTLB[a>>12&(tlbSize-1)]
-			if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4094 {
-				x[d.rd] = uint64(binary.LittleEndian.Uint16(h.ram[e.off+po:]))
-			} else {
-				h.pc = base + off
-				return exitSlow, budget - left, d
-			}
-		case opLB:
-			a := x[d.rs1] + uint64(d.imm)
-			e := &h.loadTLB[a>>12&(tlbSize-1)]
-			if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4095 {
-				x[d.rd] = uint64(int64(int8(h.ram[e.off+po])))
-			} else {
-				h.pc = base + off
-				return exitSlow, budget - left, d
-			}
-		case opLBU:
-			a := x[d.rs1] + uint64(d.imm)
-			e := &h.loadTLB[a>>12&(tlbSize-1)]
-			if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4095 {
-				x[d.rd] = uint64(h.ram[e.off+po])
-			} else {
-				h.pc = base + off
-				return exitSlow, budget - left, d
-			}
-		case opSD:
-			a := x[d.rs1] + uint64(d.imm)
-			e := &h.storeTLB[a>>12&(tlbSize-1)]
-			if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4088 {
-				binary.LittleEndian.PutUint64(h.ram[e.off+po:], x[d.rs2])
-			} else {
-				h.pc = base + off
-				return exitSlow, budget - left, d
-			}
-		case opSW:
-			a := x[d.rs1] + uint64(d.imm)
-			e := &h.storeTLB[a>>12&(tlbSize-1)]
-			if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4092 {
-				binary.LittleEndian.PutUint32(h.ram[e.off+po:], uint32(x[d.rs2]))
-			} else {
-				h.pc = base + off
-				return exitSlow, budget - left, d
-			}
-		case opSH:
-			a := x[d.rs1] + uint64(d.imm)
-			e := &h.storeTLB[a>>12&(tlbSize-1)]
-			if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4094 {
-				binary.LittleEndian.PutUint16(h.ram[e.off+po:], uint16(x[d.rs2]))
-			} else {
-				h.pc = base + off
-				return exitSlow, budget - left, d
-			}
-		case opSB:
-			a := x[d.rs1] + uint64(d.imm)
-			e := &h.storeTLB[a>>12&(tlbSize-1)]
-			if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4095 {
-				h.ram[e.off+po] = byte(x[d.rs2])
-			} else {
-				h.pc = base + off
-				return exitSlow, budget - left, d
-			}
-
-		case opADDI:
-			x[d.rd] = x[d.rs1] + uint64(d.imm)
-		case opSLTI:
-			x[d.rd] = b2u(int64(x[d.rs1]) < int64(uint64(d.imm)))
-		case opSLTIU:
-			x[d.rd] = b2u(x[d.rs1] < uint64(d.imm))
-		case opXORI:
-			x[d.rd] = x[d.rs1] ^ uint64(d.imm)
-		case opORI:
-			x[d.rd] = x[d.rs1] | uint64(d.imm)
-		case opANDI:
-			x[d.rd] = x[d.rs1] & uint64(d.imm)
-		case opSLLI:
-			x[d.rd] = x[d.rs1] << (uint64(d.imm) & 63)
-		case opSRLI:
-			x[d.rd] = x[d.rs1] >> (uint64(d.imm) & 63)
-		case opSRAI:
-			x[d.rd] = uint64(int64(x[d.rs1]) >> (uint64(d.imm) & 63))
-		case opADD:
-			x[d.rd] = x[d.rs1] + x[d.rs2]
-		case opSUB:
-			x[d.rd] = x[d.rs1] - x[d.rs2]
-		case opSLL:
-			x[d.rd] = x[d.rs1] << (x[d.rs2] & 63)
-		case opSLT:
-			x[d.rd] = b2u(int64(x[d.rs1]) < int64(x[d.rs2]))
-		case opSLTU:
-			x[d.rd] = b2u(x[d.rs1] < x[d.rs2])
-		case opXOR:
-			x[d.rd] = x[d.rs1] ^ x[d.rs2]
-		case opSRL:
-			x[d.rd] = x[d.rs1] >> (x[d.rs2] & 63)
-		case opSRA:
-			x[d.rd] = uint64(int64(x[d.rs1]) >> (x[d.rs2] & 63))
-		case opOR:
-			x[d.rd] = x[d.rs1] | x[d.rs2]
-		case opAND:
-			x[d.rd] = x[d.rs1] & x[d.rs2]
-		case opADDIW:
-			x[d.rd] = sext32(x[d.rs1] + uint64(d.imm))
-		case opSLLIW:
-			x[d.rd] = sext32(x[d.rs1] << (uint64(d.imm) & 31))
-		case opSRLIW:
-			x[d.rd] = sext32(uint64(uint32(x[d.rs1]) >> (uint64(d.imm) & 31)))
-		case opSRAIW:
-			x[d.rd] = uint64(int64(int32(x[d.rs1]) >> (uint64(d.imm) & 31)))
-		case opADDW:
-			x[d.rd] = sext32(x[d.rs1] + x[d.rs2])
-		case opSUBW:
-			x[d.rd] = sext32(x[d.rs1] - x[d.rs2])
-		case opSLLW:
-			x[d.rd] = sext32(x[d.rs1] << (x[d.rs2] & 31))
-		case opSRLW:
-			x[d.rd] = sext32(uint64(uint32(x[d.rs1]) >> (x[d.rs2] & 31)))
-		case opSRAW:
-			x[d.rd] = uint64(int64(int32(x[d.rs1]) >> (x[d.rs2] & 31)))
-
-		case opMUL:
-			x[d.rd] = x[d.rs1] * x[d.rs2]
-		case opMULH:
-			x[d.rd] = mulh(x[d.rs1], x[d.rs2])
-		case opMULHSU:
-			x[d.rd] = mulhsu(x[d.rs1], x[d.rs2])
-		case opMULHU:
-			hi, _ := bits.Mul64(x[d.rs1], x[d.rs2])
-			x[d.rd] = hi
-		case opDIV:
-			x[d.rd] = div(x[d.rs1], x[d.rs2])
-		case opDIVU:
-			if b := x[d.rs2]; b == 0 {
-				x[d.rd] = ^uint64(0)
-			} else {
-				x[d.rd] = x[d.rs1] / b
-			}
-		case opREM:
-			x[d.rd] = rem(x[d.rs1], x[d.rs2])
-		case opREMU:
-			if b := x[d.rs2]; b == 0 {
-				x[d.rd] = x[d.rs1]
-			} else {
-				x[d.rd] = x[d.rs1] % b
-			}
-		case opMULW:
-			x[d.rd] = sext32(x[d.rs1] * x[d.rs2])
-		case opDIVW:
-			x[d.rd] = divw(x[d.rs1], x[d.rs2])
-		case opDIVUW:
-			if b := uint32(x[d.rs2]); b == 0 {
-				x[d.rd] = ^uint64(0)
-			} else {
-				x[d.rd] = sext32(uint64(uint32(x[d.rs1]) / b))
-			}
-		case opREMW:
-			x[d.rd] = remw(x[d.rs1], x[d.rs2])
-		case opREMUW:
-			if b := uint32(x[d.rs2]); b == 0 {
-				x[d.rd] = sext32(x[d.rs1])
-			} else {
-				x[d.rd] = sext32(uint64(uint32(x[d.rs1]) % b))
-			}
-
-		case opFENCE, opFENCEI:
-		// Stores keep the code cache coherent (see storeSlow), so
-		// FENCE.I has nothing left to do; one hart runs at a time.
-
-		default:
-			// CSRs, atomics, system instructions, illegal ones.
-			h.pc = base + off
-			return exitSlow, budget - left, d
 		}
+		blk := blocks[off>>1]
+		if blk == nil {
+			h.pc = base + off
+			if cp.scratch {
+				return exitFetch, budget - left, nil
+			}
+			return exitDecode, budget - left, nil
+		}
+		bi := blk.insts
+		noff := uint64(blk.end)
+		if uint64(len(bi)) > left {
+			noff = uint64(bi[left].off)
+			bi = bi[:left]
+		}
+		for i := range bi {
+			d := &bi[i]
+			switch d.op {
+			case opLUI:
+				x[d.rd] = uint64(d.imm)
+			case opAUIPC:
+				x[d.rd] = base + uint64(d.off) + uint64(d.imm)
+			case opJAL:
+				x[d.rd] = base + uint64(d.off) + uint64(d.len)
+				noff = uint64(d.off) + uint64(d.imm)
+				if noff >= 4096 {
+					h.pc = base + noff
+					return exitFetch, budget - left + uint64(i) + 1, nil
+				}
+			case opJALR:
+				t := (x[d.rs1] + uint64(d.imm)) &^ 1
+				x[d.rd] = base + uint64(d.off) + uint64(d.len)
+				noff = t - base
+				if noff >= 4096 {
+					h.pc = base + noff
+					return exitFetch, budget - left + uint64(i) + 1, nil
+				}
+			case opBEQ:
+				if x[d.rs1] == x[d.rs2] {
+					noff = uint64(d.off) + uint64(d.imm)
+					if noff >= 4096 {
+						h.pc = base + noff
+						return exitFetch, budget - left + uint64(i) + 1, nil
+					}
+				}
+			case opBNE:
+				if x[d.rs1] != x[d.rs2] {
+					noff = uint64(d.off) + uint64(d.imm)
+					if noff >= 4096 {
+						h.pc = base + noff
+						return exitFetch, budget - left + uint64(i) + 1, nil
+					}
+				}
+			case opBLT:
+				if int64(x[d.rs1]) < int64(x[d.rs2]) {
+					noff = uint64(d.off) + uint64(d.imm)
+					if noff >= 4096 {
+						h.pc = base + noff
+						return exitFetch, budget - left + uint64(i) + 1, nil
+					}
+				}
+			case opBGE:
+				if int64(x[d.rs1]) >= int64(x[d.rs2]) {
+					noff = uint64(d.off) + uint64(d.imm)
+					if noff >= 4096 {
+						h.pc = base + noff
+						return exitFetch, budget - left + uint64(i) + 1, nil
+					}
+				}
+			case opBLTU:
+				if x[d.rs1] < x[d.rs2] {
+					noff = uint64(d.off) + uint64(d.imm)
+					if noff >= 4096 {
+						h.pc = base + noff
+						return exitFetch, budget - left + uint64(i) + 1, nil
+					}
+				}
+			case opBGEU:
+				if x[d.rs1] >= x[d.rs2] {
+					noff = uint64(d.off) + uint64(d.imm)
+					if noff >= 4096 {
+						h.pc = base + noff
+						return exitFetch, budget - left + uint64(i) + 1, nil
+					}
+				}
+
+			case opLD:
+				a := x[d.rs1] + uint64(d.imm)
+				e := &h.loadTLB[a>>12&(tlbSize-1)]
+				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4088 {
+					x[d.rd] = binary.LittleEndian.Uint64(h.ram[e.off+po:])
+				} else {
+					h.pc = base + uint64(d.off)
+					return exitSlow, budget - left + uint64(i), d
+				}
+			case opLW:
+				a := x[d.rs1] + uint64(d.imm)
+				e := &h.loadTLB[a>>12&(tlbSize-1)]
+				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4092 {
+					x[d.rd] = uint64(int64(int32(binary.LittleEndian.Uint32(h.ram[e.off+po:]))))
+				} else {
+					h.pc = base + uint64(d.off)
+					return exitSlow, budget - left + uint64(i), d
+				}
+			case opLWU:
+				a := x[d.rs1] + uint64(d.imm)
+				e := &h.loadTLB[a>>12&(tlbSize-1)]
+				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4092 {
+					x[d.rd] = uint64(binary.LittleEndian.Uint32(h.ram[e.off+po:]))
+				} else {
+					h.pc = base + uint64(d.off)
+					return exitSlow, budget - left + uint64(i), d
+				}
+			case opLH:
+				a := x[d.rs1] + uint64(d.imm)
+				e := &h.loadTLB[a>>12&(tlbSize-1)]
+				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4094 {
+					x[d.rd] = uint64(int64(int16(binary.LittleEndian.Uint16(h.ram[e.off+po:]))))
+				} else {
+					h.pc = base + uint64(d.off)
+					return exitSlow, budget - left + uint64(i), d
+				}
+			case opLHU:
+				a := x[d.rs1] + uint64(d.imm)
+				e := &h.loadTLB[a>>12&(tlbSize-1)]
+				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4094 {
+					x[d.rd] = uint64(binary.LittleEndian.Uint16(h.ram[e.off+po:]))
+				} else {
+					h.pc = base + uint64(d.off)
+					return exitSlow, budget - left + uint64(i), d
+				}
+			case opLB:
+				a := x[d.rs1] + uint64(d.imm)
+				e := &h.loadTLB[a>>12&(tlbSize-1)]
+				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4095 {
+					x[d.rd] = uint64(int64(int8(h.ram[e.off+po])))
+				} else {
+					h.pc = base + uint64(d.off)
+					return exitSlow, budget - left + uint64(i), d
+				}
+			case opLBU:
+				a := x[d.rs1] + uint64(d.imm)
+				e := &h.loadTLB[a>>12&(tlbSize-1)]
+				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4095 {
+					x[d.rd] = uint64(h.ram[e.off+po])
+				} else {
+					h.pc = base + uint64(d.off)
+					return exitSlow, budget - left + uint64(i), d
+				}
+			case opSD:
+				a := x[d.rs1] + uint64(d.imm)
+				e := &h.storeTLB[a>>12&(tlbSize-1)]
+				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4088 {
+					binary.LittleEndian.PutUint64(h.ram[e.off+po:], x[d.rs2])
+				} else {
+					h.pc = base + uint64(d.off)
+					return exitSlow, budget - left + uint64(i), d
+				}
+			case opSW:
+				a := x[d.rs1] + uint64(d.imm)
+				e := &h.storeTLB[a>>12&(tlbSize-1)]
+				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4092 {
+					binary.LittleEndian.PutUint32(h.ram[e.off+po:], uint32(x[d.rs2]))
+				} else {
+					h.pc = base + uint64(d.off)
+					return exitSlow, budget - left + uint64(i), d
+				}
+			case opSH:
+				a := x[d.rs1] + uint64(d.imm)
+				e := &h.storeTLB[a>>12&(tlbSize-1)]
+				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4094 {
+					binary.LittleEndian.PutUint16(h.ram[e.off+po:], uint16(x[d.rs2]))
+				} else {
+					h.pc = base + uint64(d.off)
+					return exitSlow, budget - left + uint64(i), d
+				}
+			case opSB:
+				a := x[d.rs1] + uint64(d.imm)
+				e := &h.storeTLB[a>>12&(tlbSize-1)]
+				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4095 {
+					h.ram[e.off+po] = byte(x[d.rs2])
+				} else {
+					h.pc = base + uint64(d.off)
+					return exitSlow, budget - left + uint64(i), d
+				}
+
+			case opADDI:
+				x[d.rd] = x[d.rs1] + uint64(d.imm)
+			case opSLTI:
+				x[d.rd] = b2u(int64(x[d.rs1]) < int64(uint64(d.imm)))
+			case opSLTIU:
+				x[d.rd] = b2u(x[d.rs1] < uint64(d.imm))
+			case opXORI:
+				x[d.rd] = x[d.rs1] ^ uint64(d.imm)
+			case opORI:
+				x[d.rd] = x[d.rs1] | uint64(d.imm)
+			case opANDI:
+				x[d.rd] = x[d.rs1] & uint64(d.imm)
+			case opSLLI:
+				x[d.rd] = x[d.rs1] << (uint64(d.imm) & 63)
+			case opSRLI:
+				x[d.rd] = x[d.rs1] >> (uint64(d.imm) & 63)
+			case opSRAI:
+				x[d.rd] = uint64(int64(x[d.rs1]) >> (uint64(d.imm) & 63))
+			case opADD:
+				x[d.rd] = x[d.rs1] + x[d.rs2]
+			case opSUB:
+				x[d.rd] = x[d.rs1] - x[d.rs2]
+			case opSLL:
+				x[d.rd] = x[d.rs1] << (x[d.rs2] & 63)
+			case opSLT:
+				x[d.rd] = b2u(int64(x[d.rs1]) < int64(x[d.rs2]))
+			case opSLTU:
+				x[d.rd] = b2u(x[d.rs1] < x[d.rs2])
+			case opXOR:
+				x[d.rd] = x[d.rs1] ^ x[d.rs2]
+			case opSRL:
+				x[d.rd] = x[d.rs1] >> (x[d.rs2] & 63)
+			case opSRA:
+				x[d.rd] = uint64(int64(x[d.rs1]) >> (x[d.rs2] & 63))
+			case opOR:
+				x[d.rd] = x[d.rs1] | x[d.rs2]
+			case opAND:
+				x[d.rd] = x[d.rs1] & x[d.rs2]
+			case opADDIW:
+				x[d.rd] = sext32(x[d.rs1] + uint64(d.imm))
+			case opSLLIW:
+				x[d.rd] = sext32(x[d.rs1] << (uint64(d.imm) & 31))
+			case opSRLIW:
+				x[d.rd] = sext32(uint64(uint32(x[d.rs1]) >> (uint64(d.imm) & 31)))
+			case opSRAIW:
+				x[d.rd] = uint64(int64(int32(x[d.rs1]) >> (uint64(d.imm) & 31)))
+			case opADDW:
+				x[d.rd] = sext32(x[d.rs1] + x[d.rs2])
+			case opSUBW:
+				x[d.rd] = sext32(x[d.rs1] - x[d.rs2])
+			case opSLLW:
+				x[d.rd] = sext32(x[d.rs1] << (x[d.rs2] & 31))
+			case opSRLW:
+				x[d.rd] = sext32(uint64(uint32(x[d.rs1]) >> (x[d.rs2] & 31)))
+			case opSRAW:
+				x[d.rd] = uint64(int64(int32(x[d.rs1]) >> (x[d.rs2] & 31)))
+
+			case opMUL:
+				x[d.rd] = x[d.rs1] * x[d.rs2]
+			case opMULH:
+				x[d.rd] = mulh(x[d.rs1], x[d.rs2])
+			case opMULHSU:
+				x[d.rd] = mulhsu(x[d.rs1], x[d.rs2])
+			case opMULHU:
+				hi, _ := bits.Mul64(x[d.rs1], x[d.rs2])
+				x[d.rd] = hi
+			case opDIV:
+				x[d.rd] = div(x[d.rs1], x[d.rs2])
+			case opDIVU:
+				if b := x[d.rs2]; b == 0 {
+					x[d.rd] = ^uint64(0)
+				} else {
+					x[d.rd] = x[d.rs1] / b
+				}
+			case opREM:
+				x[d.rd] = rem(x[d.rs1], x[d.rs2])
+			case opREMU:
+				if b := x[d.rs2]; b == 0 {
+					x[d.rd] = x[d.rs1]
+				} else {
+					x[d.rd] = x[d.rs1] % b
+				}
+			case opMULW:
+				x[d.rd] = sext32(x[d.rs1] * x[d.rs2])
+			case opDIVW:
+				x[d.rd] = divw(x[d.rs1], x[d.rs2])
+			case opDIVUW:
+				if b := uint32(x[d.rs2]); b == 0 {
+					x[d.rd] = ^uint64(0)
+				} else {
+					x[d.rd] = sext32(uint64(uint32(x[d.rs1]) / b))
+				}
+			case opREMW:
+				x[d.rd] = remw(x[d.rs1], x[d.rs2])
+			case opREMUW:
+				if b := uint32(x[d.rs2]); b == 0 {
+					x[d.rd] = sext32(x[d.rs1])
+				} else {
+					x[d.rd] = sext32(uint64(uint32(x[d.rs1]) % b))
+				}
+
+			case opFENCE, opFENCEI:
+			// Stores keep the code cache coherent (see storeSlow), so
+			// FENCE.I has nothing left to do; one hart runs at a time.
+
+			default:
+				// CSRs, atomics, system instructions, illegal ones.
+				h.pc = base + uint64(d.off)
+				return exitSlow, budget - left + uint64(i), d
+
+			}
+		}
+		left -= uint64(len(bi))
 		off = noff
-		left--
 	}
 }
 
@@ -537,6 +551,37 @@ func remw(a, b uint64) uint64 {
 		return sext32(a)
 	}
 	return uint64(int64(int32(a) % int32(b)))
+}
+
+// buildBlock builds the block that starts at page offset off of a code
+// page, decoding its slots as needed. false: the instruction there
+// crosses the page end, and no block holds it.
+func (h *Hart) buildBlock(cp *codePage, off uint64) bool {
+	var list []inst
+	o := off
+	for o < 4096 && len(list) < maxBlock {
+		slot := &cp.insts[o>>1]
+		if slot.op == opUndecoded {
+			h.decodeSlot(cp, o)
+		}
+		if slot.op == opCross {
+			break
+		}
+		d := *slot
+		d.off = uint16(o)
+		list = append(list, d)
+		o += uint64(d.len)
+		if endsBlock[d.op] {
+			break
+		}
+	}
+	if len(list) == 0 {
+		return false
+	}
+	b := &block{insts: slices.Clip(list), start: uint16(off), end: uint16(o)}
+	cp.blocks[off>>1] = b
+	cp.live = append(cp.live, b)
+	return true
 }
 
 // decodeSlot decodes the instruction at page offset off of a code page.

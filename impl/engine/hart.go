@@ -59,6 +59,8 @@ type Hart struct {
 	scratch     *codePage
 	scratchSlot uint64
 	scratchUsed bool
+	scratchBlk  block   // the one-instruction block on the scratch page
+	scratchInst [1]inst // its instruction
 	ram         []byte // the machine's RAM, for the loop's fast loads and stores
 
 	// LR/SC reservation: the address and the value LR read. SC succeeds

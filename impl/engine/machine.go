@@ -48,12 +48,47 @@ const (
 )
 
 // codePage holds the predecoded instructions of one 4 KiB RAM page, one
-// slot per halfword, and two opPageEnd sentinels after them. Slots decode
-// lazily on first execution.
+// slot per halfword, and two opPageEnd sentinels after them; slots decode
+// lazily on first execution. blocks[s] is the block that starts at slot s,
+// built from the slots on first execution; live lists every block of the
+// page, so a store into the page can drop the ones it overlaps.
 type codePage struct {
-	ramOff uint64 // the page's byte offset in RAM
-	insts  [2050]inst
+	ramOff  uint64 // the page's byte offset in RAM
+	scratch bool   // a hart's scratch page: a missing block means fetch anew
+	insts   [2050]inst
+	blocks  [2048]*block
+	live    []*block
 }
+
+// block is a straight-line run of predecoded instructions in one page,
+// copied from the page's slots with their offsets: it ends after a control
+// transfer or an instruction fast hands to a helper, before a
+// page-crossing instruction, at the page end, or at maxBlock instructions.
+type block struct {
+	insts      []inst
+	start, end uint16 // the page bytes [start, end) it was decoded from
+}
+
+// maxBlock bounds a block's length, so a long run of straight-line code
+// costs one block rebuild per maxBlock instructions when a store drops it.
+const maxBlock = 64
+
+// endsBlock is true for the ops after which a block ends: control
+// transfers, and everything fast does not run itself.
+var endsBlock = func() (t [numOps]bool) {
+	for o := range t {
+		t[o] = true
+	}
+	for _, o := range []op{opLUI, opAUIPC, opLB, opLH, opLW, opLD, opLBU, opLHU, opLWU,
+		opSB, opSH, opSW, opSD, opADDI, opSLTI, opSLTIU, opXORI, opORI, opANDI,
+		opSLLI, opSRLI, opSRAI, opADD, opSUB, opSLL, opSLT, opSLTU, opXOR, opSRL, opSRA,
+		opOR, opAND, opADDIW, opSLLIW, opSRLIW, opSRAIW, opADDW, opSUBW, opSLLW, opSRLW,
+		opSRAW, opMUL, opMULH, opMULHSU, opMULHU, opDIV, opDIVU, opREM, opREMU,
+		opMULW, opDIVW, opDIVUW, opREMW, opREMUW, opFENCE, opFENCEI} {
+		t[o] = false
+	}
+	return t
+}()
 
 func newCodePage(ramOff uint64) *codePage {
 	cp := &codePage{ramOff: ramOff}
@@ -62,13 +97,30 @@ func newCodePage(ramOff uint64) *codePage {
 	return cp
 }
 
+// dropBlocks forgets every block decoded from a byte in [lo, hi) of the
+// page (a store wrote them).
+func (cp *codePage) dropBlocks(lo, hi uint64) {
+	live := cp.live[:0]
+	for _, b := range cp.live {
+		if uint64(b.start) < hi && lo < uint64(b.end) {
+			if cp.blocks[b.start>>1] == b {
+				cp.blocks[b.start>>1] = nil
+			}
+			continue
+		}
+		live = append(live, b)
+	}
+	clear(cp.live[len(live):])
+	cp.live = live
+}
+
 // scratchPage is what fetchSlow returns as the page of an uncached
 // instruction (it is never executed from; see Hart.useScratch).
 var scratchPage = newScratchPage()
 
 // newScratchPage returns a page of sentinels only.
 func newScratchPage() *codePage {
-	cp := &codePage{}
+	cp := &codePage{scratch: true}
 	for i := range cp.insts {
 		cp.insts[i].op = opPageEnd
 	}

@@ -348,6 +348,7 @@ func (m *Machine) writePhysRAM(off, size, v uint64) {
 		for s := max(first, 0); s <= last && s < 2048; s++ {
 			cp.insts[s] = inst{}
 		}
+		cp.dropBlocks(po, po+size)
 	}
 	if f&pageHTIF != 0 {
 		m.htifWrite(spec.RAMBase+off, size)
