@@ -61,7 +61,7 @@ type Hart struct {
 	scratchUsed bool
 	scratchBlk  block   // the one-instruction block on the scratch page
 	scratchInst [1]inst // its instruction
-	ram         []byte // the machine's RAM, for the loop's fast loads and stores
+	ram         []byte  // the machine's RAM, for the loop's fast loads and stores
 
 	// LR/SC reservation: the address and the value LR read. SC succeeds
 	// when the address matches and memory still holds that value.
