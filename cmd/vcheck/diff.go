@@ -22,6 +22,7 @@ type diffJSON struct {
 	A          string          `json:"a"`
 	B          string          `json:"b"`
 	Program    string          `json:"program"`
+	Kernel     string          `json:"kernel,omitempty"`
 	Equal      bool            `json:"equal"`
 	Compared   uint64          `json:"compared"`
 	ExitA      spec.Exit       `json:"exit_a"`
@@ -30,9 +31,11 @@ type diffJSON struct {
 }
 
 // diffCommand is `vcheck diff [--a ref] [--b engine] [--limit N]
-// [--strict K] [--ignore Field,...] [--json] PROGRAM`: PROGRAM is an ELF,
-// a raw image, or a .S file (assembled with spec/asm, e.g. a
-// corpus/regress finding). It exits 0 when the targets agree, 1 on a
+// [--strict K] [--ignore Field,...] [--json] [--kernel K] PROGRAM`:
+// PROGRAM is an ELF, a raw image, or a .S file (assembled with spec/asm,
+// e.g. a corpus/regress finding), loaded as QEMU's -bios; K is loaded as
+// QEMU's -kernel, as vcheck run loads it (a firmware and kernel pair such
+// as OpenSBI's fw_jump and U-Boot). It exits 0 when the targets agree, 1 on a
 // divergence, 2 on bad usage, 3 when a target cannot be built.
 func diffCommand(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("diff", stderr)
@@ -45,8 +48,9 @@ func diffCommand(args []string, stdout, stderr io.Writer) int {
 	history := fs.Int("history", 8, "records before the divergence to show")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	harts := fs.Int("harts", 1, "number of harts")
+	kernel := fs.String("kernel", "", "an ELF or raw image loaded as QEMU's -kernel (at 0x80200000 when raw)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: vcheck diff [flags] PROGRAM.elf|PROGRAM.S")
+		fmt.Fprintln(stderr, "usage: vcheck diff [flags] [--kernel K] PROGRAM.elf|PROGRAM.S")
 		fs.PrintDefaults()
 	}
 	if err := parseArgs(fs, args); err != nil {
@@ -77,7 +81,7 @@ func diffCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vcheck diff: %v\n", err)
 		return exitUsage
 	}
-	img, err := loadImage(cfg, fs.Arg(0), "")
+	img, err := loadImage(cfg, fs.Arg(0), *kernel)
 	if err != nil {
 		fmt.Fprintf(stderr, "vcheck diff: %v\n", err)
 		return exitUsage
@@ -104,7 +108,7 @@ func diffCommand(args []string, stdout, stderr io.Writer) int {
 		code = exitFailure
 	}
 	if *asJSON {
-		out := diffJSON{A: *nameA, B: *nameB, Program: fs.Arg(0), Equal: res.Divergence == nil,
+		out := diffJSON{A: *nameA, B: *nameB, Program: fs.Arg(0), Kernel: *kernel, Equal: res.Divergence == nil,
 			Compared: res.Compared, ExitA: res.ExitA, ExitB: res.ExitB}
 		if res.Divergence != nil {
 			if out.Divergence, err = res.Divergence.JSON(disassembler); err != nil {
