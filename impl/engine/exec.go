@@ -10,10 +10,11 @@ import (
 
 // Why fast stopped.
 const (
-	exitBudget = iota // the budget ran out
-	exitFetch         // the pc left the code page (or hit a sentinel): fetch anew
-	exitDecode        // no block starts here yet (or a page-crossing instruction)
-	exitSlow          // d needs a helper (CSRs, atomics, system, TLB miss, MMIO)
+	exitBudget  = iota // the budget ran out
+	exitFetch          // the pc left the code page (or hit a sentinel): fetch anew
+	exitDecode         // no block starts here yet (or a page-crossing instruction)
+	exitSlow           // d needs a helper (CSRs, atomics, system, TLB miss, MMIO)
+	exitCompile        // h.hotBlock is hot: compile it
 )
 
 // loop runs up to limit steps of one hart and returns the steps taken (a
@@ -53,6 +54,9 @@ func (h *Hart) loop(limit uint64) uint64 {
 		switch why {
 		case exitFetch:
 			h.lastCP = nil
+		case exitCompile:
+			m.jitCompileBlock(h.hotBlock)
+			h.hotBlock = nil
 		case exitDecode:
 			if h.buildBlock(h.lastCP, h.pc-h.lastBase) {
 				break
@@ -110,7 +114,8 @@ func (h *Hart) useScratch(d *inst, base uint64) {
 	h.scratchSlot = off >> 1
 	h.scratchInst[0] = *d
 	h.scratchInst[0].off = uint16(off)
-	h.scratchBlk = block{insts: h.scratchInst[:], start: uint16(off), end: uint16(off) + uint16(d.len)}
+	h.scratchBlk = block{insts: h.scratchInst[:], start: uint16(off), end: uint16(off) + uint16(d.len),
+		jit: jitState{tried: true}} // run once: never compiled
 	h.scratch.blocks[h.scratchSlot] = &h.scratchBlk
 	h.scratchUsed = true
 	h.lastCP, h.lastBase, h.lastGen, h.lastMode = h.scratch, base, h.tlbGen, h.mode
@@ -168,6 +173,8 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 	}
 	blocks := &cp.blocks
 	base := h.lastBase
+	jc := &h.jctx
+	jc.base, jc.gen, jc.loadTLB, jc.storeTLB = base, h.tlbGen, h.loadTLB, h.storeTLB
 	off := h.pc - base
 	budget := left
 	for {
@@ -189,9 +196,25 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 		}
 		bi := blk.insts
 		noff := uint64(blk.end)
-		if uint64(len(bi)) > left {
+		switch {
+		case uint64(len(bi)) > left:
 			noff = uint64(bi[left].off)
 			bi = bi[:left]
+		case blk.jit.code != 0:
+			callJIT(blk.jit.code, x, jc)
+			n := jc.n
+			left -= n
+			if n == uint64(len(bi)) {
+				off = jc.next
+				continue
+			}
+			bi = bi[n:] // interpret the rest
+		case !blk.jit.tried:
+			if blk.jit.hits++; blk.jit.hits >= jitHot {
+				h.pc = base + off
+				h.hotBlock = blk
+				return exitCompile, budget - left, nil
+			}
 		}
 		for i := range bi {
 			d := &bi[i]

@@ -61,6 +61,8 @@ type Hart struct {
 	scratchUsed bool
 	scratchBlk  block   // the one-instruction block on the scratch page
 	scratchInst [1]inst // its instruction
+	jctx        jitCtx  // what compiled code reads and reports
+	hotBlock    *block  // the block fast asks the driver to compile
 	ram         []byte  // the machine's RAM, for the loop's fast loads and stores
 
 	// LR/SC reservation: the address and the value LR read. SC succeeds
@@ -105,6 +107,7 @@ type Hart struct {
 
 func (h *Hart) reset(pc uint64) {
 	h.ram = h.m.ram
+	h.jctx.ram = jitRAM(h.m.ram)
 	h.pc = pc
 	h.mode = spec.ModeM
 	for _, c := range spec.CSRs {

@@ -40,6 +40,9 @@ type Machine struct {
 	halted bool
 
 	mu sync.Mutex // held by a hart goroutine while it runs (RunParallel)
+
+	jitOn  bool      // compile hot blocks (jit.go)
+	jitMem *jitArena // their code
 }
 
 const (
@@ -67,6 +70,7 @@ type codePage struct {
 type block struct {
 	insts      []inst
 	start, end uint16 // the page bytes [start, end) it was decoded from
+	jit        jitState
 }
 
 // maxBlock bounds a block's length, so a long run of straight-line code
@@ -143,6 +147,7 @@ func New(cfg spec.Config, img *boot.Image) (*Machine, error) {
 		codePages: make([]*codePage, cfg.RAM>>12),
 		toHost:    img.ToHost,
 		fromHost:  img.FromHost,
+		jitOn:     jitSupported,
 	}
 	for _, s := range img.Segments {
 		if uint64(len(s.Data)) > s.MemSize && s.MemSize != 0 {

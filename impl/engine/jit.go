@@ -1,0 +1,62 @@
+package engine
+
+// The block compiler (JIT). A block that has run jitHot times is
+// translated to host machine code, where the host supports it (amd64 on
+// Linux: jit_amd64.go, jit_unsafe.go); elsewhere blocks are only
+// interpreted (jit_other.go). Compiled code does what fast's switch does
+// for the same instructions, on the same state:
+//
+//   - guest registers stay in Hart.x (the code addresses them off a base
+//     register), so nothing has to be written back when it stops;
+//   - loads and stores look up the same TLB entries with the same tag and
+//     page-offset checks, and touch RAM directly only on a hit;
+//   - it stops before the first instruction it does not translate (CSRs,
+//     division, MULHSU, system instructions) or that misses the TLB, and
+//     reports how many instructions it completed; fast interprets the rest
+//     of the block from there, so every exit, trap and helper call goes
+//     through the interpreter exactly as before.
+//
+// A block is compiled only when the whole of it fits the budget, so a
+// budget still ends at the same instruction, and Step (budget 1) and Run
+// stay equal (TestRunMatchesStep*).
+
+// jitHot is how many times a block runs before it is compiled; short runs
+// (fuzz programs, Step) never pay for compilation. Tests lower it.
+var jitHot uint32 = 32
+
+// jitMaxCode bounds one machine's compiled code; past it, blocks are
+// interpreted.
+const jitMaxCode = 32 << 20
+
+// jitCtx is what compiled code reads and writes besides Hart.x; its field
+// offsets are baked into the code (jit_unsafe.go).
+type jitCtx struct {
+	base     uint64             // the code page's virtual address
+	gen      uint64             // h.tlbGen
+	loadTLB  *[tlbSize]tlbEntry // h.loadTLB
+	storeTLB *[tlbSize]tlbEntry // h.storeTLB
+	ram      *byte              // &RAM[0]
+	n        uint64             // out: instructions completed
+	next     uint64             // out: the next page offset, when all completed
+	_        [1]uint64          // padding
+}
+
+// jitState is a block's compilation state.
+type jitState struct {
+	hits  uint32  // runs so far, while not compiled
+	tried bool    // compiled, or found not worth compiling
+	code  uintptr // entry of the compiled code; 0 if none
+}
+
+// jitCompileBlock compiles b if the machine can, and marks it tried.
+func (m *Machine) jitCompileBlock(b *block) {
+	b.jit.tried = true
+	if !m.jitOn {
+		return
+	}
+	code := jitTranslate(b)
+	if code == nil {
+		return
+	}
+	b.jit.code = m.jitInstall(code)
+}

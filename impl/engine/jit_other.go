@@ -1,0 +1,17 @@
+//go:build !(amd64 && linux)
+
+package engine
+
+// Without a translator for this host, blocks are only interpreted.
+
+const jitSupported = false
+
+type jitArena struct{}
+
+func jitTranslate(*block) []byte { return nil }
+
+func (m *Machine) jitInstall([]byte) uintptr { return 0 }
+
+func callJIT(uintptr, *[256]uint64, *jitCtx) { panic("engine: no compiled code on this host") }
+
+func jitRAM(ram []byte) *byte { return nil }

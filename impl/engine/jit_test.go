@@ -1,0 +1,201 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/vcheck-dev/vcheck/spec"
+	"github.com/vcheck-dev/vcheck/spec/asm"
+	"github.com/vcheck-dev/vcheck/spec/boot"
+)
+
+// setJITHot compiles blocks after n runs for the rest of the test.
+func setJITHot(t testing.TB, n uint32) {
+	old := jitHot
+	jitHot = n
+	t.Cleanup(func() { jitHot = old })
+}
+
+// jitData is where generated programs load and store (x5 points at it).
+const jitData = spec.RAMBase + 0x10000
+
+// genJITProgram returns a random program that exercises every instruction
+// the translator handles (and some it does not, so compiled code stops
+// midway): ALU, M, LUI/AUIPC, loads and stores around jitData (aligned,
+// misaligned, page-crossing, and now and then through a random register,
+// which faults), forward branches and jumps. The body runs three times.
+func genJITProgram(r *rand.Rand) string {
+	var b strings.Builder
+	reg := func() string {
+		for {
+			n := r.IntN(32)
+			if n != 5 && n != 31 {
+				return fmt.Sprintf("x%d", n)
+			}
+		}
+	}
+	src := func() string {
+		if r.IntN(8) == 0 {
+			return "x5"
+		}
+		return reg()
+	}
+	fmt.Fprintf(&b, ".globl _start\n_start:\n\tli x5, %#x\n\tli x31, 3\n", jitData)
+	for i := 1; i < 31; i++ {
+		if i == 5 {
+			continue
+		}
+		fmt.Fprintf(&b, "\tli x%d, %#x\n", i, r.Uint64()>>(r.IntN(4)*16))
+	}
+	// Some data to load.
+	for i := 0; i < 64; i += 8 {
+		fmt.Fprintf(&b, "\tli x6, %#x\n\tsd x6, %d(x5)\n", r.Uint64(), i-32)
+	}
+	b.WriteString("loop:\n")
+	rr := []string{"add", "sub", "sll", "slt", "sltu", "xor", "srl", "sra", "or", "and",
+		"addw", "subw", "sllw", "srlw", "sraw", "mul", "mulh", "mulhu", "mulw",
+		"mulhsu", "div", "divu", "rem", "remu", "divw", "remw"}
+	ri := []string{"addi", "slti", "sltiu", "xori", "ori", "andi", "addiw"}
+	sh := []string{"slli", "srli", "srai"}
+	shw := []string{"slliw", "srliw", "sraiw"}
+	loads := []string{"ld", "lw", "lwu", "lh", "lhu", "lb", "lbu"}
+	stores := []string{"sd", "sw", "sh", "sb"}
+	branches := []string{"beq", "bne", "blt", "bge", "bltu", "bgeu"}
+	n := 10 + r.IntN(60)
+	label := 0
+	for i := 0; i < n; i++ {
+		switch k := r.IntN(20); {
+		case k < 5:
+			fmt.Fprintf(&b, "\t%s %s, %s, %s\n", rr[r.IntN(len(rr))], reg(), src(), src())
+		case k < 8:
+			fmt.Fprintf(&b, "\t%s %s, %s, %d\n", ri[r.IntN(len(ri))], reg(), src(), r.IntN(4096)-2048)
+		case k < 9:
+			fmt.Fprintf(&b, "\t%s %s, %s, %d\n", sh[r.IntN(3)], reg(), src(), r.IntN(64))
+		case k < 10:
+			fmt.Fprintf(&b, "\t%s %s, %s, %d\n", shw[r.IntN(3)], reg(), src(), r.IntN(32))
+		case k < 11:
+			op := []string{"lui", "auipc"}[r.IntN(2)]
+			fmt.Fprintf(&b, "\t%s %s, %d\n", op, reg(), r.IntN(1<<20))
+		case k < 14:
+			base := "x5"
+			if r.IntN(10) == 0 {
+				base = src()
+			}
+			off := r.IntN(80) - 40
+			if r.IntN(10) == 0 { // across the page end below jitData
+				off = -r.IntN(8) - 1
+			}
+			fmt.Fprintf(&b, "\t%s %s, %d(%s)\n", loads[r.IntN(len(loads))], reg(), off, base)
+		case k < 17:
+			base := "x5"
+			if r.IntN(10) == 0 {
+				base = src()
+			}
+			fmt.Fprintf(&b, "\t%s %s, %d(%s)\n", stores[r.IntN(len(stores))], src(), r.IntN(80)-40, base)
+		case k < 19:
+			fmt.Fprintf(&b, "\t%s %s, %s, f%d\n", branches[r.IntN(len(branches))], src(), src(), label)
+			fmt.Fprintf(&b, "\t%s %s, %s, %s\n", rr[r.IntN(10)], reg(), src(), src())
+			fmt.Fprintf(&b, "f%d:\n", label)
+			label++
+		default:
+			fmt.Fprintf(&b, "\tjal %s, f%d\n\taddi %s, %s, 1\nf%d:\n", reg(), label, reg(), src(), label)
+			label++
+		}
+	}
+	b.WriteString("\taddi x31, x31, -1\n\tbnez x31, loop\n")
+	fmt.Fprintf(&b, "\tli x6, %#x\n\tli x7, %#x\n\tsw x7, 0(x6)\n", spec.TestBase, spec.FinisherPass)
+	// A trap (a faulting load through a random register) goes to mtvec,
+	// which is 0 at reset: the machine then loops on fetch faults until
+	// Run's trap-loop limit; both runs must do the same.
+	return b.String()
+}
+
+// TestJITMatchesInterpreter runs random programs with compiled blocks
+// (compiled on their first run) and with the interpreter alone, and
+// requires the same exit, retired count, registers, CSRs and data.
+func TestJITMatchesInterpreter(t *testing.T) {
+	if !jitSupported {
+		t.Skip("no block compiler on this host: blocks are only interpreted")
+	}
+	setJITHot(t, 1)
+	r := rand.New(rand.NewPCG(1, 2))
+	programs := 400
+	if testing.Short() {
+		programs = 50
+	}
+	compiled := 0
+	for p := 0; p < programs; p++ {
+		src := genJITProgram(r)
+		opts := asm.Options{NoRVC: p%2 == 0}
+		obj, err := asm.Assemble("jit.S", []byte(src), opts)
+		if err != nil {
+			t.Fatalf("program %d: %v\n%s", p, err, src)
+		}
+		cfg := testConfig()
+		img, err := boot.Build(cfg, obj.Program("jit"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ms [2]*Machine
+		for i := range ms {
+			if ms[i], err = New(cfg, img); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ms[0].jitOn = false
+		var ex [2]spec.Exit
+		for i, m := range ms {
+			ex[i] = m.Run(200_000)
+		}
+		if ms[1].jitMem != nil {
+			compiled++
+		}
+		fail := func(format string, args ...any) {
+			t.Helper()
+			t.Fatalf("program %d (rvc %v): %s\n%s", p, !opts.NoRVC, fmt.Sprintf(format, args...), src)
+		}
+		if ex[0] != ex[1] || ms[0].Retired() != ms[1].Retired() {
+			fail("interpreter: %+v after %d; compiled: %+v after %d", ex[0], ms[0].Retired(), ex[1], ms[1].Retired())
+		}
+		sa, sb := ms[0].State(0), ms[1].State(0)
+		if sa.PC != sb.PC || sa.X != sb.X || sa.Mode != sb.Mode {
+			fail("state differs:\ninterpreter %+v\ncompiled    %+v", sa, sb)
+		}
+		for k, v := range sa.CSRs {
+			if sb.CSRs[k] != v {
+				fail("csr %#x: interpreter %#x, compiled %#x", k, v, sb.CSRs[k])
+			}
+		}
+		var da, db [256]byte
+		ms[0].ReadRAM(jitData-128, da[:])
+		ms[1].ReadRAM(jitData-128, db[:])
+		if !bytes.Equal(da[:], db[:]) {
+			fail("data differs:\ninterpreter %x\ncompiled    %x", da, db)
+		}
+	}
+	if compiled < programs/2 {
+		t.Fatalf("only %d of %d programs compiled any block", compiled, programs)
+	}
+	t.Logf("%d programs, %d compiled blocks", programs, compiled)
+}
+
+// TestJITBenchPrograms runs the benchmark programs, which check their own
+// result, with every block compiled on its first run.
+func TestJITBenchPrograms(t *testing.T) {
+	if !jitSupported {
+		t.Skip("no block compiler on this host")
+	}
+	setJITHot(t, 1)
+	for _, name := range benchPrograms {
+		m := bootELF(t, testConfig(), benchELF(name))
+		if e := m.Run(2_000_000_000); e.Reason != spec.HaltFinisher || e.Code != 0 {
+			t.Errorf("%s: exit %+v after %d instructions", name, e, m.Retired())
+		}
+		if m.jitMem == nil {
+			t.Errorf("%s: nothing was compiled", name)
+		}
+	}
+}
