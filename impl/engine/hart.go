@@ -20,8 +20,12 @@ type tlbEntry struct {
 }
 
 const (
-	tlbSize   = 256
-	tlbGenOne = 1 << 52 // generation unit; virtual page numbers fit in 52 bits
+	tlbSize = 256
+	// The generation sits in bits 53-63: virtual page numbers fit in 52
+	// bits, and bit 52 is tlbSlowFlag, which must not be a generation bit
+	// (else a flagged entry would hit the fast path in odd generations,
+	// and match as a plain entry in the next one).
+	tlbGenOne = 1 << 53
 )
 
 // Hart is one RISC-V hart: the state a hypervisor sees on real hardware.
