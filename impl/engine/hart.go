@@ -103,6 +103,11 @@ type Hart struct {
 	// next one), and RunUntilTrap/Step report it. This is the hook a
 	// trap-and-emulate VMM uses.
 	Intercept func(h *Hart, t spec.Trap) bool
+
+	// The RAM pages (page numbers) of the page-table entries the last
+	// translate read, for fillTLB to flag as page-table pages.
+	walkPages [3]uint64
+	walkN     int
 }
 
 func (h *Hart) reset(pc uint64) {
