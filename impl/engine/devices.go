@@ -556,7 +556,7 @@ func (m *Machine) htifWrite(pa, size uint64) {
 				if buf >= spec.RAMBase && n <= m.cfg.RAM && buf-spec.RAMBase <= m.cfg.RAM-n && m.uart.out != nil {
 					m.uart.out.Write(m.ram[buf-spec.RAMBase : buf-spec.RAMBase+n])
 				}
-				writeRAM(m.ram, p, 8, n)
+				m.deviceWriteRAM(p, n)
 			}
 		}
 		m.htifReply(off, 1)
@@ -564,7 +564,7 @@ func (m *Machine) htifWrite(pa, size uint64) {
 }
 
 func (m *Machine) htifReply(toHostOff, reply uint64) {
-	writeRAM(m.ram, toHostOff, 8, 0)
+	m.deviceWriteRAM(toHostOff, 0)
 	if m.fromHost != 0 {
 		m.writePhysRAM(m.fromHost-spec.RAMBase, 8, reply)
 	}

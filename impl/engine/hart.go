@@ -20,8 +20,12 @@ type tlbEntry struct {
 }
 
 const (
-	tlbSize   = 256
-	tlbGenOne = 1 << 52 // generation unit; virtual page numbers fit in 52 bits
+	tlbSize = 256
+	// The generation sits in bits 53-63: virtual page numbers fit in 52
+	// bits, and bit 52 is tlbSlowFlag, which must not be a generation bit
+	// (else a flagged entry would hit the fast path in odd generations,
+	// and match as a plain entry in the next one).
+	tlbGenOne = 1 << 53
 )
 
 // Hart is one RISC-V hart: the state a hypervisor sees on real hardware.
@@ -103,6 +107,11 @@ type Hart struct {
 	// next one), and RunUntilTrap/Step report it. This is the hook a
 	// trap-and-emulate VMM uses.
 	Intercept func(h *Hart, t spec.Trap) bool
+
+	// The RAM pages (page numbers) of the page-table entries the last
+	// translate read, for fillTLB to flag as page-table pages.
+	walkPages [3]uint64
+	walkN     int
 }
 
 func (h *Hart) reset(pc uint64) {

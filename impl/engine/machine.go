@@ -20,11 +20,18 @@ type Machine struct {
 	rom []byte // BootROMBase .. BootROMBase+BootROMSize
 
 	// Per RAM page: pageCode when a code page holds its decoded
-	// instructions, pageHTIF when the HTIF mailbox lies in it. A store to a
-	// flagged page takes the slow path (invalidation, HTIF), and no flagged
-	// page ever enters a store TLB.
+	// instructions, pageHTIF when the HTIF mailbox lies in it, pagePT when
+	// a cached translation was walked through a PTE in it. A store to a
+	// flagged page takes the slow path (invalidation, HTIF, TLB flush), and
+	// no store-TLB entry maps a flagged page directly.
 	pageFlags []uint8
-	codePages []*codePage
+	// ptPages lists the pages flagged pagePT, so the flags can be cleared
+	// when every TLB is flushed. directStores: a store-TLB entry that maps
+	// a page directly may have been filled since every hart's TLB was last
+	// flushed (else flagPT has no entry to drop).
+	ptPages      []uint64
+	directStores bool
+	codePages    []*codePage
 	// codeEpoch changes whenever a code page is dropped or created; a hart
 	// entering its loop with a different epoch refetches and flushes.
 	codeEpoch uint64
@@ -48,6 +55,7 @@ type Machine struct {
 const (
 	pageCode = 1 << iota
 	pageHTIF
+	pagePT
 )
 
 // codePage holds the predecoded instructions of one 4 KiB RAM page, one

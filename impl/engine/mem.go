@@ -7,9 +7,10 @@ import (
 	"github.com/vcheck-dev/vcheck/spec"
 )
 
-// tlbSlowFlag marks a store-TLB entry for a flagged page (code or HTIF):
-// the fast path misses on it, and the slow path reuses the translation
-// but does the physical write itself.
+// tlbSlowFlag marks a store-TLB entry for a flagged page (code, HTIF or
+// page table): the fast path misses on it, and the slow path reuses the
+// translation but does the physical write itself. It is below the
+// generation bits (tlbGenOne).
 const tlbSlowFlag = 1 << 52
 
 func readRAM(ram []byte, off, size uint64) uint64 {
@@ -50,9 +51,10 @@ func (m *Machine) inRAM(pa, size uint64) bool {
 
 // translate maps va to a physical address for an access of the given kind
 // in mode, walking Sv39 when it is on (Priv. spec 1.12 §4.3.2, §4.4). On
-// failure it records the exception and returns ok=false. dirty reports
-// whether a store may be cached (the leaf is writable and dirty).
+// failure it records the exception and returns ok=false. It leaves the
+// RAM pages of the PTEs it read in h.walkPages, for fillTLB.
 func (h *Hart) translate(va uint64, kind int, mode spec.Mode) (pa uint64, ok bool) {
+	h.walkN = 0
 	if mode == spec.ModeM || h.satp>>60 != spec.SatpModeSv39 {
 		return va, true
 	}
@@ -70,6 +72,8 @@ func (h *Hart) translate(va uint64, kind int, mode spec.Mode) (pa uint64, ok boo
 			return 0, h.fail(accessFault[kind], va)
 		}
 		pte := readRAM(h.m.ram, pteAddr-spec.RAMBase, 8)
+		h.walkPages[h.walkN] = (pteAddr - spec.RAMBase) >> 12
+		h.walkN++
 		ppn := pte >> 10
 		switch {
 		case pte>>54 != 0: // reserved, PBMT and N: none implemented
@@ -109,7 +113,14 @@ func (h *Hart) translate(va uint64, kind int, mode spec.Mode) (pa uint64, ok boo
 			if !h.pmpAllows(pteAddr, 8, accStore, spec.ModeS) {
 				return 0, h.fail(accessFault[kind], va)
 			}
-			h.m.writePhysRAM(pteAddr-spec.RAMBase, 8, nv)
+			// Setting A or D never makes a cached translation stale (one
+			// was cached only with A, and for stores D, already set, and
+			// any other store to the PTE flushes): no page-table flush.
+			off := pteAddr - spec.RAMBase
+			writeRAM(h.m.ram, off, 8, nv)
+			if f := h.m.pageFlags[off>>12] &^ pagePT; f != 0 {
+				h.m.written(off, 8, f)
+			}
 		}
 		mask := uint64(1)<<(12+9*uint(level)) - 1
 		return (ppn<<12)&^mask | va&mask, true
@@ -184,7 +195,7 @@ func (h *Hart) access(va, size uint64, kind int, mode spec.Mode) (uint64, bool) 
 }
 
 // fillTLB caches the page of va -> pa when it is RAM and PMP treats the
-// whole page alike.
+// whole page alike. The last translate must have been the one of va.
 func (h *Hart) fillTLB(t *[tlbSize]tlbEntry, va, pa uint64, kind int, mode spec.Mode) {
 	page := pa &^ 0xfff
 	if !h.m.inRAM(page, 4096) {
@@ -193,9 +204,21 @@ func (h *Hart) fillTLB(t *[tlbSize]tlbEntry, va, pa uint64, kind int, mode spec.
 	if ok, uniform := h.pmpDecide(page, 4096, kind, mode); !ok || !uniform {
 		return
 	}
+	// The entry depends on the PTEs the walk read: flag their pages, so a
+	// store to them flushes it. Before the tag below, so that a store
+	// entry for a page that is itself one of them gets the slow flag.
+	for _, p := range h.walkPages[:h.walkN] {
+		if h.m.pageFlags[p]&pagePT == 0 {
+			h.m.flagPT(p)
+		}
+	}
 	tag := va>>12 | h.tlbGen
-	if kind == accStore && h.m.pageFlags[(page-spec.RAMBase)>>12] != 0 {
-		tag |= tlbSlowFlag
+	if kind == accStore {
+		if h.m.pageFlags[(page-spec.RAMBase)>>12] != 0 {
+			tag |= tlbSlowFlag
+		} else {
+			h.m.directStores = true
+		}
 	}
 	t[va>>12&(tlbSize-1)] = tlbEntry{tag: tag, off: page - spec.RAMBase}
 }
@@ -329,14 +352,31 @@ func (h *Hart) storeSlow(va, size, v uint64) bool {
 	return true
 }
 
-// writePhysRAM writes RAM at offset off and keeps the code cache and the
-// HTIF mailbox coherent with it.
+// writePhysRAM writes RAM at offset off and keeps the code cache, the
+// TLBs and the HTIF mailbox coherent with it.
 func (m *Machine) writePhysRAM(off, size, v uint64) {
 	writeRAM(m.ram, off, size, v)
+	if f := m.pageFlags[off>>12]; f != 0 {
+		m.written(off, size, f)
+	}
+}
+
+// deviceWriteRAM is the HTIF device's own 8-byte write of RAM at offset
+// off: coherent with the code cache and the TLBs like a guest store, but
+// it does not run the HTIF protocol again.
+func (m *Machine) deviceWriteRAM(off, v uint64) {
+	writeRAM(m.ram, off, 8, v)
+	if f := m.pageFlags[off>>12] &^ pageHTIF; f != 0 {
+		m.written(off, 8, f)
+	}
+}
+
+// written does what the page flags f ask after RAM [off, off+size), which
+// stays within a page, was written.
+func (m *Machine) written(off, size uint64, f uint8) {
 	page := off >> 12
-	f := m.pageFlags[page]
-	if f == 0 {
-		return
+	if f&pagePT != 0 {
+		m.ptWritten()
 	}
 	if f&pageCode != 0 {
 		// Drop the decoded slots that cover the written bytes: a 32-bit
@@ -353,6 +393,48 @@ func (m *Machine) writePhysRAM(off, size, v uint64) {
 	if f&pageHTIF != 0 {
 		m.htifWrite(spec.RAMBase+off, size)
 	}
+}
+
+// flagPT flags RAM page p as a page-table page, and drops every store-TLB
+// entry (of any hart) that maps it directly: the fast path would write a
+// PTE through it unnoticed. Entries filled from now on carry tlbSlowFlag.
+func (m *Machine) flagPT(p uint64) {
+	m.pageFlags[p] |= pagePT
+	m.ptPages = append(m.ptPages, p)
+	if !m.directStores {
+		return // the usual case right after ptWritten: nothing to drop
+	}
+	off := p << 12
+	for _, o := range m.Harts {
+		for i := range o.tlb {
+			st := &o.tlb[i][accStore]
+			for j := range st {
+				if st[j].off == off && st[j].tag&tlbSlowFlag == 0 {
+					st[j].tag = 0 // never matches: generations are not 0
+				}
+			}
+		}
+	}
+}
+
+// ptWritten follows a write to a page-table page: any translation a hart
+// cached may be stale now, so every hart's TLB is flushed, as if there
+// were no TLB (the reference model walks on every access; the spec lets
+// a TLB keep the old translation until SFENCE.VMA, but a differential
+// check cannot tell that from a bug). The running hart's flushTLB sets
+// exitLoop, so its very next fetch translates anew. With every TLB empty
+// no cached translation depends on a page table any more: the PT flags
+// are cleared, and the next walks flag the pages that still are page
+// tables, so a page that stopped being one stops costing.
+func (m *Machine) ptWritten() {
+	for _, o := range m.Harts {
+		o.flushTLB()
+	}
+	m.directStores = false
+	for _, p := range m.ptPages {
+		m.pageFlags[p] &^= pagePT
+	}
+	m.ptPages = m.ptPages[:0]
 }
 
 // fetchSlow finds the instruction at pc when the loop's current code page
