@@ -330,7 +330,7 @@ func (p *plic) gateway(id int) {
 // path), each checked, and failAt is the address that faulted. ROM reads
 // are plain memory.
 func (m *Machine) devLoad(pa, size uint64) (v, failAt uint64, ok bool) {
-	if pa%size == 0 || pa >= spec.BootROMBase && pa+size <= spec.BootROMBase+spec.BootROMSize {
+	if pa%size == 0 || within(pa, size, spec.BootROMBase, spec.BootROMSize) {
 		v, ok = m.readPhys(pa, size)
 		return v, pa, ok
 	}
@@ -372,22 +372,22 @@ func (m *Machine) readPhys(pa, size uint64) (uint64, bool) {
 	switch {
 	case m.inRAM(pa, size):
 		return readRAM(m.ram, pa-spec.RAMBase, size), true
-	case pa >= spec.BootROMBase && pa+size <= spec.BootROMBase+spec.BootROMSize:
+	case within(pa, size, spec.BootROMBase, spec.BootROMSize):
 		return readRAM(m.rom, pa-spec.BootROMBase, size), true
 	}
 	if !deviceSizeOK(pa, size) {
 		return 0, false
 	}
 	switch {
-	case pa >= spec.TestBase && pa+size <= spec.TestBase+spec.TestSize:
+	case within(pa, size, spec.TestBase, spec.TestSize):
 		return 0, true
-	case pa >= spec.CLINTBase && pa+size <= spec.CLINTBase+spec.CLINTSize:
+	case within(pa, size, spec.CLINTBase, spec.CLINTSize):
 		return m.clintRead(pa-spec.CLINTBase, size), true
-	case pa >= spec.PLICBase && pa+size <= spec.PLICBase+spec.PLICSize:
+	case within(pa, size, spec.PLICBase, spec.PLICSize):
 		v := m.plic.read(pa - spec.PLICBase)
 		m.markIRQChange()
 		return v, true
-	case pa >= spec.UARTBase && pa+size <= spec.UARTBase+uartRegs:
+	case within(pa, size, spec.UARTBase, uartRegs):
 		// QEMU's serial_mm_read: any width reads the one byte register at pa.
 		v := m.uart.read(pa - spec.UARTBase)
 		m.updateIRQ()
@@ -489,21 +489,21 @@ func (m *Machine) writePhys(h *Hart, pa, size, v uint64) bool {
 	switch {
 	case m.inRAM(pa, size):
 		m.writePhysRAM(pa-spec.RAMBase, size, v)
-	case pa >= spec.BootROMBase && pa+size <= spec.BootROMBase+spec.BootROMSize:
+	case within(pa, size, spec.BootROMBase, spec.BootROMSize):
 		// ROM: QEMU ignores the write.
 	case !deviceSizeOK(pa, size):
 		return false
-	case pa >= spec.TestBase && pa+size <= spec.TestBase+spec.TestSize:
+	case within(pa, size, spec.TestBase, spec.TestSize):
 		if pa == spec.TestBase {
 			m.finisher(v)
 		}
-	case pa >= spec.CLINTBase && pa+size <= spec.CLINTBase+spec.CLINTSize:
+	case within(pa, size, spec.CLINTBase, spec.CLINTSize):
 		m.clintWrite(pa-spec.CLINTBase, size, v)
 		m.markIRQChange()
-	case pa >= spec.PLICBase && pa+size <= spec.PLICBase+spec.PLICSize:
+	case within(pa, size, spec.PLICBase, spec.PLICSize):
 		m.plic.write(pa-spec.PLICBase, v)
 		m.markIRQChange()
-	case pa >= spec.UARTBase && pa+size <= spec.UARTBase+uartRegs:
+	case within(pa, size, spec.UARTBase, uartRegs):
 		m.uart.write(pa-spec.UARTBase, uint8(v)) // serial_mm_write: the low byte, one register
 		m.updateIRQ()
 		m.markIRQChange()
@@ -568,4 +568,10 @@ func (m *Machine) htifReply(toHostOff, reply uint64) {
 	if m.fromHost != 0 {
 		m.writePhysRAM(m.fromHost-spec.RAMBase, 8, reply)
 	}
+}
+
+// within reports whether [pa, pa+size) lies in [base, base+n), without
+// overflow for addresses near 2^64 (a load at -1 in M-mode is legal).
+func within(pa, size, base, n uint64) bool {
+	return pa >= base && pa-base < n && size <= n-(pa-base)
 }

@@ -179,7 +179,7 @@ func TestJITMatchesInterpreter(t *testing.T) {
 	if compiled < programs/2 {
 		t.Fatalf("only %d of %d programs compiled any block", compiled, programs)
 	}
-	t.Logf("%d programs, %d compiled blocks", programs, compiled)
+	t.Logf("%d programs, %d of them with compiled code", programs, compiled)
 }
 
 // TestJITBenchPrograms runs the benchmark programs, which check their own

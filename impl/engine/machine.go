@@ -163,9 +163,9 @@ func New(cfg spec.Config, img *boot.Image) (*Machine, error) {
 		}
 		size := max(s.MemSize, uint64(len(s.Data)))
 		switch {
-		case s.Addr >= spec.RAMBase && s.Addr+size <= spec.RAMBase+cfg.RAM && s.Addr+size >= s.Addr:
+		case within(s.Addr, size, spec.RAMBase, cfg.RAM):
 			copy(m.ram[s.Addr-spec.RAMBase:], s.Data)
-		case s.Addr >= spec.BootROMBase && s.Addr+size <= spec.BootROMBase+spec.BootROMSize:
+		case within(s.Addr, size, spec.BootROMBase, spec.BootROMSize):
 			copy(m.rom[s.Addr-spec.BootROMBase:], s.Data)
 		default:
 			return nil, fmt.Errorf("engine: segment %#x..%#x lies outside RAM (%#x..%#x) and the boot ROM",

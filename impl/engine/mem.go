@@ -502,7 +502,7 @@ func (h *Hart) fetch16(va uint64) (uint64, bool) {
 	switch {
 	case h.m.inRAM(pa, 2):
 		return readRAM(h.m.ram, pa-spec.RAMBase, 2), true
-	case pa >= spec.BootROMBase && pa+2 <= spec.BootROMBase+spec.BootROMSize:
+	case within(pa, 2, spec.BootROMBase, spec.BootROMSize):
 		return readRAM(h.m.rom, pa-spec.BootROMBase, 2), true
 	}
 	return 0, h.fail(spec.CauseFetchAccess, va)
