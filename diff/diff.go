@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime/debug"
 	"strings"
 
 	"github.com/google/go-cmp/cmp"
@@ -97,10 +98,22 @@ var ErrNilTarget = errors.New("diff: nil target")
 
 // Lockstep runs a and b record by record and stops at the first
 // divergence, when both have exited, or at the limit.
-func Lockstep(a, b Target, opts Options) (Result, error) {
+func Lockstep(a, b Target, opts Options) (res Result, err error) {
 	if a == nil || b == nil {
 		return Result{}, ErrNilTarget
 	}
+	side := "A" // the target being stepped, for a panic's report
+	defer func() {
+		if r := recover(); r != nil {
+			tp, ok := r.(*TargetPanic)
+			if !ok {
+				tp = &TargetPanic{Index: res.Compared, Value: r, Stack: debug.Stack()}
+			}
+			tp.Target = side
+			res.ExitA, res.ExitB = spec.Exit{}, spec.Exit{}
+			err = tp
+		}
+	}()
 	mask, err := newFieldMask(opts.Ignore)
 	if err != nil {
 		return Result{}, err
@@ -127,9 +140,11 @@ func Lockstep(a, b Target, opts Options) (Result, error) {
 		defer pb.stop()
 		a, b = pa, pb
 	}
-	var res Result
 	for res.Compared < limit {
-		ea, eb := a.Exit(), b.Exit()
+		side = "A"
+		ea := a.Exit()
+		side = "B"
+		eb := b.Exit()
 		if ea.Reason != spec.Running || eb.Reason != spec.Running {
 			res.ExitA, res.ExitB = ea, eb
 			// Exit.Detail is each implementation's own wording; only the
@@ -147,7 +162,10 @@ func Lockstep(a, b Target, opts Options) (Result, error) {
 			}
 			return res, nil
 		}
-		ra, rb := a.Step(), b.Step()
+		side = "A"
+		ra := a.Step()
+		side = "B"
+		rb := b.Step()
 		if ra != rb && mask.apply(ra) != mask.apply(rb) {
 			res.Divergence = recordDivergence(res.Compared, ra, rb, mask.apply(ra), mask.apply(rb), ring)
 			res.ExitA, res.ExitB = a.Exit(), b.Exit()
@@ -179,6 +197,19 @@ func Lockstep(a, b Target, opts Options) (Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// TargetPanic is Lockstep's error when a target panicked: the run stops
+// there, and the report names the target, the record and the panic.
+type TargetPanic struct {
+	Target string // "A" or "B"
+	Index  uint64 // records compared before it
+	Value  any
+	Stack  []byte
+}
+
+func (p *TargetPanic) Error() string {
+	return fmt.Sprintf("diff: target %s panicked at record %d: %v\n%s", p.Target, p.Index, p.Value, p.Stack)
 }
 
 func recordDivergence(index uint64, ra, rb, ma, mb spec.Retire, ring *history) *Divergence {

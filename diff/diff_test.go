@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"errors"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -194,6 +195,44 @@ func TestConcurrentMatchesSequential(t *testing.T) {
 					seq.Divergence != nil && (seq.Divergence.Index != con.Divergence.Index || seq.Divergence.Reason != con.Divergence.Reason) {
 					t.Errorf("n=%d diverge=%d limit=%d: sequential %+v, concurrent %+v", n, diverge, limit, seq, con)
 				}
+			}
+		}
+	}
+}
+
+// panicky panics on its step number at.
+type panicky struct {
+	fakeTarget
+	at int
+}
+
+func (p *panicky) Step() spec.Retire {
+	if p.i == p.at {
+		var m map[string]int
+		m["boom"]++ // a real runtime panic: assignment to a nil map
+	}
+	return p.fakeTarget.Step()
+}
+
+// TestTargetPanicIsAnError: a target that panics ends the run with a
+// *TargetPanic error naming the target and the record, in both the
+// concurrent and the sequential loop, and the process goes on.
+func TestTargetPanicIsAnError(t *testing.T) {
+	recs := make([]spec.Retire, 3000)
+	for i := range recs {
+		recs[i] = spec.Retire{PC: uint64(i)}
+	}
+	for _, seq := range []bool{false, true} {
+		for _, at := range []int{0, 5, 2500} {
+			a := &fakeTarget{recs: recs, exit: pass()}
+			b := &panicky{fakeTarget: fakeTarget{recs: recs, exit: pass()}, at: at}
+			_, err := Lockstep(a, b, Options{Sequential: seq})
+			var tp *TargetPanic
+			if !errors.As(err, &tp) {
+				t.Fatalf("sequential=%v at=%d: err = %v, want a *TargetPanic", seq, at, err)
+			}
+			if tp.Target != "B" || tp.Index != uint64(at) || !strings.Contains(tp.Error(), "nil map") {
+				t.Errorf("sequential=%v at=%d: %+v", seq, at, tp)
 			}
 		}
 	}

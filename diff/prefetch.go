@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"runtime/debug"
 	"sync"
 
 	"github.com/vcheck-dev/vcheck/spec"
@@ -29,8 +30,9 @@ type prefetch struct {
 // batch is a run of records, and the target's exit after the last one
 // (Running unless the target stopped there).
 type batch struct {
-	recs []spec.Retire
-	exit spec.Exit
+	recs  []spec.Retire
+	exit  spec.Exit
+	panic *TargetPanic // the target panicked after recs
 }
 
 const (
@@ -53,8 +55,20 @@ func (p *prefetch) produce(limit uint64) {
 	defer p.wg.Done()
 	defer close(p.ch)
 	var n uint64
+	var b batch
+	defer func() {
+		// A target that panics must not take the process down: the
+		// panic goes to the comparison, which reports it as an error.
+		if r := recover(); r != nil {
+			b.panic = &TargetPanic{Index: n, Value: r, Stack: debug.Stack()}
+			select {
+			case p.ch <- b:
+			case <-p.quit:
+			}
+		}
+	}()
 	for n < limit {
-		b := batch{recs: make([]spec.Retire, 0, batchSize)}
+		b = batch{recs: make([]spec.Retire, 0, batchSize)}
 		for len(b.recs) < batchSize && n < limit {
 			b.recs = append(b.recs, p.t.Step())
 			n++
@@ -78,7 +92,13 @@ func (p *prefetch) produce(limit uint64) {
 // Exit reports Running, and never past the limit the goroutine was given.
 func (p *prefetch) Step() spec.Retire {
 	if !p.began || p.i == len(p.cur.recs) {
+		if p.began && p.cur.panic != nil {
+			panic(p.cur.panic)
+		}
 		p.cur, p.i, p.began = <-p.ch, 0, true
+		if len(p.cur.recs) == 0 && p.cur.panic != nil {
+			panic(p.cur.panic)
+		}
 	}
 	r := p.cur.recs[p.i]
 	p.i++

@@ -54,6 +54,8 @@ func property(cfg spec.Config, p Pair, gen Options, observe func(*Outcome), know
 func (o *Outcome) Signature() string {
 	d := o.Result.Divergence
 	switch {
+	case o.Panic != nil:
+		return "panic-" + o.Panic.Target
 	case d == nil:
 		return "no-exit"
 	case len(d.Fields) == 0 && d.StateA != nil && d.StateB != nil:
@@ -217,6 +219,12 @@ func (f *Finding) Source() string {
 	if f.Harts > 1 {
 		// corpus.Program.Harts and the replay read this line.
 		h = append(h, fmt.Sprintf("harts: %d (replay with vcheck diff --harts %d)", f.Harts, f.Harts))
+	}
+	if f.Panic != nil {
+		h = append(h, "", "panic:")
+		for _, ln := range strings.Split(strings.TrimRight(f.Panic.Error(), "\n"), "\n") {
+			h = append(h, "  "+ln)
+		}
 	}
 	if d := f.Result.Divergence; d != nil {
 		h = append(h, "", "report:")

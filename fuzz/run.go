@@ -129,8 +129,10 @@ type Outcome struct {
 	Listing *Listing
 	Result  diff.Result
 	// Reason is empty when the targets agreed and the program ended;
-	// otherwise it says what failed (a divergence, or no exit).
+	// otherwise it says what failed (a divergence, a panic, or no exit).
 	Reason string
+	// Panic is set when a target panicked.
+	Panic *diff.TargetPanic
 }
 
 // Failed reports whether the outcome is a finding.
@@ -147,6 +149,17 @@ func RunTest(cfg spec.Config, t *Test, p Pair) (*Outcome, error) {
 		return nil, fmt.Errorf("image: %w", err)
 	}
 	res, err := Compare(cfg, img, p, diff.Options{Limit: RecordLimit})
+	var tp *diff.TargetPanic
+	if errors.As(err, &tp) {
+		// A target that panics on a program is a finding like any
+		// divergence: it is shrunk and saved.
+		name := p.NameA
+		if tp.Target == "B" {
+			name = p.NameB
+		}
+		return &Outcome{Test: t, Listing: l, Result: res, Panic: tp,
+			Reason: fmt.Sprintf("%s panicked at record %d: %v", name, tp.Index, tp.Value)}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
