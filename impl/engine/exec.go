@@ -201,14 +201,21 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 			noff = uint64(bi[left].off)
 			bi = bi[:left]
 		case blk.jit.code != 0:
+			// Compiled code runs this block and chains to the next ones
+			// in the page; a slice of the budget at a time, so that the
+			// goroutine returns to Go code (preemption, GC) often.
+			lim := min(left, jitSlice)
+			jc.left, jc.blocks = lim, blocks
 			callJIT(blk.jit.code, x, jc)
-			n := jc.n
-			left -= n
-			if n == uint64(len(bi)) {
+			left -= lim - jc.left
+			if jc.n == ^uint64(0) {
 				off = jc.next
 				continue
 			}
-			bi = bi[n:] // interpret the rest
+			// It stopped in a block: interpret the rest of that one.
+			blk = blocks[jc.cur>>1]
+			bi = blk.insts[jc.n:]
+			noff = uint64(blk.end)
 		case !blk.jit.tried:
 			if blk.jit.hits++; blk.jit.hits >= jitHot {
 				h.pc = base + off

@@ -24,6 +24,9 @@ package engine
 // (fuzz programs, Step) never pay for compilation. Tests lower it.
 var jitHot uint32 = 32
 
+// jitSlice bounds the instructions one call of compiled code may run.
+const jitSlice = 1 << 16
+
 // jitMaxCode bounds one machine's compiled code; past it, blocks are
 // interpreted.
 const jitMaxCode = 32 << 20
@@ -36,9 +39,11 @@ type jitCtx struct {
 	loadTLB  *[tlbSize]tlbEntry // h.loadTLB
 	storeTLB *[tlbSize]tlbEntry // h.storeTLB
 	ram      *byte              // &RAM[0]
-	n        uint64             // out: instructions completed
-	next     uint64             // out: the next page offset, when all completed
-	_        [1]uint64          // padding
+	blocks   *[2048]*block      // the code page's blocks, to chain through
+	left     uint64             // in: the budget; out: what is left of it
+	n        uint64             // out: -1 when the last block completed, else how many of its instructions did
+	cur      uint64             // out: the page offset of the block it stopped in (n != -1)
+	next     uint64             // out: the next page offset (n == -1)
 }
 
 // jitState is a block's compilation state.

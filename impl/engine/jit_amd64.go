@@ -23,12 +23,14 @@ const (
 
 // jitOffsets are jitCtx's field offsets (set by jit_unsafe.go).
 var jitOffsets struct {
-	base, gen, loadTLB, storeTLB, ram, n, next int32
+	base, gen, loadTLB, storeTLB, ram, n, next, left, blocks, cur int32
+	blkLen, blkCode                                               int32 // in a block
 }
 
 type x86 struct {
 	b     []byte
 	stubs []x86stub
+	start uint16 // the block's page offset
 }
 
 // x86stub is an early exit: a jump at fix (a rel32 to patch) to code that
@@ -121,10 +123,57 @@ func (a *x86) ctxImm(off int32, imm int32) {
 	a.u32(uint32(imm))
 }
 
-// exit reports n completed instructions and returns.
+// exit stops in the middle of the block: n of its instructions
+// completed; fast interprets the rest.
 func (a *x86) exit(n int) {
+	if n > 0 {
+		a.mem(true, 0, []byte{0x81}, 5, rSI, jitOffsets.left) // sub qword [left], n
+		a.u32(uint32(n))
+	}
 	a.ctxImm(jitOffsets.n, int32(n))
+	a.ctxImm(jitOffsets.cur, int32(a.start))
 	a.bytes(0xc3)
+}
+
+// done ends the block with all n of its instructions completed and
+// ctx.next set, and chains: when the next block is in this page, is
+// compiled and fits what is left of the budget, it jumps straight to its
+// code; otherwise it returns to fast with ctx.n = -1.
+func (a *x86) done(n int) {
+	a.mem(true, 0, []byte{0x81}, 5, rSI, jitOffsets.left) // sub qword [left], n
+	a.u32(uint32(n))
+	a.mem(true, 0, []byte{0x8b}, rAX, rSI, jitOffsets.next) // mov rax, [next]
+	a.aluImm(true, 7, rAX, 4096)                            // cmp rax, 4096
+	f1 := a.jccFwd(ccAE)                                    // another page
+	a.mem(true, 0, []byte{0x8b}, rCX, rSI, jitOffsets.blocks)
+	a.bytes(0x48, 0x8b, 0x0c, 0x81) // mov rcx, [rcx+rax*4]: blocks[next>>1]
+	a.bytes(0x48, 0x85, 0xc9)       // test rcx, rcx
+	f2 := a.jccFwd(ccE)             // no block yet
+	a.mem(true, 0, []byte{0x8b}, rDX, rCX, jitOffsets.blkLen)
+	a.mem(true, 0, []byte{0x3b}, rDX, rSI, jitOffsets.left) // cmp len, [left]
+	f3 := a.jccFwd(ccA)                                     // past the budget
+	a.mem(true, 0, []byte{0x8b}, rAX, rCX, jitOffsets.blkCode)
+	a.bytes(0x48, 0x85, 0xc0) // test rax, rax
+	f4 := a.jccFwd(ccE)       // not compiled
+	a.bytes(0xff, 0xe0)       // jmp rax
+	for _, f := range []int{f1, f2, f3, f4} {
+		a.patch(f)
+	}
+	a.ctxImm(jitOffsets.n, -1)
+	a.bytes(0xc3)
+}
+
+// jccFwd emits a conditional jump forward and returns where to patch it.
+func (a *x86) jccFwd(cc byte) int {
+	a.bytes(0x0f, 0x80|cc)
+	a.u32(0)
+	return len(a.b) - 4
+}
+
+// patch points the rel32 at fix to the current position.
+func (a *x86) patch(fix int) {
+	rel := len(a.b) - (fix + 4)
+	a.b[fix], a.b[fix+1], a.b[fix+2], a.b[fix+3] = byte(rel), byte(rel>>8), byte(rel>>16), byte(rel>>24)
 }
 
 // jcc emits a conditional jump to an early exit reporting n.
@@ -148,7 +197,7 @@ const (
 // jitTranslate returns the machine code of b, or nil when its first
 // instruction is not translated (nothing would be gained).
 func jitTranslate(b *block) []byte {
-	a := &x86{}
+	a := &x86{start: b.start}
 	n := 0
 	for i := range b.insts {
 		d := &b.insts[i]
@@ -167,12 +216,13 @@ func jitTranslate(b *block) []byte {
 	if last := &b.insts[n-1]; !endsBlock[last.op] {
 		if n == len(b.insts) {
 			a.ctxImm(jitOffsets.next, int32(b.end))
+			a.done(n)
+		} else {
+			a.exit(n)
 		}
-		a.exit(n)
 	}
 	for _, s := range a.stubs {
-		rel := len(a.b) - (s.fix + 4)
-		a.b[s.fix], a.b[s.fix+1], a.b[s.fix+2], a.b[s.fix+3] = byte(rel), byte(rel>>8), byte(rel>>16), byte(rel>>24)
+		a.patch(s.fix)
 		a.exit(s.n)
 	}
 	return a.b
@@ -297,7 +347,7 @@ func (a *x86) inst(d *inst, i int, b *block) bool {
 		a.aluImm(true, 0, rAX, int32(d.off)+int32(d.len))
 		a.storeX(d.rd, rAX)
 		a.ctxImm(jitOffsets.next, int32(d.off)+imm)
-		a.exit(i + 1)
+		a.done(i + 1)
 	case opJALR:
 		a.loadX(rCX, d.rs1)
 		a.aluImm(true, 0, rCX, imm)
@@ -307,20 +357,17 @@ func (a *x86) inst(d *inst, i int, b *block) bool {
 		a.aluImm(true, 0, rAX, int32(d.off)+int32(d.len))
 		a.storeX(d.rd, rAX) // after rs1 was read: rd may be rs1
 		a.mem(true, 0, []byte{0x89}, rCX, rSI, jitOffsets.next)
-		a.exit(i + 1)
+		a.done(i + 1)
 	case opBEQ, opBNE, opBLT, opBGE, opBLTU, opBGEU:
 		a.loadX(rAX, d.rs1)
 		a.mem(true, 0, []byte{0x3b}, rAX, rDI, xoff(d.rs2))
 		cc := map[op]byte{opBEQ: ccE, opBNE: ccNE, opBLT: ccL, opBGE: ccGE, opBLTU: ccB, opBGEU: ccAE}[d.op]
-		a.bytes(0x0f, 0x80|cc) // jcc taken
-		fix := len(a.b)
-		a.u32(0)
+		taken := a.jccFwd(cc)
 		a.ctxImm(jitOffsets.next, int32(d.off)+int32(d.len))
-		a.exit(i + 1)
-		rel := len(a.b) - (fix + 4)
-		a.b[fix], a.b[fix+1], a.b[fix+2], a.b[fix+3] = byte(rel), byte(rel>>8), byte(rel>>16), byte(rel>>24)
+		a.done(i + 1)
+		a.patch(taken)
 		a.ctxImm(jitOffsets.next, int32(d.off)+imm)
-		a.exit(i + 1)
+		a.done(i + 1)
 	default:
 		return false
 	}

@@ -22,6 +22,12 @@ func init() {
 	jitOffsets.ram = int32(unsafe.Offsetof(c.ram))
 	jitOffsets.n = int32(unsafe.Offsetof(c.n))
 	jitOffsets.next = int32(unsafe.Offsetof(c.next))
+	jitOffsets.left = int32(unsafe.Offsetof(c.left))
+	jitOffsets.blocks = int32(unsafe.Offsetof(c.blocks))
+	jitOffsets.cur = int32(unsafe.Offsetof(c.cur))
+	var b block
+	jitOffsets.blkLen = int32(unsafe.Offsetof(b.insts) + unsafe.Sizeof(uintptr(0))) // a slice is {data, len, cap}
+	jitOffsets.blkCode = int32(unsafe.Offsetof(b.jit) + unsafe.Offsetof(b.jit.code))
 	if unsafe.Sizeof(tlbEntry{}) != 16 || unsafe.Offsetof(tlbEntry{}.off) != 8 {
 		panic("engine: the compiled TLB lookup assumes 16-byte entries {tag, off}")
 	}
