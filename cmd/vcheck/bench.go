@@ -28,11 +28,14 @@ type benchRow struct {
 	program    string
 	insts      uint64
 	engineWall time.Duration
-	qemuWall   time.Duration
-	qemuErr    string
-	refWall    time.Duration
-	refInsts   uint64
-	refErr     string
+	// the engine with block compilation off
+	interpWall  time.Duration
+	interpInsts uint64
+	qemuWall    time.Duration
+	qemuErr     string
+	refWall     time.Duration
+	refInsts    uint64
+	refErr      string
 }
 
 func mips(n uint64, d time.Duration) float64 {
@@ -92,6 +95,18 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "vcheck bench: %s did not pass on the engine: %s %d %s\n", p, e.Reason, e.Code, e.Detail)
 			failed = true
 		}
+		// The engine again with every block interpreted, when it
+		// compiles blocks: what the block compiler adds.
+		if jitSupported() {
+			interp, err := newModel("engine", cfg, img)
+			if j, ok := interp.(interface{ SetJIT(bool) }); err == nil && ok {
+				j.SetJIT(false)
+				interp.SetConsole(strings.NewReader(""), io.Discard)
+				start := time.Now()
+				interp.Run(*limit)
+				row.interpWall, row.interpInsts = time.Since(start), interp.Retired()
+			}
+		}
 		if *qemuBin != "" {
 			row.qemuWall, row.qemuErr = runQEMUBench(*qemuBin, p)
 		}
@@ -110,9 +125,13 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 		rows = append(rows, row)
 	}
 	w := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "program\tinstructions\tengine s\tengine MIPS\tqemu s\tqemu MIPS\tengine/qemu\tref MIPS\tengine/ref\t")
+	fmt.Fprintln(w, "program\tinstructions\tengine s\tengine MIPS\tinterp MIPS\tqemu s\tqemu MIPS\tengine/qemu\tref MIPS\tengine/ref\t")
 	for _, r := range rows {
 		em := mips(r.insts, r.engineWall)
+		im := "-"
+		if r.interpWall > 0 {
+			im = fmt.Sprintf("%.1f", mips(r.interpInsts, r.interpWall))
+		}
 		qs, qm, eq := "-", "-", "-"
 		if r.qemuErr != "" {
 			qs = "error"
@@ -131,7 +150,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 				er = fmt.Sprintf("%.1fx", em/m)
 			}
 		}
-		fmt.Fprintf(w, "%s\t%d\t%.3f\t%.1f\t%s\t%s\t%s\t%s\t%s\t\n", r.program, r.insts, r.engineWall.Seconds(), em, qs, qm, eq, rm, er)
+		fmt.Fprintf(w, "%s\t%d\t%.3f\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.program, r.insts, r.engineWall.Seconds(), em, im, qs, qm, eq, rm, er)
 	}
 	w.Flush()
 	for _, r := range rows {

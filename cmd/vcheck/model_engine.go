@@ -12,3 +12,7 @@ func init() {
 		return engine.New(cfg, img)
 	}
 }
+
+// jitSupported reports whether the engine compiles hot blocks on this
+// host (vcheck bench then also measures it with compilation off).
+func jitSupported() bool { return engine.JITSupported() }

@@ -27,13 +27,30 @@ func TestBenchPrograms(t *testing.T) {
 // BenchmarkRun runs each benchmark program to its end with Run and reports
 // the engine's speed in MIPS (retired instructions per wall microsecond).
 func BenchmarkRun(b *testing.B) {
-	for _, name := range benchPrograms {
-		b.Run(name, func(b *testing.B) {
+	for _, v := range []struct {
+		suffix string
+		jit    bool
+	}{{"", true}, {"-interp", false}} {
+		if v.jit && !jitSupported {
+			continue
+		}
+		for _, name := range benchPrograms {
+			benchRun(b, name+v.suffix, name, v.jit)
+		}
+	}
+}
+
+// benchRun is one BenchmarkRun case: the program to its end, with block
+// compilation on or off.
+func benchRun(b *testing.B, bench, name string, jit bool) {
+	{
+		b.Run(bench, func(b *testing.B) {
 			var insts uint64
 			var elapsed, cpu time.Duration
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				m := bootELF(b, testConfig(), benchELF(name))
+				m.SetJIT(jit)
 				b.StartTimer()
 				start, cpu0 := time.Now(), cpuTime()
 				e := m.Run(2_000_000_000)

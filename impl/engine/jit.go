@@ -65,3 +65,11 @@ func (m *Machine) jitCompileBlock(b *block) {
 	}
 	b.jit.code = m.jitInstall(code)
 }
+
+// JITSupported reports whether this build compiles hot blocks.
+func JITSupported() bool { return jitSupported }
+
+// SetJIT turns block compilation on or off (it is on by default where it
+// is supported); off, every block is interpreted. Code compiled so far
+// stays in use.
+func (m *Machine) SetJIT(on bool) { m.jitOn = on && jitSupported }
