@@ -113,6 +113,21 @@ func genJITProgram(r *rand.Rand) string {
 	return b.String()
 }
 
+// FuzzJITMatchesInterpreter is TestJITMatchesInterpreter's property under
+// `go test -fuzz`: the fuzzer's two words seed the program generator.
+func FuzzJITMatchesInterpreter(f *testing.F) {
+	if !jitSupported {
+		f.Skip("no block compiler on this host: blocks are only interpreted")
+	}
+	f.Add(uint64(1), uint64(2))
+	f.Add(uint64(0xdead), uint64(0xbeef))
+	f.Fuzz(func(t *testing.T, s1, s2 uint64) {
+		setJITHot(t, 1)
+		r := rand.New(rand.NewPCG(s1, s2))
+		checkJITProgram(t, genJITProgram(r), s1&1 == 0)
+	})
+}
+
 // TestJITMatchesInterpreter runs random programs with compiled blocks
 // (compiled on their first run) and with the interpreter alone, and
 // requires the same exit, retired count, registers, CSRs and data.
@@ -128,58 +143,64 @@ func TestJITMatchesInterpreter(t *testing.T) {
 	}
 	compiled := 0
 	for p := 0; p < programs; p++ {
-		src := genJITProgram(r)
-		opts := asm.Options{NoRVC: p%2 == 0}
-		obj, err := asm.Assemble("jit.S", []byte(src), opts)
-		if err != nil {
-			t.Fatalf("program %d: %v\n%s", p, err, src)
-		}
-		cfg := testConfig()
-		img, err := boot.Build(cfg, obj.Program("jit"), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ms [2]*Machine
-		for i := range ms {
-			if ms[i], err = New(cfg, img); err != nil {
-				t.Fatal(err)
-			}
-		}
-		ms[0].jitOn = false
-		var ex [2]spec.Exit
-		for i, m := range ms {
-			ex[i] = m.Run(200_000)
-		}
-		if ms[1].jitMem != nil {
+		if checkJITProgram(t, genJITProgram(r), p%2 == 0) {
 			compiled++
-		}
-		fail := func(format string, args ...any) {
-			t.Helper()
-			t.Fatalf("program %d (rvc %v): %s\n%s", p, !opts.NoRVC, fmt.Sprintf(format, args...), src)
-		}
-		if ex[0] != ex[1] || ms[0].Retired() != ms[1].Retired() {
-			fail("interpreter: %+v after %d; compiled: %+v after %d", ex[0], ms[0].Retired(), ex[1], ms[1].Retired())
-		}
-		sa, sb := ms[0].State(0), ms[1].State(0)
-		if sa.PC != sb.PC || sa.X != sb.X || sa.Mode != sb.Mode {
-			fail("state differs:\ninterpreter %+v\ncompiled    %+v", sa, sb)
-		}
-		for k, v := range sa.CSRs {
-			if sb.CSRs[k] != v {
-				fail("csr %#x: interpreter %#x, compiled %#x", k, v, sb.CSRs[k])
-			}
-		}
-		var da, db [256]byte
-		ms[0].ReadRAM(jitData-128, da[:])
-		ms[1].ReadRAM(jitData-128, db[:])
-		if !bytes.Equal(da[:], db[:]) {
-			fail("data differs:\ninterpreter %x\ncompiled    %x", da, db)
 		}
 	}
 	if compiled < programs/2 {
 		t.Fatalf("only %d of %d programs compiled any block", compiled, programs)
 	}
 	t.Logf("%d programs, %d of them with compiled code", programs, compiled)
+}
+
+// checkJITProgram runs src with compiled blocks and interpreted alone
+// and fails the test where they differ; it reports whether anything was
+// compiled.
+func checkJITProgram(t *testing.T, src string, noRVC bool) bool {
+	t.Helper()
+	obj, err := asm.Assemble("jit.S", []byte(src), asm.Options{NoRVC: noRVC})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, src)
+	}
+	cfg := testConfig()
+	img, err := boot.Build(cfg, obj.Program("jit"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms [2]*Machine
+	for i := range ms {
+		if ms[i], err = New(cfg, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms[0].SetJIT(false)
+	var ex [2]spec.Exit
+	for i, m := range ms {
+		ex[i] = m.Run(200_000)
+	}
+	fail := func(format string, args ...any) {
+		t.Helper()
+		t.Fatalf("rvc %v: %s\n%s", !noRVC, fmt.Sprintf(format, args...), src)
+	}
+	if ex[0] != ex[1] || ms[0].Retired() != ms[1].Retired() {
+		fail("interpreter: %+v after %d; compiled: %+v after %d", ex[0], ms[0].Retired(), ex[1], ms[1].Retired())
+	}
+	sa, sb := ms[0].State(0), ms[1].State(0)
+	if sa.PC != sb.PC || sa.X != sb.X || sa.Mode != sb.Mode {
+		fail("state differs:\ninterpreter %+v\ncompiled    %+v", sa, sb)
+	}
+	for k, v := range sa.CSRs {
+		if sb.CSRs[k] != v {
+			fail("csr %#x: interpreter %#x, compiled %#x", k, v, sb.CSRs[k])
+		}
+	}
+	var da, db [256]byte
+	ms[0].ReadRAM(jitData-128, da[:])
+	ms[1].ReadRAM(jitData-128, db[:])
+	if !bytes.Equal(da[:], db[:]) {
+		fail("data differs:\ninterpreter %x\ncompiled    %x", da, db)
+	}
+	return ms[1].jitMem != nil
 }
 
 // TestJITBenchPrograms runs the benchmark programs, which check their own
