@@ -44,32 +44,9 @@ func (a *x86) bytes(bs ...byte) { a.b = append(a.b, bs...) }
 
 func (a *x86) u32(v uint32) { a.b = append(a.b, byte(v), byte(v>>8), byte(v>>16), byte(v>>24)) }
 
-// mem emits [rex] op... modrm(mod=10) disp32 for reg, [base+disp]; base
-// is never RSP or R12 (no SIB needed). w selects a 64-bit operand.
-func (a *x86) mem(w bool, prefix byte, op []byte, reg, base int, disp int32) {
-	if prefix != 0 {
-		a.bytes(prefix)
-	}
-	rex := byte(0x40)
-	if w {
-		rex |= 8
-	}
-	if reg >= 8 {
-		rex |= 4
-	}
-	if base >= 8 {
-		rex |= 1
-	}
-	if rex != 0x40 {
-		a.bytes(rex)
-	}
-	a.bytes(op...)
-	a.bytes(0x80 | byte(reg&7)<<3 | byte(base&7))
-	a.u32(uint32(disp))
-}
-
-// rr emits [rex] op modrm(mod=11) for reg, rm (both registers).
-func (a *x86) rr(w bool, op []byte, reg, rm int) {
+// rex emits the REX prefix a 64-bit operand (w) or a register of r8-r15
+// in the reg or rm/base field needs, if any.
+func (a *x86) rex(w bool, reg, rm int) {
 	rex := byte(0x40)
 	if w {
 		rex |= 8
@@ -83,6 +60,24 @@ func (a *x86) rr(w bool, op []byte, reg, rm int) {
 	if rex != 0x40 {
 		a.bytes(rex)
 	}
+}
+
+// mem emits [prefix] [rex] op... modrm(mod=10) disp32 for reg,
+// [base+disp]; base is never RSP or R12 (no SIB needed). w selects a
+// 64-bit operand.
+func (a *x86) mem(w bool, prefix byte, op []byte, reg, base int, disp int32) {
+	if prefix != 0 {
+		a.bytes(prefix)
+	}
+	a.rex(w, reg, base)
+	a.bytes(op...)
+	a.bytes(0x80 | byte(reg&7)<<3 | byte(base&7))
+	a.u32(uint32(disp))
+}
+
+// rr emits [rex] op modrm(mod=11) for reg, rm (both registers).
+func (a *x86) rr(w bool, op []byte, reg, rm int) {
+	a.rex(w, reg, rm)
 	a.bytes(op...)
 	a.bytes(0xc0 | byte(reg&7)<<3 | byte(rm&7))
 }
