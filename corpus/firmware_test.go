@@ -51,14 +51,12 @@ func typeAt(s string, start, gap uint64) []keystroke {
 }
 
 // timedInput is the input line of one machine: each byte arrives at a
-// fixed instruction count of that machine. The two models poll their
-// UART input at different points (refmodel after every retired
-// instruction while the receiver has room, as QEMU's chardev delivers
-// into the 16550; the engine only when the guest reads RBR, IIR or LSR),
-// so a reader that paces by calls, like refmodel's pacedReader, would
-// hand the two models a byte at different times. Paced by the machine's
-// own instruction count, a byte is in both receivers from the same
-// instruction on, which is all a polling guest can see.
+// fixed instruction count of that machine. Both models sample their UART
+// input at timer ticks (after the retired instruction that makes the
+// count a multiple of TimebaseDiv, docs/devices.md), while the receiver
+// has room, as QEMU's chardev delivers into the 16550; paced by the
+// machine's own instruction count, a byte is in both receivers from the
+// same tick on, whether or not the guest touches the UART.
 type timedInput struct {
 	clock func() uint64
 	keys  []keystroke

@@ -35,6 +35,7 @@ type Machine struct {
 	exit    spec.Exit
 
 	tickers []devices.Ticker
+	timers  []devices.TimerTicker // ticked where mtime advances
 	irqs    []devices.InterruptSource
 }
 
@@ -69,15 +70,19 @@ func New(cfg spec.Config, img *boot.Image) (*Machine, error) {
 }
 
 // AddDevice maps d on the bus, ahead of RAM (so HTIF's tohost, which lies
-// in RAM, is seen by its device). Tickers and interrupt sources are
-// wired too. It replaces a device of the same name.
+// in RAM, is seen by its device). Tickers, timer tickers and interrupt
+// sources are wired too. It replaces a device of the same name.
 func (m *Machine) AddDevice(d devices.Device) {
 	m.bus.addDevice(d)
 	m.tickers = m.tickers[:0]
+	m.timers = m.timers[:0]
 	m.irqs = m.irqs[:0]
 	for _, d := range m.bus.devices {
 		if t, ok := d.(devices.Ticker); ok {
 			m.tickers = append(m.tickers, t)
+		}
+		if t, ok := d.(devices.TimerTicker); ok {
+			m.timers = append(m.timers, t)
 		}
 		if s, ok := d.(devices.InterruptSource); ok {
 			m.irqs = append(m.irqs, s)
@@ -150,11 +155,18 @@ func (m *Machine) State(hart int) spec.ArchState {
 // addr, for tests and tools.
 func (m *Machine) ReadPhys(addr uint64, size int) (uint64, bool) { return m.bus.load(addr, size) }
 
-// retire counts one retired instruction and advances time.
+// retire counts one retired instruction and advances time: every Ticker
+// ticks, and when the count reaches a multiple of TimebaseDiv (mtime
+// advances: mtime = retired / TimebaseDiv) every TimerTicker ticks too.
 func (m *Machine) retire() {
 	m.retired++
 	for _, t := range m.tickers {
 		t.Tick()
+	}
+	if m.retired%m.cfg.TimebaseDiv == 0 {
+		for _, t := range m.timers {
+			t.TimerTick()
+		}
 	}
 }
 

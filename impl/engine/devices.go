@@ -182,53 +182,212 @@ func (p *plic) write(off, v uint64) {
 	}
 }
 
-// uart is a 16550 with the registers QEMU's serial.c models, transmitting
-// at once (THR is always empty) and receiving from an io.Reader.
+// uart is the 16550A of QEMU 7.2's serial.c (serial_mm, regshift 0):
+// its registers, a 16-byte receive FIFO with trigger levels, overrun,
+// the character timeout, loopback and the IIR priorities. Transmission is
+// instant (serial_xmit runs inside the THR write), so THR is always empty
+// again when the store completes.
+//
+// Reception is paced by the machine's time base: at every timer tick (the
+// retired instruction after which the count of instructions retired over
+// all harts is a multiple of TimebaseDiv, i.e. where mtime advances) the
+// receive line delivers what QEMU's serial_can_receive would accept, and
+// a FIFO with bytes and nothing new arriving raises the character timeout
+// (see Machine.uartTick). Register accesses never read the input.
 type uart struct {
-	in         io.Reader
-	out        io.Writer
-	rx         []byte
-	eof        bool
-	ier, lcr   uint8
-	mcr, scr   uint8
-	fcr        uint8
-	dll, dlm   uint8
-	thrPending bool // THR-empty interrupt pending (cleared by reading IIR or writing THR)
+	in     io.Reader
+	out    io.Writer
+	inDone bool // the reader returned an error (io.EOF included): no more input
+
+	ier, lcr, mcr, scr uint8
+	lsr, msr           uint8
+	iir                uint8 // as serial_update_irq last set it
+	fcr                uint8 // the sticky bits: trigger level, DMA mode, enable
+	dll, dlm           uint8
+	rbr                uint8 // the holding register while the FIFOs are off
+
+	rxBuf      [uartFIFOSize]byte // a ring: rxLen bytes from rxHead
+	rxHead     int
+	rxLen      int
+	rxLevel    int  // trigger level: 1, 4, 8 or 14
+	thrPending bool // THR-empty interrupt armed (thr_ipending)
+	ctiPending bool // character timeout raised (timeout_ipending)
 }
 
-func (u *uart) init() { u.dll, u.mcr = 0x0c, 0x08 } // QEMU serial_reset: divider 12, MCR = OUT2
+const uartFIFOSize = 16
 
-func (u *uart) fill() {
-	if len(u.rx) > 0 || u.eof || u.in == nil {
-		return
-	}
-	var b [1]byte
-	n, err := u.in.Read(b[:])
-	if n == 1 {
-		u.rx = append(u.rx, b[0])
-	}
-	if err != nil {
-		u.eof = true
-	}
+// The register bits the engine uses (16550 datasheet).
+const (
+	ierRx     = 0x01 // received data available (and the timeout)
+	ierTx     = 0x02 // THR empty
+	ierLine   = 0x04 // receiver line status
+	ierModem  = 0x08 // modem status
+	lsrReady  = 0x01 // DR
+	lsrOver   = 0x02 // OE
+	lsrBreak  = 0x10 // BI
+	lsrErrors = 0x1e // OE, PE, FE, BI
+	lsrTxIdle = 0x60 // THRE | TEMT
+	lsrTHRE   = 0x20
+	fcrEnable = 0x01
+	fcrRxRst  = 0x02
+	fcrTxRst  = 0x04
+	mcrLoop   = 0x10
+	lcrDLAB   = 0x80
+)
+
+// init is QEMU's serial_reset: divisor 12, MCR = OUT2, LSR = THRE|TEMT,
+// MSR = DCD|DSR|CTS, IIR = no interrupt, FIFOs off.
+func (u *uart) init() {
+	u.dll, u.mcr = 0x0c, 0x08
+	u.lsr, u.msr, u.iir = lsrTxIdle, 0xb0, 0x01
+	u.rxLevel = 1
 }
 
-func (u *uart) level() bool {
-	return u.ier&1 != 0 && len(u.rx) > 0 || u.ier&2 != 0 && u.thrPending
+func (u *uart) fifoOn() bool { return u.fcr&fcrEnable != 0 }
+
+// recalc is serial_update_irq: IIR from the highest-priority condition
+// (line status, character timeout, received data, THR empty, modem status).
+func (u *uart) recalc() {
+	var id uint8
+	switch {
+	case u.ier&ierLine != 0 && u.lsr&lsrErrors != 0:
+		id = 0x06
+	case u.ier&ierRx != 0 && u.ctiPending:
+		id = 0x0c
+	case u.ier&ierRx != 0 && u.lsr&lsrReady != 0 && (!u.fifoOn() || u.rxLen >= u.rxLevel):
+		id = 0x04
+	case u.ier&ierTx != 0 && u.thrPending:
+		id = 0x02
+	case u.ier&ierModem != 0 && u.msr&0x0f != 0:
+		id = 0x00
+	default:
+		id = 0x01
+	}
+	u.iir = u.iir&0xf0 | id
+}
+
+// level is the interrupt output: high while IIR names an interrupt.
+func (u *uart) level() bool { return u.iir&0x01 == 0 }
+
+// accepts is how many bytes the line may deliver now (serial_can_receive):
+// with the FIFOs on, enough to reach the trigger level, or one byte past
+// it, none when full; with them off, one byte when RBR is empty.
+func (u *uart) accepts() int {
+	if !u.fifoOn() {
+		if u.lsr&lsrReady != 0 {
+			return 0
+		}
+		return 1
+	}
+	switch {
+	case u.rxLen == uartFIFOSize:
+		return 0
+	case u.rxLen > u.rxLevel:
+		return 1
+	}
+	return u.rxLevel - u.rxLen
+}
+
+// push is serial_receive1 for one byte: into the FIFO (a full FIFO keeps
+// its bytes and flags an overrun) or into RBR (overrun if unread).
+func (u *uart) push(b uint8) {
+	if u.fifoOn() {
+		if u.rxLen < uartFIFOSize {
+			u.rxBuf[(u.rxHead+u.rxLen)%uartFIFOSize] = b
+			u.rxLen++
+		} else {
+			u.lsr |= lsrOver
+		}
+	} else {
+		if u.lsr&lsrReady != 0 {
+			u.lsr |= lsrOver
+		}
+		u.rbr = b
+	}
+	u.lsr |= lsrReady
+}
+
+func (u *uart) pop() uint8 {
+	if u.rxLen == 0 {
+		return 0
+	}
+	b := u.rxBuf[u.rxHead]
+	u.rxHead = (u.rxHead + 1) % uartFIFOSize
+	u.rxLen--
+	return b
+}
+
+// ticking reports whether a timer tick can change the UART: input may
+// still come, or the FIFO holds bytes the character timeout has not yet
+// reported. When it is false the Run loop need not stop at ticks.
+func (u *uart) ticking() bool {
+	return u.in != nil && !u.inDone || u.fifoOn() && u.rxLen > 0 && !u.ctiPending
+}
+
+// tick is one timer tick of the receive line; it reports whether IIR was
+// recomputed (the interrupt line may have changed).
+func (u *uart) tick() bool {
+	got := false
+	if u.mcr&mcrLoop == 0 && u.in != nil && !u.inDone {
+		var one [1]byte
+		for want := u.accepts(); want > 0; want-- {
+			n, err := u.in.Read(one[:])
+			if n == 1 {
+				u.push(one[0])
+				got = true
+			}
+			if err != nil {
+				u.inDone = true
+				break
+			}
+			if n != 1 {
+				break // nothing on the line at this tick
+			}
+		}
+	}
+	timeout := !got && u.fifoOn() && u.rxLen > 0 && !u.ctiPending
+	if timeout {
+		u.ctiPending = true
+	}
+	if got || timeout {
+		u.recalc()
+		return true
+	}
+	return false
+}
+
+// xmit is serial_xmit: the byte leaves at once (into the receiver in
+// loopback), THR is empty again and the THRE interrupt armed.
+func (u *uart) xmit(b uint8) {
+	if u.mcr&mcrLoop != 0 {
+		u.push(b)
+	} else if u.out != nil {
+		u.out.Write([]byte{b})
+	}
+	u.lsr |= lsrTxIdle
+	u.thrPending = true
+	u.recalc()
 }
 
 func (u *uart) read(off uint64) uint64 {
-	dlab := u.lcr&0x80 != 0
+	dlab := u.lcr&lcrDLAB != 0
 	switch off {
 	case 0:
 		if dlab {
 			return uint64(u.dll)
 		}
-		u.fill()
-		if len(u.rx) == 0 {
-			return 0
+		var b uint8
+		if u.fifoOn() {
+			b = u.pop()
+			if u.rxLen == 0 {
+				u.lsr &^= lsrReady | lsrBreak
+			}
+			u.ctiPending = false
+		} else {
+			b = u.rbr
+			u.lsr &^= lsrReady | lsrBreak
 		}
-		b := u.rx[0]
-		u.rx = u.rx[1:]
+		u.recalc()
 		return uint64(b)
 	case 1:
 		if dlab {
@@ -236,32 +395,35 @@ func (u *uart) read(off uint64) uint64 {
 		}
 		return uint64(u.ier)
 	case 2:
-		u.fill()
-		var v uint64 = 1
-		switch {
-		case u.ier&1 != 0 && len(u.rx) > 0:
-			v = 4
-		case u.ier&2 != 0 && u.thrPending:
-			v = 2
+		v := u.iir
+		if v&0x0f == 0x02 { // reading IIR that shows THRI acknowledges it
 			u.thrPending = false
+			u.recalc()
 		}
-		if u.fcr&1 != 0 {
-			v |= 0xc0
-		}
-		return v
+		return uint64(v)
 	case 3:
 		return uint64(u.lcr)
 	case 4:
 		return uint64(u.mcr)
 	case 5:
-		u.fill()
-		v := uint64(0x60) // THRE | TEMT: transmission is immediate
-		if len(u.rx) > 0 {
-			v |= 1
+		v := u.lsr
+		if v&(lsrOver|lsrBreak) != 0 {
+			u.lsr &^= lsrOver | lsrBreak
+			u.recalc()
 		}
-		return v
+		return uint64(v)
 	case 6:
-		return 0xb0 // DCD | DSR | CTS
+		if u.mcr&mcrLoop != 0 {
+			// The modem outputs loop back: DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD.
+			mc := u.mcr
+			return uint64(mc&0x01<<5 | mc&0x02<<3 | mc&0x0c<<4)
+		}
+		v := u.msr
+		if v&0x0f != 0 {
+			u.msr &= 0xf0
+			u.recalc()
+		}
+		return uint64(v)
 	case 7:
 		return uint64(u.scr)
 	}
@@ -269,17 +431,16 @@ func (u *uart) read(off uint64) uint64 {
 }
 
 func (u *uart) write(off uint64, v uint8) {
-	dlab := u.lcr&0x80 != 0
+	dlab := u.lcr&lcrDLAB != 0
 	switch off {
 	case 0:
 		if dlab {
 			u.dll = v
 			return
 		}
-		if u.out != nil {
-			u.out.Write([]byte{v})
-		}
-		u.thrPending = true // the transmitter is empty again at once
+		u.thrPending = false
+		u.lsr &^= lsrTxIdle
+		u.xmit(v)
 	case 1:
 		if dlab {
 			u.dlm = v
@@ -287,14 +448,34 @@ func (u *uart) write(off uint64, v uint8) {
 		}
 		old := u.ier
 		u.ier = v & 0x0f
-		if u.ier&2 != 0 && old&2 == 0 {
+		if (old^u.ier)&ierTx != 0 {
+			// Turning THRI on re-arms it when THR is empty (QEMU, after Bochs).
+			u.thrPending = u.ier&ierTx != 0 && u.lsr&lsrTHRE != 0
+		}
+		if old != u.ier {
+			u.recalc()
+		}
+	case 2: // FCR
+		if (v^u.fcr)&fcrEnable != 0 {
+			v |= fcrRxRst | fcrTxRst // switching the FIFOs on or off flushes them
+		}
+		if v&fcrRxRst != 0 {
+			u.rxHead, u.rxLen = 0, 0
+			u.lsr &^= lsrReady | lsrBreak
+			u.ctiPending = false
+		}
+		if v&fcrTxRst != 0 {
+			u.lsr |= lsrTHRE
 			u.thrPending = true
 		}
-	case 2:
 		u.fcr = v & 0xc9
-		if v&2 != 0 {
-			u.rx = nil
+		if u.fifoOn() {
+			u.iir |= 0xc0
+			u.rxLevel = [...]int{1, 4, 8, 14}[v>>6]
+		} else {
+			u.iir &^= 0xc0
 		}
+		u.recalc()
 	case 3:
 		u.lcr = v
 	case 4:
@@ -306,11 +487,29 @@ func (u *uart) write(off uint64, v uint8) {
 
 // updateIRQ moves the UART's interrupt line into the PLIC's gateway.
 func (m *Machine) updateIRQ() {
-	if m.uart.ier&1 != 0 {
-		m.uart.fill() // input that is ready counts as received
-	}
 	m.plic.level[spec.UARTIRQ] = m.uart.level()
 	m.plic.gateway(spec.UARTIRQ)
+}
+
+// untilTick is how many more retired instructions reach the next timer
+// tick (the count of retired instructions becoming a multiple of
+// TimebaseDiv): the Run loop stops there while the UART is ticking.
+func (m *Machine) untilTick() uint64 {
+	return m.cfg.TimebaseDiv - m.Retired()%m.cfg.TimebaseDiv
+}
+
+// uartTick runs the UART's timer tick if the instructions hart h just ran
+// (its count was before) ended on a tick: the last one it retired made
+// the machine's retired count a multiple of TimebaseDiv. The driver
+// chunks runs so that no tick is passed over while the UART is ticking;
+// a tick passed while it was not would have changed nothing.
+func (m *Machine) uartTick(h *Hart, before uint64) {
+	if h.count == before || !m.uart.ticking() || m.Retired()%m.cfg.TimebaseDiv != 0 {
+		return
+	}
+	if m.uart.tick() {
+		m.updateIRQ()
+	}
 }
 
 // gateway is the PLIC's interrupt gateway for a level-triggered source

@@ -254,7 +254,9 @@ func (h *Hart) Step() spec.Retire {
 			h.recInst = *d
 			h.recA, h.recB = h.x[d.rs1], h.x[d.rs2]
 		}
+		before := h.count
 		h.loop(1)
+		h.m.uartTick(h, before)
 	}
 	mutateAfterStep(h) // fault injection for tests; empty unless built with -tags vcheck_mutant
 	r.NextPC, r.NextMode = h.pc, h.mode
@@ -362,8 +364,18 @@ func (h *Hart) run(limit uint64, stopOnTrap bool) uint64 {
 			if t := m.untilTimer(); t < chunk {
 				chunk = t
 			}
+			// While the UART samples its input or may time out, stop at
+			// each timer tick: the tick runs right after the instruction
+			// that ends on it, as in Step.
+			if m.uart.ticking() {
+				if t := m.untilTick(); t < chunk {
+					chunk = t
+				}
+			}
 		}
+		before := h.count
 		steps += h.loop(chunk)
+		m.uartTick(h, before)
 		if stopOnTrap && h.trapped || h.trapLoop >= trapLoopLimit {
 			return steps
 		}

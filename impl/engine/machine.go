@@ -199,13 +199,18 @@ func New(cfg spec.Config, img *boot.Image) (*Machine, error) {
 func (m *Machine) Config() spec.Config { return m.cfg }
 
 // SetConsole connects the UART: in feeds its receiver, out takes what the
-// guest transmits (and HTIF console output). Either may be nil. Reads from
-// in happen when the guest polls the UART, so in should not block (a
-// bytes.Reader, a file, a pipe with data ready).
+// guest transmits (and HTIF console output). Either may be nil. The
+// receiver reads in at timer ticks (each time mtime advances), as many
+// bytes as it has room for, one Read of one byte at a time; a Read of
+// (0, nil) means nothing has arrived yet, and any error (io.EOF
+// included) ends the input. So in should not block (a bytes.Reader, a
+// file, a pipe with data ready). While in is open, Run stops at every
+// tick, one per TimebaseDiv instructions.
 //
 // It implements cmd/vcheck's machine interface.
 func (m *Machine) SetConsole(in io.Reader, out io.Writer) {
 	m.uart.in = in
+	m.uart.inDone = false
 	m.uart.out = out
 }
 

@@ -200,6 +200,9 @@ func FuzzDeviceAccesses(f *testing.F) {
 				if tk, ok := d.(Ticker); ok {
 					tk.Tick()
 				}
+				if tk, ok := d.(TimerTicker); ok {
+					tk.TimerTick()
+				}
 			case 3:
 				if s, ok := d.(InterruptSource); ok {
 					if p := s.Pending(int(v % 4)); p&^uint64(spec.AllInterrupts) != 0 {

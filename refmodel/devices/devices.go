@@ -7,7 +7,7 @@
 //	0x00100000  Finisher  sifive_test (finisher.go)     power-off / reset
 //	0x02000000  CLINT     msip, mtimecmp, mtime (clint.go)  Ticker, MSIP/MTIP
 //	0x0c000000  PLIC      SiFive PLIC (plic.go)         MEIP/SEIP; SetLevel
-//	0x10000000  UART      16550A (uart.go)              Ticker; PLIC source 10
+//	0x10000000  UART      16550A (uart.go)              TimerTicker; PLIC source 10
 //	tohost      HTIF      riscv-tests mailbox (htif.go) in RAM, by ELF symbol
 //
 // Every guest access, at any offset of a device's window and of any size
@@ -43,10 +43,19 @@ type Device interface {
 }
 
 // Ticker is a device that advances with retired instructions (the CLINT's
-// mtime, the UART's receive line). Tick is called once per retired
-// instruction of the machine.
+// mtime). Tick is called once per retired instruction of the machine.
 type Ticker interface {
 	Tick()
+}
+
+// TimerTicker is a device that advances with the time base (the UART's
+// receive line). TimerTick is called once per timer tick: right after the
+// retired instruction that makes the count of instructions retired over
+// all harts a multiple of Config.TimebaseDiv, which is where mtime
+// advances (after the Ticks of that instruction). A guest store to mtime
+// does not make a tick.
+type TimerTicker interface {
+	TimerTick()
 }
 
 // InterruptSource reports the interrupt lines a device drives into a hart:

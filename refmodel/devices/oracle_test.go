@@ -155,6 +155,9 @@ func (m *oracleMachine) tick(d Device) {
 	if t, ok := d.(Ticker); ok {
 		t.Tick()
 	}
+	if t, ok := d.(TimerTicker); ok {
+		t.TimerTick()
+	}
 }
 
 // parseOutcomes reads the program's report: "index value" or

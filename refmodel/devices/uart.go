@@ -33,12 +33,13 @@ import (
 // in loopback (MCR bit 4), into the receiver.
 //
 // Reception is deterministic: the input reader is a line whose bytes are
-// all there from the start. At each Tick (retired instruction), while not
-// in loopback, the receiver takes as many bytes as QEMU's
-// serial_can_receive would accept, reading the reader one byte at a time;
-// io.EOF or any error ends the input for good. The receive-timeout
-// interrupt (16550 "character timeout", QEMU's fifo_timeout_timer) fires
-// at the first Tick at which the FIFO holds bytes and no new byte arrived.
+// all there from the start. At each TimerTick (a timer tick: where mtime
+// advances, once per TimebaseDiv retired instructions), while not in
+// loopback, the receiver takes as many bytes as QEMU's serial_can_receive
+// would accept, reading the reader one byte at a time; io.EOF or any error
+// ends the input for good. The receive-timeout interrupt (16550 "character
+// timeout", QEMU's fifo_timeout_timer) fires at the first TimerTick at
+// which the FIFO holds bytes and no new byte arrived: one tick of silence.
 // A reader that blocks blocks the machine; for interactive use give one
 // that returns (0, nil) when it has nothing, and accept that the trace
 // then depends on timing.
@@ -215,9 +216,10 @@ func (u *UART) receive(b byte) {
 	u.lsr |= lsrDR
 }
 
-// Tick implements Ticker: the receive line delivers input, and an idle
-// line with bytes waiting in the FIFO raises the character timeout.
-func (u *UART) Tick() {
+// TimerTick implements TimerTicker: the receive line delivers input, and
+// an idle line with bytes waiting in the FIFO raises the character
+// timeout.
+func (u *UART) TimerTick() {
 	arrived := false
 	if u.mcr&mcrLOOP == 0 && u.in != nil {
 		for n := u.canReceive(); n > 0; n-- {

@@ -125,22 +125,22 @@ func TestUARTReceiveIsDeterministic(t *testing.T) {
 	if v, _ := u.Load(uartLSR, 1); v&lsrDR != 0 {
 		t.Fatal("input arrived before any instruction retired")
 	}
-	u.Tick()
+	u.TimerTick()
 	if v, _ := u.Load(uartLSR, 1); v&lsrDR == 0 {
 		t.Fatal("no input after a tick")
 	}
-	u.Tick() // RBR full: the line waits
+	u.TimerTick() // RBR full: the line waits
 	if v, _ := u.Load(uartRBR, 1); v != 'a' {
 		t.Fatalf("RBR = %q", rune(v))
 	}
 	if v, _ := u.Load(uartLSR, 1); v&lsrDR != 0 {
 		t.Fatal("DR before the next tick")
 	}
-	u.Tick()
+	u.TimerTick()
 	if v, _ := u.Load(uartRBR, 1); v != 'b' {
 		t.Fatalf("RBR = %q", rune(v))
 	}
-	u.Tick() // end of input
+	u.TimerTick() // end of input
 	if v, _ := u.Load(uartLSR, 1); v&lsrDR != 0 {
 		t.Fatal("DR after the end of input")
 	}
@@ -149,11 +149,11 @@ func TestUARTReceiveIsDeterministic(t *testing.T) {
 func TestUARTFIFOTriggerLevel(t *testing.T) {
 	u, _, _ := newTestUART("0123456789abcdefghij")
 	u.Store(uartIIR, 1, 0x41) // FIFO on, trigger 4
-	u.Tick()
+	u.TimerTick()
 	if n := len(u.rxFIFO); n != 4 {
 		t.Fatalf("FIFO holds %d bytes, want the trigger level 4 (serial_can_receive)", n)
 	}
-	u.Tick() // at the trigger level: nothing more
+	u.TimerTick() // at the trigger level: nothing more
 	if n := len(u.rxFIFO); n != 4 {
 		t.Fatalf("FIFO holds %d bytes", n)
 	}
@@ -169,7 +169,7 @@ func TestUARTFIFOTriggerLevel(t *testing.T) {
 		t.Fatalf("empty FIFO reads %#x, want 0", v)
 	}
 	// FCR receiver reset drops what arrived.
-	u.Tick()
+	u.TimerTick()
 	u.Store(uartIIR, 1, 0x43)
 	if v, _ := u.Load(uartLSR, 1); v&lsrDR != 0 || len(u.rxFIFO) != 0 {
 		t.Fatal("FCR RFR did not flush")
@@ -205,7 +205,7 @@ func TestUARTInterrupts(t *testing.T) {
 		if probe.level {
 			t.Fatal("RDI before data")
 		}
-		u.Tick()
+		u.TimerTick()
 		if v, _ := u.Load(uartIIR, 1); v != iirRDI || !probe.level {
 			t.Fatalf("IIR = %#x, line %v", v, probe.level)
 		}
@@ -218,11 +218,11 @@ func TestUARTInterrupts(t *testing.T) {
 		u, _, probe := newTestUART("xy")
 		u.Store(uartIIR, 1, 0x81) // trigger 8
 		u.Store(uartIER, 1, ierRDI)
-		u.Tick() // two bytes arrive, the input ends
+		u.TimerTick() // two bytes arrive, the input ends
 		if probe.level {
 			t.Fatal("RDI below the trigger level")
 		}
-		u.Tick() // nothing arrives: timeout
+		u.TimerTick() // nothing arrives: timeout
 		if v, _ := u.Load(uartIIR, 1); v != 0xc0|iirCTI || !probe.level {
 			t.Fatalf("IIR = %#x, line %v: want the character timeout", v, probe.level)
 		}
@@ -230,12 +230,12 @@ func TestUARTInterrupts(t *testing.T) {
 		if probe.level {
 			t.Fatal("reading RBR did not clear the timeout")
 		}
-		u.Tick()
+		u.TimerTick()
 		if !probe.level {
 			t.Fatal("timeout did not fire again with a byte left")
 		}
 		u.Load(uartRBR, 1)
-		u.Tick()
+		u.TimerTick()
 		if probe.level {
 			t.Fatal("timeout with an empty FIFO")
 		}
@@ -269,7 +269,7 @@ func TestUARTOnPLIC(t *testing.T) {
 	p.Store(prio(10), 4, 1)
 	p.Store(enw(1, 0), 4, 1<<10) // hart 0, S-mode
 	u.Store(uartIER, 1, ierRDI)
-	u.Tick()
+	u.TimerTick()
 	if p.Pending(0) != 1<<9 {
 		t.Fatalf("Pending = %#x, want SEIP", p.Pending(0))
 	}
