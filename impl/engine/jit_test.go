@@ -43,7 +43,7 @@ func genJITProgram(r *rand.Rand) string {
 		}
 		return reg()
 	}
-	fmt.Fprintf(&b, ".globl _start\n_start:\n\tli x5, %#x\n\tli x31, 3\n", jitData)
+	fmt.Fprintf(&b, ".globl _start\n_start:\n\tli x5, %#x\n\tli x31, 3\n", uint64(jitData))
 	for i := 1; i < 31; i++ {
 		if i == 5 {
 			continue

@@ -91,7 +91,7 @@ func NewTree(cfg spec.Config, opts Options) (*Tree, error) {
 		}}
 	}
 
-	memory := &Node{Name: fmt.Sprintf("memory@%x", spec.RAMBase), Props: []Prop{
+	memory := &Node{Name: fmt.Sprintf("memory@%x", uint64(spec.RAMBase)), Props: []Prop{
 		{"device_type", str("memory")},
 		{"reg", reg(spec.RAMBase, cfg.RAM)},
 	}}

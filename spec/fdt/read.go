@@ -20,7 +20,7 @@ func Parse(dtb []byte) (*Tree, error) {
 	var h fdtHeader
 	_ = binary.Read(bytes.NewReader(dtb[:headerSize]), binary.BigEndian, &h) // cannot fail: length checked
 	if h.Magic != Magic {
-		return nil, fmt.Errorf("dtb: offset 0x0: magic %#x, want %#x", h.Magic, Magic)
+		return nil, fmt.Errorf("dtb: offset 0x0: magic %#x, want %#x", h.Magic, uint32(Magic))
 	}
 	if h.LastCompVersion > Version || h.Version < LastCompVersion {
 		return nil, fmt.Errorf("dtb: offset 0x14: version %d (last compatible %d): this reader speaks %d",
