@@ -675,7 +675,8 @@ func (h *Hart) execSlow(d *inst) bool {
 		// permission checks" (Unpriv. "Zalrsc"): translate and check it as
 		// a store even when it will fail. (QEMU 7.2 checks the
 		// reservation first and never faults a failing SC.)
-		if _, good := h.access(a, size, accStore, h.dataMode()); !good {
+		pa, good := h.access(a, size, accStore, h.dataMode())
+		if !good {
 			return false
 		}
 		// The SC succeeds when it targets the reserved address (the
@@ -684,14 +685,17 @@ func (h *Hart) execSlow(d *inst) bool {
 		// holding the value LR read stands for "no other hart stored".
 		ok := false
 		if h.resValid && h.resAddr == a {
-			cur, good := h.amoRead(a, size)
-			if !good {
-				return false
+			// (Only RAM is compared: reading a device would have side
+			// effects no SC has.)
+			held := true
+			if len(h.m.Harts) > 1 && h.m.inRAM(pa, size) {
+				cur := readRAM(h.m.ram, pa-spec.RAMBase, size)
+				if size == 4 {
+					cur = sext32(cur)
+				}
+				held = cur == h.resVal
 			}
-			if size == 4 {
-				cur = sext32(cur)
-			}
-			if len(h.m.Harts) == 1 || cur == h.resVal {
+			if held {
 				if !h.storeSlow(a, size, x[d.rs2]) {
 					return false
 				}
