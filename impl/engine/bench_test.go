@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"io"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -109,4 +110,35 @@ func BenchmarkRunTwoHarts(b *testing.B) {
 		m.Run(1000)
 	}
 	b.ReportMetric(1000, "steps/op")
+}
+
+// idleLine is console input that stays open and never has a byte: a
+// terminal nobody types at.
+type idleLine struct{}
+
+func (idleLine) Read([]byte) (int, error) { return 0, nil }
+
+// BenchmarkRunOpenInput is BenchmarkRun with console input open: the UART
+// samples its line at every timer tick, so Run stops every TimebaseDiv
+// instructions (docs/devices.md).
+func BenchmarkRunOpenInput(b *testing.B) {
+	for _, name := range benchPrograms {
+		b.Run(name, func(b *testing.B) {
+			var insts uint64
+			var cpu time.Duration
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				m := bootELF(b, testConfig(), benchELF(name))
+				m.SetConsole(idleLine{}, io.Discard)
+				b.StartTimer()
+				cpu0 := cpuTime()
+				if e := m.Run(2_000_000_000); e.Reason != spec.HaltFinisher || e.Code != 0 {
+					b.Fatalf("%s: exit %+v", name, e)
+				}
+				cpu += cpuTime() - cpu0
+				insts += m.Retired()
+			}
+			b.ReportMetric(float64(insts)/cpu.Seconds()/1e6, "cpuMIPS")
+		})
+	}
 }
