@@ -177,10 +177,20 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 	jc.base, jc.gen, jc.loadTLB, jc.storeTLB = base, h.tlbGen, h.loadTLB, h.storeTLB
 	off := h.pc - base
 	budget := left
+	jitOn := h.m.jitOn
+	jitRan := uint64(0) // instructions compiled code ran in this call
 	for {
 		if left == 0 {
 			h.pc = base + off
 			return exitBudget, budget, nil
+		}
+		if jitRan >= jitSlice {
+			// Back to loop, which calls fast again: that call's stack
+			// check is where a pending preemption (a GC's stop-the-world)
+			// happens. Compiled code cannot be preempted, and this loop
+			// has no call that checks.
+			h.pc = base + off
+			return exitBudget, budget - left, nil
 		}
 		if off >= 4096 {
 			h.pc = base + off
@@ -208,6 +218,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 			jc.left, jc.blocks = lim, blocks
 			callJIT(blk.jit.code, x, jc)
 			left -= lim - jc.left
+			jitRan += lim - jc.left
 			if jc.n == ^uint64(0) {
 				off = jc.next
 				continue
@@ -216,7 +227,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 			blk = blocks[jc.cur>>1]
 			bi = blk.insts[jc.n:]
 			noff = uint64(blk.end)
-		case !blk.jit.tried:
+		case !blk.jit.tried && jitOn:
 			if blk.jit.hits++; blk.jit.hits >= jitHot {
 				h.pc = base + off
 				h.hotBlock = blk

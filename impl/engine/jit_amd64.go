@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux && !race
 
 package engine
 
@@ -6,7 +6,7 @@ package engine
 // jit.go for the contract. Registers while the code runs:
 //
 //	RDI  &Hart.x[0]       RSI  *jitCtx
-//	RAX, RCX, RDX, R8, R9, R10: scratch
+//	RAX, RCX, RDX, R8, R10: scratch
 //
 // RSP, RBP, RBX and R12-R15 are never touched.
 

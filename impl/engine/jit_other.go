@@ -1,8 +1,10 @@
-//go:build !(amd64 && linux)
+//go:build !(amd64 && linux) || race
 
 package engine
 
-// Without a translator for this host, blocks are only interpreted.
+// Without a translator for this host, blocks are only interpreted; so
+// they are under the race detector, which cannot see the memory accesses
+// of compiled code.
 
 const jitSupported = false
 

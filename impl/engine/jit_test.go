@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/spec/asm"
@@ -219,4 +222,46 @@ func TestJITBenchPrograms(t *testing.T) {
 			t.Errorf("%s: nothing was compiled", name)
 		}
 	}
+}
+
+// TestJITLetsGCStopTheWorld: compiled code cannot be preempted, so fast
+// must return to loop every jitSlice compiled instructions, where the
+// call's stack check lets a stop-the-world (a GC) in. Without it a GC
+// started while Run spins in one page waits for the whole Run. The
+// assertion is an order, not a time: the GC must end before Run does.
+func TestJITLetsGCStopTheWorld(t *testing.T) {
+	if !jitSupported {
+		t.Skip("no block compiler on this host")
+	}
+	obj, err := asm.Assemble("spin.S", []byte(".globl _start\n_start:\n\tli a1, 0\n1:\tld a0, 0(sp)\n\taddi a1, a1, 1\n\tbeqz a0, 1b\n"), asm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	img, err := boot.Build(cfg, obj.Program("spin"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(cfg, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Harts[0].SetReg(2, spec.RAMBase+0x10000) // sp: a zero doubleword
+	m.Run(100_000)                              // compiled by now
+	if m.jitMem == nil {
+		t.Fatal("the spin loop was not compiled")
+	}
+	var ran atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		m.Run(1_500_000_000) // ~1 s compiled; no timer, no exit
+		ran.Store(true)
+		close(done)
+	}()
+	time.Sleep(20 * time.Millisecond) // let Run get into compiled code
+	runtime.GC()
+	if ran.Load() {
+		t.Error("a GC waited for Run to end: compiled code held off the stop-the-world")
+	}
+	<-done
 }
