@@ -247,7 +247,7 @@ func TestJITLetsGCStopTheWorld(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Harts[0].SetReg(2, spec.RAMBase+0x10000) // sp: a zero doubleword
-	m.Run(100_000)                              // compiled by now
+	m.Run(100_000)                             // compiled by now
 	if m.jitMem == nil {
 		t.Fatal("the spin loop was not compiled")
 	}
