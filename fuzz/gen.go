@@ -321,6 +321,17 @@ func (g *generator) memProbe(t *rapid.T) Item {
 func (g *generator) amo(t *rapid.T) Item {
 	row := rapid.SampledFrom(g.amoRows).Draw(t, "amo")
 	reg := rapid.SampledFrom(writable[1:]).Draw(t, "areg")
+	if rapid.IntRange(0, 4).Draw(t, "adev") == 0 {
+		// At a device register (or the other probe addresses stores may
+		// reach): atomics on I/O are the platform's to define, so the
+		// two models must agree there too. Mostly aligned, as AMOs must be.
+		addr := rapid.SampledFrom(probeStore).Draw(t, "aaddr")
+		if rapid.IntRange(0, 3).Draw(t, "adalign") != 0 {
+			addr &^= 7
+		}
+		in := g.drawInsn(t, row, map[string]int64{"rs1": reg})
+		return Item{Insns: append(li(reg, addr), in), Note: row.Name + " probe"}
+	}
 	off := g.offset(t, 2040)
 	if rapid.IntRange(0, 3).Draw(t, "aalign") != 0 {
 		off &^= 7
