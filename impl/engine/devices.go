@@ -158,9 +158,10 @@ func (p *plic) write(off, v uint64) {
 		ctx := int((off - plicEnable) / plicEnableStr)
 		w := (off - plicEnable) % plicEnableStr / 4
 		if ctx < len(p.enable) && w < spec.PLICSources/32 {
-			if w == 0 {
-				v &^= 1 // source 0 does not exist
-			}
+			// Every bit is stored, source 0's too: the enables are WARL
+			// (PLIC spec 1.0.0 §6) and QEMU 7.2 keeps bit 0 (its probe
+			// answer in refmodel/devices/testdata/qemu/golden.txt). Source
+			// 0 never pends, so the bit has no effect.
 			p.enable[ctx][w] = uint32(v)
 		}
 	default:
