@@ -15,7 +15,6 @@ type op uint8
 const (
 	opUndecoded op = iota // slot not decoded yet (the zero value of a code page)
 	opCross               // a 32-bit instruction that straddles the page end
-	opPageEnd             // sentinel past a code page's end: fetch anew
 	opIllegal
 	opLUI
 	opAUIPC
@@ -283,7 +282,7 @@ func (o op) writesRd() bool {
 	switch o {
 	case opBEQ, opBNE, opBLT, opBGE, opBLTU, opBGEU, opSB, opSH, opSW, opSD,
 		opFENCE, opECALL, opEBREAK, opFENCEI, opMRET, opSRET, opWFI, opSFENCEVMA,
-		opIllegal, opUndecoded, opCross, opPageEnd:
+		opIllegal, opUndecoded, opCross:
 		return false
 	}
 	return true

@@ -8,7 +8,7 @@
 //
 //	engine.New(cfg, img) ─► Machine ─ Harts[i]: x[256], pc, mode, CSRs, TLBs
 //	                          ├─ ram []byte (flat, RAMBase..)
-//	                          ├─ codePages: predecoded [2050]inst per 4 KiB page
+//	                          ├─ codePages: predecoded [2048]inst per 4 KiB page, and its blocks
 //	                          └─ CLINT, PLIC, UART, finisher, HTIF
 //
 // Machine implements cmd/vcheck's machine interface and diff.Target

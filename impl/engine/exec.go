@@ -11,7 +11,7 @@ import (
 // Why fast stopped.
 const (
 	exitBudget  = iota // the budget ran out
-	exitFetch          // the pc left the code page (or hit a sentinel): fetch anew
+	exitFetch          // the pc left the code page, or the scratch page's one instruction ran: fetch anew
 	exitDecode         // no block starts here yet (or a page-crossing instruction)
 	exitSlow           // d needs a helper (CSRs, atomics, system, TLB miss, MMIO)
 	exitCompile        // h.hotBlock is hot: compile it
@@ -43,11 +43,7 @@ func (h *Hart) loop(limit uint64) uint64 {
 		h.count += n
 		left -= n
 		if h.scratchUsed { // an uncached instruction ran from the scratch page
-			if d != nil {
-				stopped := *d // the slot is about to be reset
-				d = &stopped
-			}
-			h.scratch.blocks[h.scratchSlot] = nil
+			h.scratch.blocks[h.scratchSlot] = nil // d (h.scratchInst) stays as it is
 			h.scratchUsed = false
 			h.lastCP = nil
 		}
@@ -105,7 +101,7 @@ func (h *Hart) refetch() bool {
 }
 
 // useScratch runs the uncached instruction d next: it sits alone on the
-// hart's scratch page (all sentinels), so whatever follows is fetched anew.
+// hart's scratch page (no other block), so whatever follows is fetched anew.
 func (h *Hart) useScratch(d *inst, base uint64) {
 	if h.scratch == nil {
 		h.scratch = newScratchPage()
@@ -155,8 +151,8 @@ func (h *Hart) slow(d *inst) bool {
 
 // fast is the hot interpreter: it runs up to left predecoded instructions
 // from h.lastCP and returns why it stopped, how many retired, and the
-// instruction it stopped at. It calls nothing, so nothing it keeps in
-// registers has to be spilled around calls.
+// instruction it stopped at. It calls nothing but compiled code
+// (callJIT), so the Go compiler keeps its state in registers.
 //
 // It runs blocks (see block): straight-line runs of predecoded
 // instructions that end at a control transfer, at an instruction that

@@ -53,6 +53,14 @@ type jitState struct {
 	code  uintptr // entry of the compiled code; 0 if none
 }
 
+// jitRAM is the host address of RAM for compiled code.
+func jitRAM(ram []byte) *byte {
+	if len(ram) == 0 {
+		return nil
+	}
+	return &ram[0]
+}
+
 // jitCompileBlock compiles b if the machine can, and marks it tried.
 func (m *Machine) jitCompileBlock(b *block) {
 	b.jit.tried = true

@@ -15,5 +15,3 @@ func jitTranslate(*block) []byte { return nil }
 func (m *Machine) jitInstall([]byte) uintptr { return 0 }
 
 func callJIT(uintptr, *[256]uint64, *jitCtx) { panic("engine: no compiled code on this host") }
-
-func jitRAM(ram []byte) *byte { return nil }

@@ -86,11 +86,3 @@ func (a *jitArena) free() {
 	}
 	a.chunks = nil
 }
-
-// jitRAM is the host address of RAM for compiled code.
-func jitRAM(ram []byte) *byte {
-	if len(ram) == 0 {
-		return nil
-	}
-	return &ram[0]
-}

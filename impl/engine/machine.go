@@ -59,14 +59,13 @@ const (
 )
 
 // codePage holds the predecoded instructions of one 4 KiB RAM page, one
-// slot per halfword, and two opPageEnd sentinels after them; slots decode
-// lazily on first execution. blocks[s] is the block that starts at slot s,
+// slot per halfword; slots decode lazily on first execution. blocks[s] is the block that starts at slot s,
 // built from the slots on first execution; live lists every block of the
 // page, so a store into the page can drop the ones it overlaps.
 type codePage struct {
 	ramOff  uint64 // the page's byte offset in RAM
 	scratch bool   // a hart's scratch page: a missing block means fetch anew
-	insts   [2050]inst
+	insts   [2048]inst
 	blocks  [2048]*block
 	live    []*block
 }
@@ -102,12 +101,7 @@ var endsBlock = func() (t [numOps]bool) {
 	return t
 }()
 
-func newCodePage(ramOff uint64) *codePage {
-	cp := &codePage{ramOff: ramOff}
-	cp.insts[2048].op = opPageEnd
-	cp.insts[2049].op = opPageEnd
-	return cp
-}
+func newCodePage(ramOff uint64) *codePage { return &codePage{ramOff: ramOff} }
 
 // dropBlocks forgets every block decoded from a byte in [lo, hi) of the
 // page (a store wrote them).
@@ -130,14 +124,9 @@ func (cp *codePage) dropBlocks(lo, hi uint64) {
 // instruction (it is never executed from; see Hart.useScratch).
 var scratchPage = newScratchPage()
 
-// newScratchPage returns a page of sentinels only.
-func newScratchPage() *codePage {
-	cp := &codePage{scratch: true}
-	for i := range cp.insts {
-		cp.insts[i].op = opPageEnd
-	}
-	return cp
-}
+// newScratchPage returns an empty scratch page: fast finds no block but
+// the one useScratch puts there.
+func newScratchPage() *codePage { return &codePage{scratch: true} }
 
 // New builds a machine at reset from cfg and a boot image.
 func New(cfg spec.Config, img *boot.Image) (*Machine, error) {
