@@ -7,16 +7,16 @@ import (
 	"strings"
 
 	"github.com/vcheck-dev/vcheck/spec"
-	"github.com/vcheck-dev/vcheck/spec/asm"
 	"github.com/vcheck-dev/vcheck/spec/boot"
-	"github.com/vcheck-dev/vcheck/spec/cpp"
 	"github.com/vcheck-dev/vcheck/spec/load"
+	"github.com/vcheck-dev/vcheck/toolchain/asm"
+	"github.com/vcheck-dev/vcheck/toolchain/cpp"
 )
 
 // Load turns a corpus program into a loadable program with no external
-// tool: an ELF is read as it is; a source goes through spec/cpp (with
+// tool: an ELF is read as it is; a source goes through toolchain/cpp (with
 // #include resolved in the program's own directory of the embedded
-// corpus) and spec/asm.
+// corpus) and toolchain/asm.
 func (p Program) Load() (*load.Program, error) {
 	name := path.Base(p.Path)
 	if !p.IsSource() {

@@ -9,16 +9,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vcheck-dev/vcheck/spec/testtool"
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 
 	"github.com/vcheck-dev/vcheck/corpus"
 	"github.com/vcheck-dev/vcheck/diff"
 	"github.com/vcheck-dev/vcheck/fuzz"
 	"github.com/vcheck-dev/vcheck/internal/targets"
 	"github.com/vcheck-dev/vcheck/spec"
-	"github.com/vcheck-dev/vcheck/spec/asm"
 	"github.com/vcheck-dev/vcheck/spec/boot"
 	"github.com/vcheck-dev/vcheck/spec/load"
+	"github.com/vcheck-dev/vcheck/toolchain/asm"
 )
 
 // replayLimit bounds one corpus program; tests must exit before it.
@@ -92,8 +92,8 @@ func TestReplay(t *testing.T) {
 }
 
 // image builds a corpus program's reset image: an ELF as is, a source
-// with spec/asm, or, when it needs the C preprocessor (#include) or
-// spec/asm rejects it, with riscv64-unknown-elf-gcc and the linker
+// with toolchain/asm, or, when it needs the C preprocessor (#include) or
+// toolchain/asm rejects it, with riscv64-unknown-elf-gcc and the linker
 // script of its directory.
 func image(t *testing.T, cfg spec.Config, p corpus.Program) (*boot.Image, error) {
 	name := path.Base(p.Path)
@@ -109,7 +109,7 @@ func image(t *testing.T, cfg spec.Config, p corpus.Program) (*boot.Image, error)
 		if err == nil {
 			return boot.Build(cfg, obj.Program(name), nil)
 		}
-		t.Logf("spec/asm: %v; trying GNU as", err)
+		t.Logf("toolchain/asm: %v; trying GNU as", err)
 	}
 	elfPath := gccBuild(t, p)
 	prog, err := load.ELF(elfPath)

@@ -11,10 +11,10 @@ import (
 	"github.com/vcheck-dev/vcheck/diff"
 	"github.com/vcheck-dev/vcheck/fuzz"
 	"github.com/vcheck-dev/vcheck/internal/targets"
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/spec/boot"
 	"github.com/vcheck-dev/vcheck/spec/load"
-	"github.com/vcheck-dev/vcheck/spec/testtool"
 )
 
 // The firmware QEMU virt boots: Debian's OpenSBI fw_jump (package

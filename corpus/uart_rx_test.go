@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/vcheck-dev/vcheck/impl/engine"
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 	"github.com/vcheck-dev/vcheck/spec"
-	"github.com/vcheck-dev/vcheck/spec/asm"
 	"github.com/vcheck-dev/vcheck/spec/boot"
-	"github.com/vcheck-dev/vcheck/spec/testtool"
+	"github.com/vcheck-dev/vcheck/toolchain/asm"
 )
 
 // UART receive tests: console input reaches the 16550 at timer ticks

@@ -8,7 +8,7 @@ import (
 	"github.com/vcheck-dev/vcheck/spec"
 )
 
-// Disassembler renders one instruction; the CLI passes spec/disasm's.
+// Disassembler renders one instruction; the CLI passes toolchain/disasm's.
 // A nil Disassembler prints the raw bits.
 type Disassembler func(insn uint32, pc uint64) string
 

@@ -512,7 +512,7 @@ func (l *Listing) Program(name string) *load.Program {
 }
 
 // Source renders the listing as assembler source that GNU as and
-// spec/asm both accept: every instruction as a .2byte/.4byte with its
+// toolchain/asm both accept: every instruction as a .2byte/.4byte with its
 // disassembly in a comment, gaps as .skip, from _start at 0x80000000.
 // header lines are written as a leading comment block.
 func (l *Listing) Source(header []string) string {

@@ -9,11 +9,11 @@ import (
 	"testing"
 
 	"github.com/vcheck-dev/vcheck/fuzz"
-	"github.com/vcheck-dev/vcheck/spec/asm"
+	"github.com/vcheck-dev/vcheck/toolchain/asm"
 )
 
 // TestSourceAssembles checks that a generated program's .S form gives
-// back the same bytes, through spec/asm and through GNU as (when the
+// back the same bytes, through toolchain/asm and through GNU as (when the
 // cross gcc is installed; required under CI=true).
 func TestSourceAssembles(t *testing.T) {
 	gcc, gccErr := exec.LookPath("riscv64-unknown-elf-gcc")
@@ -29,11 +29,11 @@ func TestSourceAssembles(t *testing.T) {
 		want := l.Bytes()
 		obj, err := asm.Assemble("gen.S", []byte(src), asm.Options{})
 		if err != nil {
-			t.Fatalf("seed %d: spec/asm: %v", seed, err)
+			t.Fatalf("seed %d: toolchain/asm: %v", seed, err)
 		}
 		got := flatten(obj.Program("gen").Segments[0].Addr, obj.Program("gen"))
 		if !bytes.Equal(trimZeros(got), trimZeros(want)) {
-			t.Errorf("seed %d: spec/asm bytes differ from the listing", seed)
+			t.Errorf("seed %d: toolchain/asm bytes differ from the listing", seed)
 		}
 		if gccErr != nil {
 			continue

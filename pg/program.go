@@ -9,9 +9,9 @@ import (
 	"sync"
 
 	"github.com/vcheck-dev/vcheck/spec"
-	"github.com/vcheck-dev/vcheck/spec/asm"
 	"github.com/vcheck-dev/vcheck/spec/boot"
 	"github.com/vcheck-dev/vcheck/spec/load"
+	"github.com/vcheck-dev/vcheck/toolchain/asm"
 )
 
 // Physical and virtual layout of a probe (see the picture in doc.go).

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vcheck-dev/vcheck/spec/testtool"
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 
 	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/spec/boot"

@@ -7,12 +7,12 @@ import (
 	"testing"
 
 	"github.com/vcheck-dev/vcheck/spec"
-	"github.com/vcheck-dev/vcheck/spec/asm"
-	"github.com/vcheck-dev/vcheck/spec/cpp"
+	"github.com/vcheck-dev/vcheck/toolchain/asm"
+	"github.com/vcheck-dev/vcheck/toolchain/cpp"
 )
 
 // TestCorpusSpecAsm assembles every corpus test with vcheck's own
-// preprocessor and assembler (spec/cpp, spec/asm), which need no
+// preprocessor and assembler (toolchain/cpp, toolchain/asm), which need no
 // toolchain, and requires the same pass on the model as the GNU build.
 func TestCorpusSpecAsm(t *testing.T) {
 	for _, src := range corpusSources(t) {
@@ -26,11 +26,11 @@ func TestCorpusSpecAsm(t *testing.T) {
 				return os.ReadFile(filepath.Join(corpusDir, n))
 			}})
 			if err != nil {
-				t.Fatalf("spec/cpp: %v", err)
+				t.Fatalf("toolchain/cpp: %v", err)
 			}
 			obj, err := asm.Assemble(src, pre, asm.Options{})
 			if err != nil {
-				t.Fatalf("spec/asm: %v", err)
+				t.Fatalf("toolchain/asm: %v", err)
 			}
 			cfg := corpusConfig(t, src)
 			m, err := New(cfg, imageOf(t, cfg, obj.Program(name)))

@@ -11,8 +11,12 @@
 //	spec/gen         go generate: decode and encode tables (zdecode.go)
 //	spec/load        ELF and raw-image loader
 //	spec/fdt         the generated flattened device tree
-//	spec/asm         the assembler (GNU syntax, writes ELF)
-//	spec/disasm      the disassembler (objdump-compatible text)
+//	spec/boot        the reset image: boot ROM, device tree, loaded program
+//
+// The tools that read and write programs for this architecture (the
+// assembler, the disassembler, the C preprocessor) live in toolchain/,
+// and test helpers in internal/testtool: they use the tables, they are
+// not the architecture.
 package spec
 
 //go:generate go run ./gen -o zdecode.go

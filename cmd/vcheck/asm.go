@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/vcheck-dev/vcheck/spec/asm"
+	"github.com/vcheck-dev/vcheck/toolchain/asm"
 )
 
 func init() {

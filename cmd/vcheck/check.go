@@ -11,7 +11,7 @@ import (
 	"github.com/vcheck-dev/vcheck/diff"
 	"github.com/vcheck-dev/vcheck/internal/targets"
 	"github.com/vcheck-dev/vcheck/spec"
-	"github.com/vcheck-dev/vcheck/spec/disasm"
+	"github.com/vcheck-dev/vcheck/toolchain/disasm"
 )
 
 func init() {

@@ -10,7 +10,7 @@ import (
 	"github.com/vcheck-dev/vcheck/fuzz"
 	"github.com/vcheck-dev/vcheck/internal/targets"
 	"github.com/vcheck-dev/vcheck/spec"
-	"github.com/vcheck-dev/vcheck/spec/disasm"
+	"github.com/vcheck-dev/vcheck/toolchain/disasm"
 )
 
 func init() {
@@ -32,7 +32,7 @@ type diffJSON struct {
 
 // diffCommand is `vcheck diff [--a ref] [--b engine] [--limit N]
 // [--strict K] [--ignore Field,...] [--json] [--kernel K] PROGRAM`:
-// PROGRAM is an ELF, a raw image, or a .S file (assembled with spec/asm,
+// PROGRAM is an ELF, a raw image, or a .S file (assembled with toolchain/asm,
 // e.g. a corpus/regress finding), loaded as QEMU's -bios; K is loaded as
 // QEMU's -kernel, as vcheck run loads it (a firmware and kernel pair such
 // as OpenSBI's fw_jump and U-Boot). It exits 0 when the targets agree, 1 on a

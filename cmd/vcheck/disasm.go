@@ -16,7 +16,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/vcheck-dev/vcheck/spec/disasm"
+	"github.com/vcheck-dev/vcheck/toolchain/disasm"
 )
 
 // sampleELF is the program `vcheck disasm` shows when given no file: built

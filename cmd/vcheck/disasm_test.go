@@ -14,9 +14,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vcheck-dev/vcheck/spec/testtool"
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 
-	"github.com/vcheck-dev/vcheck/spec/disasm"
+	"github.com/vcheck-dev/vcheck/toolchain/disasm"
 )
 
 // disasmTool returns the path of a GNU tool. Under CI=true a missing tool

@@ -5,9 +5,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/vcheck-dev/vcheck/spec/asm"
-	"github.com/vcheck-dev/vcheck/spec/cpp"
 	"github.com/vcheck-dev/vcheck/spec/load"
+	"github.com/vcheck-dev/vcheck/toolchain/asm"
+	"github.com/vcheck-dev/vcheck/toolchain/cpp"
 )
 
 // preprocess runs a .S file (capital S) through the C preprocessor, as

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vcheck-dev/vcheck/spec/testtool"
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 
 	"github.com/vcheck-dev/vcheck/spec"
 )

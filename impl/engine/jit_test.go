@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/vcheck-dev/vcheck/spec"
-	"github.com/vcheck-dev/vcheck/spec/asm"
 	"github.com/vcheck-dev/vcheck/spec/boot"
+	"github.com/vcheck-dev/vcheck/toolchain/asm"
 )
 
 // setJITHot compiles blocks after n runs for the rest of the test.

@@ -266,7 +266,7 @@ func checkRunMatchesStep(t *testing.T, cfg spec.Config, img *boot.Image, cap uin
 }
 
 // corpusImage builds a corpus program's reset image with no external tool
-// (spec/cpp, spec/asm) or, when spec/asm rejects the source, with the
+// (toolchain/cpp, toolchain/asm) or, when toolchain/asm rejects the source, with the
 // cross gcc and the directory's linker script, as corpus.TestReplay does.
 func corpusImage(t *testing.T, cfg spec.Config, p corpus.Program) *boot.Image {
 	t.Helper()
@@ -277,7 +277,7 @@ func corpusImage(t *testing.T, cfg spec.Config, p corpus.Program) *boot.Image {
 	if !p.IsSource() {
 		t.Fatal(err)
 	}
-	t.Logf("spec/asm: %v; trying GNU as", err)
+	t.Logf("toolchain/asm: %v; trying GNU as", err)
 	needTool(t, gcc)
 	src := string(p.Data)
 	if strings.Contains(src, `#include "macros.h"`) {

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vcheck-dev/vcheck/spec/testtool"
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 )
 
 // The test ELFs are built from testdata/tiny.S by testdata/build.sh; their

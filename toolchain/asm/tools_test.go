@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vcheck-dev/vcheck/spec/testtool"
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 )
 
 // Tools the external-oracle tests need. CI installs them; a local run

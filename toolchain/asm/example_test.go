@@ -3,7 +3,7 @@ package asm_test
 import (
 	"fmt"
 
-	"github.com/vcheck-dev/vcheck/spec/asm"
+	"github.com/vcheck-dev/vcheck/toolchain/asm"
 )
 
 func ExampleAssemble() {

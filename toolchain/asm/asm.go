@@ -223,7 +223,7 @@ type srcPos struct {
 }
 
 // linePositions maps each input line to its origin, following the GNU
-// linemarkers (`# LINE "FILE"`) that a C preprocessor (spec/cpp, or
+// linemarkers (`# LINE "FILE"`) that a C preprocessor (toolchain/cpp, or
 // gcc -E) writes, so errors name the .S or .h line a person wrote.
 func linePositions(file, src string) []srcPos {
 	if !strings.HasPrefix(src, "# ") && !strings.Contains(src, "\n# ") {

@@ -9,7 +9,7 @@
 // into an object with no priv-spec attribute) and reads the names back from
 // objdump -M no-aliases,priv-spec=V for each priv spec V objdump knows.
 //
-//	go generate ./spec/disasm   (needs riscv64-unknown-elf-as and -objdump)
+//	go generate ./toolchain/disasm   (needs riscv64-unknown-elf-as and -objdump)
 package main
 
 import (

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vcheck-dev/vcheck/spec/testtool"
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 )
 
 func pp(t *testing.T, src string, files map[string]string) string {

@@ -4,7 +4,7 @@ package disasm
 // that this test runs without binutils. Regenerate (needs
 // riscv64-unknown-elf-as and -objdump 2.40):
 //
-//	go test ./spec/disasm -run TestGNUCases -update-gnucases
+//	go test ./toolchain/disasm -run TestGNUCases -update-gnucases
 
 import (
 	"bufio"
@@ -39,7 +39,7 @@ func writeGNUCases(t *testing.T) {
 	}
 	gnu := gnuDisassemble(t, keep, [][]string{modes[0].args, modes[1].args})
 	var b strings.Builder
-	b.WriteString("# Generated from GNU objdump 2.40 by: go test ./spec/disasm -run TestGNUCases -update-gnucases\n")
+	b.WriteString("# Generated from GNU objdump 2.40 by: go test ./toolchain/disasm -run TestGNUCases -update-gnucases\n")
 	b.WriteString("# Each mode block is one objdump -d run over one .text at address 0 (no symbols);\n")
 	b.WriteString("# lines are address<TAB>raw bytes<TAB>instruction text. DO NOT EDIT.\n")
 	for mi, m := range modes[:2] {
