@@ -256,7 +256,9 @@ func (h *Hart) Step() spec.Retire {
 		}
 		before := h.count
 		h.loop(1)
-		h.m.uartTick(h, before)
+		if h.count != before {
+			h.m.dev.AfterRetire()
+		}
 	}
 	mutateAfterStep(h) // fault injection for tests; empty unless built with -tags vcheck_mutant
 	r.NextPC, r.NextMode = h.pc, h.mode
@@ -361,21 +363,16 @@ func (h *Hart) run(limit uint64, stopOnTrap bool) uint64 {
 		}
 		chunk := limit - steps
 		if chunk > 1 {
-			if t := m.untilTimer(); t < chunk {
-				chunk = t
-			}
-			// While the UART samples its input or may time out, stop at
-			// each timer tick: the tick runs right after the instruction
-			// that ends on it, as in Step.
-			if m.uart.ticking() {
-				if t := m.untilTick(); t < chunk {
-					chunk = t
-				}
-			}
+			// Stop where a timer expires and, while the UART samples its
+			// input or may time out, at each timer tick: the tick runs
+			// right after the instruction that ends on it, as in Step.
+			chunk = min(chunk, m.dev.UntilEvent())
 		}
 		before := h.count
 		steps += h.loop(chunk)
-		m.uartTick(h, before)
+		if h.count != before {
+			m.dev.AfterRetire()
+		}
 		if stopOnTrap && h.trapped || h.trapLoop >= trapLoopLimit {
 			return steps
 		}

@@ -1,0 +1,182 @@
+package engine
+
+import (
+	"github.com/vcheck-dev/vcheck/impl/devices"
+	"github.com/vcheck-dev/vcheck/spec"
+)
+
+// The physical bus outside the TLB's reach: RAM, the boot ROM and the
+// virt devices (impl/devices) at QEMU 7.2's addresses (hw/riscv/virt.c).
+// MMIO never enters a TLB, so every device access arrives here through
+// devLoad/devStore (or readPhys/writePhys for the parts of a split
+// access). The bus decides which device an address reaches, which access
+// sizes a device accepts (deviceSizeOK) and how a misaligned access is
+// split (devLoad, devStore); the devices see only checked accesses.
+
+// devLoad is a load from outside RAM, as QEMU 7.2's softmmu does it: an
+// aligned access goes to the device as it is; a misaligned one becomes
+// the two aligned accesses of its size around it (load_helper's unaligned
+// path), each checked, and failAt is the address that faulted. ROM reads
+// are plain memory.
+func (m *Machine) devLoad(pa, size uint64) (v, failAt uint64, ok bool) {
+	if pa%size == 0 || within(pa, size, spec.BootROMBase, spec.BootROMSize) {
+		v, ok = m.readPhys(pa, size)
+		return v, pa, ok
+	}
+	a1 := pa &^ (size - 1)
+	a2 := a1 + size
+	r1, ok := m.readPhys(a1, size)
+	if !ok {
+		return 0, a1, false
+	}
+	r2, ok := m.readPhys(a2, size)
+	if !ok {
+		return 0, a2, false
+	}
+	sh := (pa - a1) * 8
+	v = r1>>sh | r2<<(size*8-sh)
+	if size < 8 {
+		v &= 1<<(8*size) - 1
+	}
+	return v, pa, true
+}
+
+// devStore is a store outside RAM: aligned as it is; misaligned, byte by
+// byte from the lowest address (QEMU's store_helper_unaligned), faulting
+// at the first byte the device refuses (earlier bytes are written).
+func (m *Machine) devStore(pa, size, v uint64) (failAt uint64, ok bool) {
+	if pa%size == 0 {
+		return pa, m.writePhys(pa, size, v)
+	}
+	for i := uint64(0); i < size; i++ {
+		if !m.writePhys(pa+i, 1, v>>(8*i)) {
+			return pa + i, false
+		}
+	}
+	return pa, true
+}
+
+// readPhys reads physical memory outside the TLB's reach.
+func (m *Machine) readPhys(pa, size uint64) (uint64, bool) {
+	switch {
+	case m.inRAM(pa, size):
+		return readRAM(m.ram, pa-spec.RAMBase, size), true
+	case within(pa, size, spec.BootROMBase, spec.BootROMSize):
+		return readRAM(m.rom, pa-spec.BootROMBase, size), true
+	}
+	if !deviceSizeOK(pa, size) {
+		return 0, false
+	}
+	switch {
+	case within(pa, size, spec.TestBase, spec.TestSize):
+		return 0, true
+	case within(pa, size, spec.CLINTBase, spec.CLINTSize):
+		return m.dev.CLINT.Load(pa-spec.CLINTBase, size), true
+	case within(pa, size, spec.PLICBase, spec.PLICSize):
+		v := m.dev.PLIC.Load(pa - spec.PLICBase)
+		m.markIRQChange()
+		return v, true
+	case within(pa, size, spec.UARTBase, uartRegs):
+		// QEMU's serial_mm_read: any width reads the one byte register at pa.
+		v := m.dev.UART.Load(pa - spec.UARTBase)
+		m.markIRQChange()
+		return v, true
+	}
+	return 0, false
+}
+
+// writePhys writes physical memory outside the TLB fast path.
+func (m *Machine) writePhys(pa, size, v uint64) bool {
+	switch {
+	case m.inRAM(pa, size):
+		m.writePhysRAM(pa-spec.RAMBase, size, v)
+	case within(pa, size, spec.BootROMBase, spec.BootROMSize):
+		// ROM: QEMU ignores the write.
+	case !deviceSizeOK(pa, size):
+		return false
+	case within(pa, size, spec.TestBase, spec.TestSize):
+		if e, halt := m.dev.Finisher.Store(pa-spec.TestBase, v); halt {
+			m.halt(e)
+		}
+	case within(pa, size, spec.CLINTBase, spec.CLINTSize):
+		m.dev.CLINT.Store(pa-spec.CLINTBase, size, v)
+		m.markIRQChange()
+	case within(pa, size, spec.PLICBase, spec.PLICSize):
+		m.dev.PLIC.Store(pa-spec.PLICBase, v)
+		m.markIRQChange()
+	case within(pa, size, spec.UARTBase, uartRegs):
+		m.dev.UART.Store(pa-spec.UARTBase, uint8(v)) // serial_mm_write: the low byte, one register
+		m.markIRQChange()
+	default:
+		return false
+	}
+	return true
+}
+
+// uartRegs is the size of the 16550's window: QEMU maps 8 registers
+// (regshift 0) at UARTBase; the rest of the 0x100 slot is unassigned.
+// Any access width up to 8 is valid and reaches one register.
+const uartRegs = 8
+
+// clintMTimerEnd is where QEMU's ACLINT MTIMER ends in the CLINT window
+// (0x4000 + RISCV_ACLINT_DEFAULT_MTIMER_SIZE).
+const clintMTimerEnd = 0xc000
+
+// deviceSizeOK applies the access sizes QEMU 7.2's devices accept
+// (MemoryRegionOps.valid, unaligned not allowed); any other access is an
+// access fault. Checked against QEMU by testdata/probe_mmio.S.
+func deviceSizeOK(pa, size uint64) bool {
+	switch {
+	case pa >= spec.TestBase && pa < spec.TestBase+spec.TestSize: // sifive_test: 2..4 bytes
+		return (size == 2 || size == 4) && pa%size == 0
+	case pa >= spec.CLINTBase+clintMTimerEnd && pa < spec.CLINTBase+spec.CLINTSize:
+		// QEMU virt's ACLINT MTIMER is 0x8000 bytes from 0x4000: the rest
+		// of the CLINT window is unassigned, an access fault.
+		return false
+	case pa >= spec.CLINTBase && pa < spec.CLINTBase+spec.CLINTMtimecmp: // ACLINT MSWI: 4 bytes
+		return size == 4 && pa%4 == 0
+	case pa >= spec.CLINTBase && pa < spec.CLINTBase+spec.CLINTSize: // ACLINT MTIMER: 4 or 8
+		return (size == 4 || size == 8) && pa%size == 0
+	case pa >= spec.PLICBase && pa < spec.PLICBase+spec.PLICSize: // SiFive PLIC: 4 bytes
+		return size == 4 && pa%4 == 0
+	}
+	return true
+}
+
+// markIRQChange makes every running loop stop after this instruction so
+// that an interrupt a device access raised is taken before the next one.
+func (m *Machine) markIRQChange() {
+	for _, h := range m.Harts {
+		h.exitLoop = true
+	}
+}
+
+// htifWrite runs the HTIF device after a RAM write that touched an HTIF
+// mailbox page.
+func (m *Machine) htifWrite(pa, size uint64) {
+	if e, halt := m.dev.HTIF.Written(pa, size, htifRAM{m}); halt {
+		m.halt(e)
+	}
+}
+
+// htifRAM is RAM as the HTIF device sees it (devices.Memory).
+type htifRAM struct{ m *Machine }
+
+func (r htifRAM) Bytes(pa, n uint64) ([]byte, bool) {
+	c := r.m.cfg.RAM
+	if pa < spec.RAMBase || n > c || pa-spec.RAMBase > c-n {
+		return nil, false
+	}
+	off := pa - spec.RAMBase
+	return r.m.ram[off : off+n], true
+}
+
+func (r htifRAM) Store64(pa, v uint64) { r.m.deviceWriteRAM(pa-spec.RAMBase, v) }
+
+var _ devices.Memory = htifRAM{}
+
+// within reports whether [pa, pa+size) lies in [base, base+n), without
+// overflow for addresses near 2^64 (a load at -1 in M-mode is legal).
+func within(pa, size, base, n uint64) bool {
+	return pa >= base && pa-base < n && size <= n-(pa-base)
+}
