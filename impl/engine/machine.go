@@ -81,23 +81,6 @@ type block struct {
 // costs one block rebuild per maxBlock instructions when a store drops it.
 const maxBlock = 64
 
-// endsBlock is true for the ops after which a block ends: control
-// transfers, and everything fast does not run itself.
-var endsBlock = func() (t [numOps]bool) {
-	for o := range t {
-		t[o] = true
-	}
-	for _, o := range []op{opLUI, opAUIPC, opLB, opLH, opLW, opLD, opLBU, opLHU, opLWU,
-		opSB, opSH, opSW, opSD, opADDI, opSLTI, opSLTIU, opXORI, opORI, opANDI,
-		opSLLI, opSRLI, opSRAI, opADD, opSUB, opSLL, opSLT, opSLTU, opXOR, opSRL, opSRA,
-		opOR, opAND, opADDIW, opSLLIW, opSRLIW, opSRAIW, opADDW, opSUBW, opSLLW, opSRLW,
-		opSRAW, opMUL, opMULH, opMULHSU, opMULHU, opDIV, opDIVU, opREM, opREMU,
-		opMULW, opDIVW, opDIVUW, opREMW, opREMUW, opFENCE, opFENCEI} {
-		t[o] = false
-	}
-	return t
-}()
-
 func newCodePage(ramOff uint64) *codePage { return &codePage{ramOff: ramOff} }
 
 // dropBlocks forgets every block decoded from a byte in [lo, hi) of the
