@@ -1,9 +1,6 @@
 package engine
 
 import (
-	"strconv"
-	"strings"
-
 	"github.com/vcheck-dev/vcheck/spec"
 )
 
@@ -45,10 +42,6 @@ var (
 )
 
 func init() {
-	byName := map[string]*spec.Inst{}
-	for i := range spec.Insts {
-		byName[spec.Insts[i].Name] = &spec.Insts[i]
-	}
 	for i := range spec.Insts {
 		row := &spec.Insts[i]
 		rd := rowDecoder{row: row, srcs: map[string]operandSource{}}
@@ -70,26 +63,12 @@ func init() {
 		}
 		// A compressed row: decode it as its 32-bit expansion
 		// (Unprivileged spec §16: each C instruction expands to one base one).
-		f := strings.Fields(row.Expand)
-		target := byName[f[0]]
-		if target == nil {
-			panic("engine: " + row.Name + " expands to unknown " + f[0])
-		}
-		rd.op = opByName[target.Name]
-		if len(f)-1 != len(target.Args) {
-			panic("engine: " + row.Name + " expansion has wrong operand count")
-		}
-		for j, tok := range f[1:] {
-			role := spec.ArgSpecs[target.Args[j]].Role
-			switch {
-			case tok == "x0" || tok == "x1" || tok == "x2":
-				n, _ := strconv.Atoi(tok[1:])
-				rd.srcs[role] = operandSource{value: int64(n)}
-			case tok == "0":
-				rd.srcs[role] = operandSource{}
-			default:
-				rd.srcs[role] = operandSource{role: tok}
-			}
+		x := row.Expansion
+		rd.op = opByName[x.Base.Name]
+		for j, a := range x.Args {
+			// A constant (fixed register or immediate) has role "", which
+			// operandSource reads as its value.
+			rd.srcs[spec.ArgSpecs[x.Base.Args[j]].Role] = operandSource{role: a.Role, value: a.Value}
 		}
 		key := row.Match>>13&7<<2 | row.Match&3
 		buckets16[key] = append(buckets16[key], rd)
