@@ -44,14 +44,18 @@ func (c *CLINT) OnTick() bool { return c.clock.Retired()%c.div == 0 }
 
 // UntilTick is how many more retired instructions reach the next timer
 // tick (1 to div).
-func (c *CLINT) UntilTick() uint64 { return c.div - c.clock.Retired()%c.div }
+func (c *CLINT) UntilTick() uint64 { return c.untilTick(c.clock.Retired()) }
+
+func (c *CLINT) untilTick(total uint64) uint64 { return c.div - total%c.div }
 
 // UntilTimer is how many more retired instructions keep every timer that
 // has not expired from expiring: after that many, at least one may have.
 // It is at least 1, and ^0 when no timer can expire.
-func (c *CLINT) UntilTimer() uint64 {
+func (c *CLINT) UntilTimer() uint64 { return c.untilTimer(c.clock.Retired()) }
+
+// untilTimer is UntilTimer when total instructions have retired.
+func (c *CLINT) untilTimer(total uint64) uint64 {
 	best := ^uint64(0)
-	total := c.clock.Retired()
 	now := total/c.div + c.mtimeAdj
 	for _, cmp := range c.mtimecmp {
 		if now >= cmp {

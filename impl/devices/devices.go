@@ -126,9 +126,10 @@ func (s *Set) Pending(hart int) uint64 {
 // calls AfterRetire and looks for interrupts takes each at the instruction
 // where a user retiring one at a time would. It is at least 1.
 func (s *Set) UntilEvent() uint64 {
-	n := s.CLINT.UntilTimer()
+	total := s.CLINT.clock.Retired()
+	n := s.CLINT.untilTimer(total)
 	if s.UART.Ticking() {
-		n = min(n, s.CLINT.UntilTick())
+		n = min(n, s.CLINT.untilTick(total))
 	}
 	return n
 }
