@@ -9,9 +9,11 @@ import (
 // virt devices (impl/devices) at QEMU 7.2's addresses (hw/riscv/virt.c).
 // MMIO never enters a TLB, so every device access arrives here through
 // devLoad/devStore (or readPhys/writePhys for the parts of a split
-// access). The bus decides which device an address reaches, which access
-// sizes a device accepts (deviceSizeOK) and how a misaligned access is
-// split (devLoad, devStore); the devices see only checked accesses.
+// access). The bus decides which device an address reaches and which
+// access sizes it accepts (ioRead, ioWrite, deviceSizeOK), and how a
+// misaligned access is split (devLoad, devStore); the devices see only
+// checked accesses. ioRead and ioWrite take the set of devices as an
+// argument, so a VMM can route a VM's devices through the same rules.
 
 // devLoad is a load from outside RAM, as QEMU 7.2's softmmu does it: an
 // aligned access goes to the device as it is; a misaligned one becomes
@@ -64,25 +66,11 @@ func (m *Machine) readPhys(pa, size uint64) (uint64, bool) {
 	case within(pa, size, spec.BootROMBase, spec.BootROMSize):
 		return readRAM(m.rom, pa-spec.BootROMBase, size), true
 	}
-	if !deviceSizeOK(pa, size) {
-		return 0, false
-	}
-	switch {
-	case within(pa, size, spec.TestBase, spec.TestSize):
-		return 0, true
-	case within(pa, size, spec.CLINTBase, spec.CLINTSize):
-		return m.dev.CLINT.Load(pa-spec.CLINTBase, size), true
-	case within(pa, size, spec.PLICBase, spec.PLICSize):
-		v := m.dev.PLIC.Load(pa - spec.PLICBase)
+	v, ok, irq := ioRead(&m.dev, pa, size)
+	if irq {
 		m.markIRQChange()
-		return v, true
-	case within(pa, size, spec.UARTBase, uartRegs):
-		// QEMU's serial_mm_read: any width reads the one byte register at pa.
-		v := m.dev.UART.Load(pa - spec.UARTBase)
-		m.markIRQChange()
-		return v, true
 	}
-	return 0, false
+	return v, ok
 }
 
 // writePhys writes physical memory outside the TLB fast path.
@@ -90,27 +78,63 @@ func (m *Machine) writePhys(pa, size, v uint64) bool {
 	switch {
 	case m.inRAM(pa, size):
 		m.writePhysRAM(pa-spec.RAMBase, size, v)
+		return true
 	case within(pa, size, spec.BootROMBase, spec.BootROMSize):
-		// ROM: QEMU ignores the write.
-	case !deviceSizeOK(pa, size):
-		return false
-	case within(pa, size, spec.TestBase, spec.TestSize):
-		if e, halt := m.dev.Finisher.Store(pa-spec.TestBase, v); halt {
-			m.halt(e)
-		}
-	case within(pa, size, spec.CLINTBase, spec.CLINTSize):
-		m.dev.CLINT.Store(pa-spec.CLINTBase, size, v)
-		m.markIRQChange()
-	case within(pa, size, spec.PLICBase, spec.PLICSize):
-		m.dev.PLIC.Store(pa-spec.PLICBase, v)
-		m.markIRQChange()
-	case within(pa, size, spec.UARTBase, uartRegs):
-		m.dev.UART.Store(pa-spec.UARTBase, uint8(v)) // serial_mm_write: the low byte, one register
-		m.markIRQChange()
-	default:
-		return false
+		return true // ROM: QEMU ignores the write.
 	}
-	return true
+	ok, irq, e, halt := ioWrite(&m.dev, pa, size, v)
+	if halt {
+		m.halt(e)
+	}
+	if irq {
+		m.markIRQChange()
+	}
+	return ok
+}
+
+// ioRead is one access of size bytes at pa, outside RAM and the ROM, to
+// the devices d: false when no device answers there or the device does
+// not take the access (an access fault). irq reports that the access may
+// have changed an interrupt line. It depends on nothing but d, so a set
+// of devices other than the machine's (a VM's) can be routed the same way.
+func ioRead(d *devices.Set, pa, size uint64) (v uint64, ok, irq bool) {
+	if !deviceSizeOK(pa, size) {
+		return 0, false, false
+	}
+	switch {
+	case within(pa, size, spec.TestBase, spec.TestSize):
+		return 0, true, false
+	case within(pa, size, spec.CLINTBase, spec.CLINTSize):
+		return d.CLINT.Load(pa-spec.CLINTBase, size), true, false
+	case within(pa, size, spec.PLICBase, spec.PLICSize):
+		return d.PLIC.Load(pa - spec.PLICBase), true, true
+	case within(pa, size, spec.UARTBase, uartRegs):
+		// QEMU's serial_mm_read: any width reads the one byte register at pa.
+		return d.UART.Load(pa - spec.UARTBase), true, true
+	}
+	return 0, false, false
+}
+
+// ioWrite is ioRead's store: ok, whether an interrupt line may have
+// changed, and the exit the finisher asks for when halt.
+func ioWrite(d *devices.Set, pa, size, v uint64) (ok, irq bool, e spec.Exit, halt bool) {
+	if !deviceSizeOK(pa, size) {
+		return false, false, e, false
+	}
+	switch {
+	case within(pa, size, spec.TestBase, spec.TestSize):
+		e, halt = d.Finisher.Store(pa-spec.TestBase, v)
+		return true, false, e, halt
+	case within(pa, size, spec.CLINTBase, spec.CLINTSize):
+		d.CLINT.Store(pa-spec.CLINTBase, size, v)
+	case within(pa, size, spec.PLICBase, spec.PLICSize):
+		d.PLIC.Store(pa-spec.PLICBase, v)
+	case within(pa, size, spec.UARTBase, uartRegs):
+		d.UART.Store(pa-spec.UARTBase, uint8(v)) // serial_mm_write: the low byte, one register
+	default:
+		return false, false, e, false
+	}
+	return true, true, e, false
 }
 
 // uartRegs is the size of the 16550's window: QEMU maps 8 registers
