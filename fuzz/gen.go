@@ -185,7 +185,7 @@ var csrAddrs = func() []int64 {
 	for _, c := range spec.CSRs {
 		out = append(out, int64(c.Addr))
 	}
-	return append(out, 0x7c0, 0x5c0, 0x800, 0xcc0, 0x7a0, 0x001)
+	return append(out, 0x7c0, 0x5c0, 0x800, 0xcc0, 0x7a5, 0x001)
 }()
 
 // item draws one body Item; inLoop limits it to straight-line code.

@@ -19,9 +19,9 @@ type Subject struct {
 }
 
 // unimplementedCSRs are CSR numbers rv64pg does not have: F, seed, the
-// hypervisor, debug, hpmcounter3 (pmu-num=0) and custom space. Every
+// hypervisor, tcontrol and dcsr (debug), hpmcounter3 (pmu-num=0) and custom space. Every
 // access must be illegal in every mode.
-var unimplementedCSRs = []uint16{0x001, 0x003, 0x015, 0x200, 0x600, 0x7a0, 0x7b0, 0x5c0, 0x800, 0xbc0, 0xc03, 0xcc0}
+var unimplementedCSRs = []uint16{0x001, 0x003, 0x015, 0x200, 0x600, 0x7a5, 0x7b0, 0x5c0, 0x800, 0xbc0, 0xc03, 0xcc0}
 
 // Subjects returns every instruction form of the table: each non-Zicsr
 // row once, each Zicsr row once per CSR of spec.CSRs and per number of

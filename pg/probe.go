@@ -96,8 +96,8 @@ const controlMstatus = spec.MstatusSIE | spec.MstatusMIE | spec.MstatusSPIE | sp
 	spec.MstatusSPP | spec.MstatusMPP | spec.MstatusMPRV | spec.MstatusSUM | spec.MstatusMXR |
 	spec.MstatusTVM | spec.MstatusTW | spec.MstatusTSR
 
-// controlCSR says whether a CSR configures mode, translation, protection
-// or interrupts, and which of its bits do.
+// controlCSR says whether a CSR configures mode, translation, protection,
+// interrupts or debug triggers, and which of its bits do.
 func controlCSR(addr uint16) (uint64, bool) {
 	switch {
 	case addr == spec.CSRMstatus || addr == spec.CSRSstatus:
@@ -109,7 +109,8 @@ func controlCSR(addr uint16) (uint64, bool) {
 		addr == spec.CSRMcounteren, addr == spec.CSRScounteren,
 		addr == spec.CSRMenvcfg, addr == spec.CSRSenvcfg,
 		addr >= spec.CSRPmpcfg0 && addr < spec.CSRPmpcfg0+4,
-		addr >= spec.CSRPmpaddr0 && addr < spec.CSRPmpaddr0+spec.PMPEntries:
+		addr >= spec.CSRPmpaddr0 && addr < spec.CSRPmpaddr0+spec.PMPEntries,
+		addr >= spec.CSRTselect && addr <= spec.CSRTdata3: // triggers: which accesses trap
 		return ^uint64(0), true
 	}
 	return 0, false

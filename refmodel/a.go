@@ -6,6 +6,9 @@ import "github.com/vcheck-dev/vcheck/spec"
 // A misaligned LR raises load-address-misaligned (cause 4).
 func (h *Hart) lr(o *operands, size int) *exception {
 	va := h.x[o.rs1]
+	if exc := h.dataTrigger(spec.McontrolLoad, va, size); exc != nil {
+		return exc
+	}
 	if va%uint64(size) != 0 {
 		return raise(spec.CauseMisalignedLoad, va)
 	}
@@ -37,6 +40,12 @@ func (h *Hart) lr(o *operands, size int) *exception {
 // then makes no memory access (docs/retire.md).
 func (h *Hart) sc(o *operands, size int) *exception {
 	va := h.x[o.rs1]
+	ok := h.reservationValid && h.reservation == va
+	if ok { // only an SC that will store is a store to the triggers
+		if exc := h.dataTrigger(spec.McontrolStore, va, size); exc != nil {
+			return exc
+		}
+	}
 	if va%uint64(size) != 0 {
 		return raise(spec.CauseMisalignedStore, va)
 	}
@@ -44,7 +53,6 @@ func (h *Hart) sc(o *operands, size int) *exception {
 	if exc != nil {
 		return exc
 	}
-	ok := h.reservationValid && h.reservation == va
 	h.reservationValid = false
 	if !ok {
 		h.rec.Mem = spec.MemAccess{Valid: true, Addr: va, Size: uint8(size)}
@@ -70,6 +78,9 @@ func (h *Hart) sc(o *operands, size int) *exception {
 // QEMU 7.2 reports load-address-misaligned instead (docs/refmodel.md).
 func (h *Hart) amo(o *operands, size int, op func(old, src uint64) uint64) *exception {
 	va := h.x[o.rs1]
+	if exc := h.dataTrigger(spec.McontrolLoad|spec.McontrolStore, va, size); exc != nil {
+		return exc
+	}
 	if va%uint64(size) != 0 {
 		return raise(spec.CauseMisalignedStore, va)
 	}

@@ -269,9 +269,13 @@ type Retire struct {
 }
 
 // InsnLen returns the length in bytes of the instruction in r (2 or 4),
-// or 0 when the step fetched no instruction (an interrupt, or a fetch fault).
+// or 0 when the step fetched no instruction: an interrupt, a fetch fault,
+// or an execute trigger's breakpoint, which fires before the fetch (a
+// breakpoint with Insn 0: the all-zero word is illegal, and so never
+// raises a breakpoint itself).
 func (r *Retire) InsnLen() int {
-	if r.Trap.Valid && (r.Trap.Interrupt || isFetchCause(r.Trap.Cause)) {
+	if r.Trap.Valid && (r.Trap.Interrupt || isFetchCause(r.Trap.Cause) ||
+		r.Trap.Cause == CauseBreakpoint && r.Insn == 0) {
 		return 0
 	}
 	return InsnLen(r.Insn)

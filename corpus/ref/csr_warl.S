@@ -68,6 +68,11 @@ main:
 	RESET mimpid
 	RESET mhartid
 	RESET 0xf15
+	RESET tselect
+	RESET tdata1
+	RESET tdata2
+	RESET tdata3
+	RESET tinfo
 
 	PROBE sstatus
 	PROBE stvec
@@ -97,6 +102,11 @@ main:
 	PROBE mcause
 	PROBE mtval
 	PROBE misa
+	PROBE tselect
+	PROBE tdata1
+	PROBE tdata2
+	PROBE tdata3
+	PROBE tinfo
 	/* mstatus: all ones sets MPP=3, then zero; 0x1000 tries MPP=2 */
 	PROBE mstatus
 	PUTS "mstatus mpp2 "
