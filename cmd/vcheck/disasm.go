@@ -215,11 +215,12 @@ func loadDisasmFile(name string, data []byte) (f *disasm.File, attrs riscvAttrib
 	if ef.Class == elf.ELFCLASS32 {
 		format = "elf32-littleriscv"
 	}
-	f = &disasm.File{Name: name, Format: format}
+	f = &disasm.File{Name: name, Format: format, HasRelocs: disasm.HasRelocs(ef),
+		Linked: ef.Type == elf.ET_EXEC || ef.Type == elf.ET_DYN}
+	if f.DynRelocs, err = disasm.DynamicRelocs(ef); err != nil {
+		return nil, attrs, fmt.Errorf("%s: %v", name, err)
+	}
 	for i, s := range ef.Sections {
-		if (s.Type == elf.SHT_RELA || s.Type == elf.SHT_REL) && s.Size > 0 {
-			f.HasRelocs = true // BFD sets HAS_RELOC for any relocation section
-		}
 		sec := disasm.Section{Name: s.Name, Index: i, Addr: s.Addr, Code: s.Flags&elf.SHF_EXECINSTR != 0}
 		if sec.Code && s.Type != elf.SHT_NOBITS && s.Size > 0 {
 			if s.Size > uint64(len(data)) {
