@@ -3,7 +3,8 @@ package refmodel
 import "github.com/vcheck-dev/vcheck/spec"
 
 // lr loads a word or doubleword and reserves its address (Unpriv. §8.2).
-// A misaligned LR raises load-address-misaligned (cause 4).
+// A misaligned LR raises load-address-misaligned (cause 4), after the
+// load triggers (trigger.go).
 func (h *Hart) lr(o *operands, size int) *exception {
 	va := h.x[o.rs1]
 	if exc := h.dataTrigger(spec.McontrolLoad, va, size); exc != nil {
@@ -37,7 +38,8 @@ func (h *Hart) lr(o *operands, size int) *exception {
 // checked as a store first, so a failing SC to a page or PMP region it may
 // not write faults. QEMU 7.2 checks the reservation first and lets it
 // fail quietly (docs/refmodel.md, "Where QEMU 7.2 departs"). A failing SC
-// then makes no memory access (docs/retire.md).
+// then makes no memory access (docs/retire.md). An SC that will store is a
+// store to the triggers, checked before anything else (trigger.go).
 func (h *Hart) sc(o *operands, size int) *exception {
 	va := h.x[o.rs1]
 	ok := h.reservationValid && h.reservation == va
@@ -76,6 +78,7 @@ func (h *Hart) sc(o *operands, size int) *exception {
 // sign-extended) in rd. The address must be naturally aligned, else
 // store/AMO-address-misaligned (cause 6) — the specification's cause;
 // QEMU 7.2 reports load-address-misaligned instead (docs/refmodel.md).
+// Triggers see a load and a store, before the alignment (trigger.go).
 func (h *Hart) amo(o *operands, size int, op func(old, src uint64) uint64) *exception {
 	va := h.x[o.rs1]
 	if exc := h.dataTrigger(spec.McontrolLoad|spec.McontrolStore, va, size); exc != nil {
