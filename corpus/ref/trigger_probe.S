@@ -6,7 +6,6 @@
    QEMU's; the departures are listed there and in docs/refmodel.md. The
    program always passes: corpus/ref/trigger.S is the self-checking test. */
 #include "macros.h"
-#define UART 0x10000000
 #define T2 (2 << 60)
 #define T6 (6 << 60)
 #define TM (1 << 6)
@@ -16,14 +15,6 @@
 #define SIZE1 (1 << 16)
 #define SIZE4 (3 << 16)
 #define NONE -1
-
-.macro PUTS str
-	la a1, 9f
-	call puts
-	.pushsection .rodata
-9:	.asciz "\str"
-	.popsection
-.endm
 
 /* ARM ctl: trigger 0 compares D (s0) with tdata1 ctl */
 .macro ARM ctl
@@ -115,32 +106,7 @@ probe_trap:
 	csrw mepc, t5
 	mret
 
-/* puts prints the string at a1. */
-puts:
-	li t1, UART
-1:	lbu t0, 0(a1)
-	beqz t0, 2f
-	sb t0, 0(t1)
-	addi a1, a1, 1
-	j 1b
-2:	ret
-
-/* puthex prints a0 as 16 hex digits and a newline. */
-puthex:
-	li t1, UART
-	li t2, 60
-1:	srl t0, a0, t2
-	andi t0, t0, 15
-	addi t0, t0, '0'
-	li t3, '9'
-	ble t0, t3, 2f
-	addi t0, t0, 'a' - '9' - 1
-2:	sb t0, 0(t1)
-	addi t2, t2, -4
-	bgez t2, 1b
-	li t0, '\n'
-	sb t0, 0(t1)
-	ret
+	PRINTING
 
 	.section .data
 	.align 12
