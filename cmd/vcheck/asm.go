@@ -60,7 +60,7 @@ type asmSectionOut struct {
 	Name  string      `json:"name"`
 	Addr  jsonout.Hex `json:"addr"`
 	Size  uint64      `json:"size"`
-	Flags string `json:"flags"`
+	Flags string      `json:"flags"`
 }
 
 type asmSymbolOut struct {

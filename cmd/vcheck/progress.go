@@ -30,7 +30,7 @@ type progress struct {
 
 // These are variables so that tests need not wait.
 var (
-	progressDelay    = time.Second      // runs shorter than this show no progress
+	progressDelay    = time.Second // runs shorter than this show no progress
 	progressTTYEvery = 100 * time.Millisecond
 	progressLogEvery = 5 * time.Second
 )
