@@ -20,7 +20,7 @@ func init() {
 		name:    "diff",
 		summary: "run one program on two targets in lockstep and report the first divergence",
 		args:    "PROGRAM",
-		minArgs: 1, maxArgs: 1,
+		minArgs: 0, maxArgs: 1, // PROGRAM is required unless --fields
 		about: `Runs PROGRAM on two targets (--a, --b) in lockstep, retire record by retire
 record, and stops at the first record that differs, when both targets have
 stopped, or at --limit records. PROGRAM is loaded as vcheck run loads it (an
@@ -62,6 +62,11 @@ type diffJSON struct {
 	ExitA      jsonout.Exit    `json:"exit_a"`
 	ExitB      jsonout.Exit    `json:"exit_b"`
 	Divergence *divergenceJSON `json:"divergence,omitempty"`
+}
+
+// diffFieldsJSON is the --json output of vcheck diff --fields.
+type diffFieldsJSON struct {
+	Fields []string `json:"fields"`
 }
 
 // divergenceJSON is the JSON form of a diff.Divergence.
@@ -108,10 +113,13 @@ func diffFlags(fs *flag.FlagSet) func(e *env) int {
 	return func(e *env) int {
 		if *fields {
 			if e.json {
-				return e.writeJSON(map[string][]string{"fields": diff.FieldNames()})
+				return e.writeJSON(diffFieldsJSON{Fields: diff.FieldNames()})
 			}
 			fmt.Fprintln(e.stdout, strings.Join(diff.FieldNames(), "\n"))
 			return exitOK
+		}
+		if len(e.args) != 1 {
+			return e.usagef("want 1 argument (PROGRAM), have %d", len(e.args))
 		}
 		opts := diff.Options{Limit: *limit, History: *history, Stop: e.stopChan()}
 		if *limit == 0 {

@@ -130,7 +130,7 @@ func (p *progress) Done() {
 	switch {
 	case p.tty && p.shown:
 		fmt.Fprint(p.w, "\r\033[K")
-	case !p.tty && p.shown && p.status != p.written:
+	case !p.tty && p.status != "" && (p.shown && p.status != p.written || !p.shown && time.Since(p.start) >= progressDelay):
 		fmt.Fprintf(p.w, "%s [%s]\n", p.status, time.Since(p.start).Round(time.Second))
 	}
 }
