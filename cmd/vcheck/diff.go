@@ -11,7 +11,6 @@ import (
 	"github.com/vcheck-dev/vcheck/fuzz"
 	"github.com/vcheck-dev/vcheck/internal/jsonout"
 	"github.com/vcheck-dev/vcheck/internal/targets"
-	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/toolchain/disasm"
 )
 
@@ -135,14 +134,9 @@ func diffFlags(fs *flag.FlagSet) func(e *env) int {
 		if code != exitOK {
 			return code
 		}
-		cfg := spec.DefaultConfig()
-		cfg.Harts = *harts
-		if err := cfg.Validate(); err != nil {
-			return e.usagef("--harts: %v", err)
-		}
-		img, err := loadImage(e, cfg, e.args[0], *kernel)
-		if err != nil {
-			return e.errorf(exitUsage, "%v", err)
+		cfg, img, code := bootProgram(e, *harts, e.args[0], *kernel)
+		if img == nil {
+			return code
 		}
 		a, err := fa(cfg, img)
 		if err != nil {

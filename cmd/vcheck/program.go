@@ -176,3 +176,19 @@ func loadImage(e *env, cfg spec.Config, firmware, kernel string) (*boot.Image, e
 	}
 	return boot.Build(cfg, fw, k)
 }
+
+// bootProgram is what run and diff start from: the default machine with
+// harts harts, and the reset image of program (and kernel). On an error it
+// reports it and returns a nil image and the exit code.
+func bootProgram(e *env, harts int, program, kernel string) (spec.Config, *boot.Image, int) {
+	cfg := spec.DefaultConfig()
+	cfg.Harts = harts
+	if err := cfg.Validate(); err != nil {
+		return cfg, nil, e.usagef("--harts: %v", err)
+	}
+	img, err := loadImage(e, cfg, program, kernel)
+	if err != nil {
+		return cfg, nil, e.errorf(exitUsage, "%v", err)
+	}
+	return cfg, img, exitOK
+}

@@ -80,14 +80,9 @@ func runFlags(fs *flag.FlagSet) func(e *env) int {
 		if *trace && e.json {
 			return e.usagef("--trace and --json both write to stdout: use one")
 		}
-		cfg := spec.DefaultConfig()
-		cfg.Harts = *harts
-		if err := cfg.Validate(); err != nil {
-			return e.usagef("--harts: %v", err)
-		}
-		img, err := loadImage(e, cfg, e.args[0], *kernel)
-		if err != nil {
-			return e.errorf(exitUsage, "%v", err)
+		cfg, img, code := bootProgram(e, *harts, e.args[0], *kernel)
+		if img == nil {
+			return code
 		}
 		m, err := targets.NewRunner(*model, cfg, img)
 		if err != nil {
@@ -132,7 +127,7 @@ func runFlags(fs *flag.FlagSet) func(e *env) int {
 		if wall > 0 {
 			j.MIPS = float64(j.Retired) / wall.Seconds() / 1e6
 		}
-		code := exitOK
+		code = exitOK
 		switch {
 		case e.interrupted() && exit.Reason == spec.Running:
 			j.Verdict, code = "interrupted", exitInterrupted
