@@ -62,10 +62,7 @@ func (c *command) invoke(ctx context.Context, args []string, stdout, stderr io.W
 	// stderr is shared by the command, its progress line and the
 	// interruption notice: one write at a time.
 	e := &env{cmd: c, ctx: ctx, stdout: stdout, stderr: &lockedWriter{w: stderr}}
-	fs.BoolVar(&e.json, "json", false, "write the result as JSON on stdout, and nothing else there (docs/cli.md has the schema)")
-	if c.progress {
-		fs.Var(&e.progress, "progress", "show the progress line on stderr even when it is not a terminal; --progress=false: never")
-	}
+	c.commonFlags(fs, &e.json, &e.progress)
 	if err := parseArgs(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			c.help(stdout)
@@ -90,6 +87,15 @@ func (c *command) invoke(ctx context.Context, args []string, stdout, stderr io.W
 		return exitInterrupted
 	}
 	return body(e)
+}
+
+// commonFlags declares the flags every command has (--json) and those of
+// the long-running ones (--progress).
+func (c *command) commonFlags(fs *flag.FlagSet, json *bool, progress *progressFlag) {
+	fs.BoolVar(json, "json", false, "write the result as JSON on stdout, and nothing else there (docs/cli.md has the schema)")
+	if c.progress {
+		fs.Var(progress, "progress", "show the progress line on stderr even when it is not a terminal; --progress=false: never")
+	}
 }
 
 // synopsis is the usage line of c.
@@ -126,12 +132,7 @@ func (c *command) help(w io.Writer) {
 	fmt.Fprintln(w, "\nFlags:")
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	c.flags(fs)
-	var pf progressFlag
-	var j bool
-	fs.BoolVar(&j, "json", false, "write the result as JSON on stdout, and nothing else there (docs/cli.md has the schema)")
-	if c.progress {
-		fs.Var(&pf, "progress", "show the progress line on stderr even when it is not a terminal; --progress=false: never")
-	}
+	c.commonFlags(fs, new(bool), new(progressFlag))
 	var rows [][2]string
 	fs.VisitAll(func(f *flag.Flag) { rows = append(rows, flagHelp(f)) })
 	rows = append(rows, [2]string{"-h, --help", "print this help"})

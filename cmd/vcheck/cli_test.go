@@ -258,20 +258,21 @@ func interruptAfter(d time.Duration, args ...string) (code int, stdout, stderr s
 }
 
 // TestInterrupt: Ctrl-C on run, diff, check and fuzz prints what they
-// have, as text and as JSON, and exits 130.
+// have, as text and as JSON, and exits 130. (How much they have depends on
+// the machine's load: the counts may be zero.)
 func TestInterrupt(t *testing.T) {
 	loop := writeSource(t, "loop.S", loopSource)
 	code, _, errs := interruptAfter(300*time.Millisecond, "run", "--limit", "0", loop)
-	if code != exitInterrupted || !regexp.MustCompile(`INTERRUPTED: still running after [1-9]\d* retired instructions`).MatchString(errs) {
+	if code != exitInterrupted || !regexp.MustCompile(`INTERRUPTED: still running after \d+ retired instructions`).MatchString(errs) {
 		t.Errorf("run: exit %d\n%s", code, errs)
 	}
 	code, out, _ := interruptAfter(300*time.Millisecond, "run", "--limit", "0", "--json", loop)
 	var r runJSON
-	if err := json.Unmarshal([]byte(out), &r); err != nil || code != exitInterrupted || r.Verdict != "interrupted" || r.Retired == 0 {
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != exitInterrupted || r.Verdict != "interrupted" || r.Reason != "running" {
 		t.Errorf("run --json: exit %d, %v, %+v", code, err, r)
 	}
 	code, out, _ = interruptAfter(1500*time.Millisecond, "diff", "--limit", "0", loop)
-	if code != exitInterrupted || !regexp.MustCompile(`^INTERRUPTED: no divergence in the [1-9]\d* records compared`).MatchString(out) {
+	if code != exitInterrupted || !regexp.MustCompile(`^INTERRUPTED: no divergence in the \d+ records compared; ref: still running; engine: still running`).MatchString(out) {
 		t.Errorf("diff: exit %d\n%s", code, out)
 	}
 	code, out, _ = interruptAfter(500*time.Millisecond, "check", "--json")
