@@ -104,7 +104,8 @@ func runFlags(fs *flag.FlagSet) func(e *env) int {
 		case e.json:
 			console = &captured
 		}
-		m.SetConsole(newPollReader(os.Stdin), console)
+		tail := &lastByte{w: console}
+		m.SetConsole(newPollReader(os.Stdin), tail)
 
 		prog := e.newProgress()
 		start := time.Now()
@@ -144,6 +145,9 @@ func runFlags(fs *flag.FlagSet) func(e *env) int {
 			}
 			return code
 		}
+		if tail.last != 0 && tail.last != '\n' && !*trace {
+			fmt.Fprintln(e.stderr) // the summary starts on a line of its own on a terminal
+		}
 		if code == exitInterrupted {
 			fmt.Fprintf(e.stderr, "INTERRUPTED: still running after %d retired instructions\n", j.Retired)
 		} else {
@@ -152,6 +156,19 @@ func runFlags(fs *flag.FlagSet) func(e *env) int {
 		fmt.Fprintf(e.stderr, "retired %d instructions in %.3fs: %.2f MIPS\n", j.Retired, j.Seconds, j.MIPS)
 		return code
 	}
+}
+
+// lastByte remembers the last byte written through it.
+type lastByte struct {
+	w    io.Writer
+	last byte
+}
+
+func (l *lastByte) Write(b []byte) (int, error) {
+	if len(b) > 0 {
+		l.last = b[len(b)-1]
+	}
+	return l.w.Write(b)
 }
 
 // limitExit is the exit of a run whose step limit ran out first, in the
