@@ -237,7 +237,7 @@ func (l *loopTarget) Step() spec.Retire {
 	l.n++
 	return spec.Retire{PC: 0x80000000, NextPC: 0x80000000, Insn: 0x0000006f}
 }
-func (l *loopTarget) Exit() spec.Exit                { return spec.Exit{} }
+func (l *loopTarget) Exit() spec.Exit               { return spec.Exit{} }
 func (l *loopTarget) State(hart int) spec.ArchState { return spec.ArchState{Hart: -1} }
 
 // TestVerdicts: a run that reaches its limit with neither target stopped
