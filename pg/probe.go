@@ -152,13 +152,13 @@ func sortedKeys(m map[uint16]uint64) []uint16 {
 // a pair are compared: register result, memory access, CSR write, the
 // next pc and mode, and the CSRs whose values changed.
 type Effect struct {
-	Trap     spec.Trap      `json:"trap"`
-	Rd       spec.RegWrite  `json:"rd"`
-	Mem      spec.MemAccess `json:"mem"`
-	CSR      spec.CSRWrite  `json:"csr"`
-	NextPC   uint64         `json:"next_pc"`
-	ModeStep string         `json:"mode_step"` // "" or the mode it switched to
-	Changed  string         `json:"changed"`   // CSRs that changed, name=value, sorted
+	Trap     spec.Trap
+	Rd       spec.RegWrite
+	Mem      spec.MemAccess
+	CSR      spec.CSRWrite
+	NextPC   uint64
+	ModeStep string // "" or the mode it switched to
+	Changed  string // CSRs that changed, name=value, sorted
 }
 
 // Effect returns o's visible effect.

@@ -303,7 +303,15 @@ const (
 	HaltHTIF                // the program wrote tohost
 	HaltLimit               // the instruction limit was reached
 	HaltReset               // the finisher asked for a reset
+	HaltTrapLoop            // Run stopped a hart that took the same exception TrapLoopLimit times in a row
 )
+
+// TrapLoopLimit is how many identical exceptions in a row, with no
+// instruction retired by that hart in between, make Run stop the machine
+// with HaltTrapLoop (docs/retire.md, "Stop reasons"): a program whose trap
+// vector itself traps (mtvec at unmapped memory) would otherwise burn its
+// whole budget. Step never stops for it.
+const TrapLoopLimit = 10000
 
 func (h HaltReason) String() string {
 	switch h {
@@ -317,6 +325,8 @@ func (h HaltReason) String() string {
 		return "instruction limit"
 	case HaltReset:
 		return "reset"
+	case HaltTrapLoop:
+		return "trap loop"
 	}
 	return fmt.Sprintf("HaltReason(%d)", uint8(h))
 }

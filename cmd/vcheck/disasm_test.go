@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
@@ -160,25 +159,24 @@ func TestDisasmJSON(t *testing.T) {
 			want++
 		}
 	}
-	var recs []disasmLine
-	sc := bufio.NewScanner(strings.NewReader(out))
-	for sc.Scan() {
-		var r disasmLine
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("line %q: %v", sc.Text(), err)
-		}
-		recs = append(recs, r)
+	var doc disasmJSON
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("--json: %v\n%s", err, out)
+	}
+	recs := doc.Instructions
+	if doc.File != sampleName || doc.Format != "elf64-littleriscv" {
+		t.Errorf("file %q format %q", doc.File, doc.Format)
 	}
 	if len(recs) != want || want < 40 {
 		t.Fatalf("%d JSON records, want %d (instruction lines)", len(recs), want)
 	}
-	first := disasmLine{Addr: "0x80000000", Bytes: "97020000", Text: "auipc\tt0,0x0", Valid: true, Section: ".text", Symbol: "_start"}
+	first := disasmLine{Addr: 0x80000000, Bytes: "97020000", Text: "auipc\tt0,0x0", Valid: true, Section: ".text", Symbol: "_start"}
 	if recs[0] != first {
 		t.Errorf("first record %+v, want %+v", recs[0], first)
 	}
 	for _, r := range recs {
 		if r.Text == ".word\t0x76636865" && r.Valid {
-			t.Errorf("data word %s reported as a valid instruction", r.Addr)
+			t.Errorf("data word %#x reported as a valid instruction", r.Addr)
 		}
 	}
 }
@@ -211,7 +209,7 @@ func TestDisasmErrors(t *testing.T) {
 		{"huge section", []string{"disasm", write("huge.elf", hugeSection)}, "huge.elf: section .text"},
 		{"bad -M", []string{"disasm", "-M", "arch=rv64gc"}, `unknown -M option "arch=rv64gc"`},
 		{"bad priv spec", []string{"disasm", "-M", "priv-spec=2.0"}, `unknown privileged spec "2.0"`},
-		{"two files", []string{"disasm", "a", "b"}, "at most one FILE"},
+		{"two files", []string{"disasm", "a", "b"}, "want at most 1 argument"},
 	}
 	for _, tt := range tests {
 		_, errs, rc := runDisasmCmd(tt.args...)
