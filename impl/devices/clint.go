@@ -40,7 +40,9 @@ func (c *CLINT) MTIP(hart int) bool { return c.Mtime() >= c.mtimecmp[hart] }
 
 // OnTick reports whether the retired count is on a timer tick: the last
 // instruction retired made it a multiple of div (mtime just advanced).
-func (c *CLINT) OnTick() bool { return c.clock.Retired()%c.div == 0 }
+func (c *CLINT) OnTick() bool { return c.onTick(c.clock.Retired()) }
+
+func (c *CLINT) onTick(total uint64) bool { return total%c.div == 0 }
 
 // UntilTick is how many more retired instructions reach the next timer
 // tick (1 to div).

@@ -13,8 +13,8 @@
 //	   the user: engine.Machine (one Set), or a VMM (one Set per VM)
 //	       │                 │                   │                    │
 //	a device access    instructions        before running:      looking for an
-//	(the user's bus    retired:            Set.UntilEvent()     interrupt:
-//	decoded it)        Set.AfterRetire()                        Set.Pending(hart)
+//	(the user's bus    retired:            Set.UntilEvent(n)    interrupt:
+//	decoded it)        Set.AfterRetire(n)                       Set.Pending(hart)
 //	       │                 │                   │                    │
 //	       ▼                 ▼                   ▼                    ▼
 //	CLINT.Load/Store   UART.Tick (on a     CLINT.UntilTimer     CLINT.MSIP/MTIP(hart)
@@ -30,7 +30,11 @@
 // engine's: every hart's instructions; a VM's: its guest instructions)
 // divided by TimebaseDiv, plus the adjustment guest writes to mtime made
 // (docs/retire.md). A timer tick is the retired instruction after which
-// that count is a multiple of TimebaseDiv. Interrupt lines are levels the
+// that count is a multiple of TimebaseDiv. The CLINT asks the Clock for
+// the count, except in UntilEvent and AfterRetire, which the user calls
+// around every run of instructions and hands the count (n) it has at
+// hand, so that no call through the interface is on that path. Interrupt
+// lines are levels the
 // user samples when it looks for an interrupt (Pending), so a device never
 // calls into a hart; the one wire between devices, the UART's interrupt
 // output into PLIC source 10, is a callback NewSet connects.
@@ -124,21 +128,24 @@ func (s *Set) Pending(hart int) uint64 {
 // yet expires, or, while the UART samples its input (UART.Ticking), a
 // timer tick comes. A user that runs that many instructions and then
 // calls AfterRetire and looks for interrupts takes each at the instruction
-// where a user retiring one at a time would. It is at least 1.
-func (s *Set) UntilEvent() uint64 {
-	total := s.CLINT.clock.Retired()
-	n := s.CLINT.untilTimer(total)
-	if s.UART.Ticking() {
-		n = min(n, s.CLINT.untilTick(total))
+// where a user retiring one at a time would. It is at least 1. retired is
+// the user's count now, the one its Clock reports: the user calls this
+// before every run of instructions and has it at hand.
+func (s *Set) UntilEvent(retired uint64) uint64 {
+	n := s.CLINT.untilTimer(retired)
+	if s.UART.ticking {
+		n = min(n, s.CLINT.untilTick(retired))
 	}
 	return n
 }
 
-// AfterRetire is called after instructions retired: if the last one ended
-// on a timer tick, the UART's receive line takes that tick. Instructions
-// that passed over a tick while the UART was not ticking changed nothing.
-func (s *Set) AfterRetire() {
-	if s.UART.Ticking() && s.CLINT.OnTick() {
+// AfterRetire is called after instructions retired, with the user's count
+// now (as its Clock reports it): if the last one ended on a timer tick,
+// the UART's receive line takes that tick. Instructions that passed over
+// a tick while the UART was not ticking changed nothing, so a user may
+// skip the call (and the count) while UART.Ticking is false.
+func (s *Set) AfterRetire(retired uint64) {
+	if s.UART.ticking && s.CLINT.onTick(retired) {
 		s.UART.Tick()
 	}
 }

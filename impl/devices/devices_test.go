@@ -45,20 +45,20 @@ func TestSetTicks(t *testing.T) {
 	var n counter = 3
 	s := NewSet(1, 10, &n, 0, 0)
 	s.CLINT.Store(spec.CLINTMtimecmp, 8, 5) // expires at retired 50
-	if got := s.UntilEvent(); got != 47 {
+	if got := s.UntilEvent(uint64(n)); got != 47 {
 		t.Errorf("UntilEvent %d with no input, want 47 (the timer)", got)
 	}
 	in := &line{data: []byte("x")}
 	s.SetConsole(in, nil)
-	if got := s.UntilEvent(); got != 7 {
+	if got := s.UntilEvent(uint64(n)); got != 7 {
 		t.Errorf("UntilEvent %d with input open, want 7 (the next tick)", got)
 	}
-	s.AfterRetire()
+	s.AfterRetire(uint64(n))
 	if in.reads != 0 {
 		t.Error("the UART sampled its input off a tick")
 	}
 	n = 10
-	s.AfterRetire()
+	s.AfterRetire(uint64(n))
 	if in.reads == 0 || s.UART.Load(lsr)&1 == 0 {
 		t.Error("the UART did not sample its input on a tick")
 	}

@@ -37,6 +37,11 @@ type UART struct {
 	rxLevel    int  // trigger level: 1, 4, 8 or 14
 	thrPending bool // THR-empty interrupt armed (thr_ipending)
 	ctiPending bool // character timeout raised (timeout_ipending)
+
+	// ticking is Ticking's answer, kept current by every method that
+	// changes what it depends on: the user asks before and after every run
+	// of instructions.
+	ticking bool
 }
 
 const uartFIFOSize = 16
@@ -83,6 +88,7 @@ func (u *UART) SetConsole(in io.Reader, out io.Writer) {
 	u.in = in
 	u.inDone = false
 	u.out = out
+	u.update()
 }
 
 func (u *UART) fifoOn() bool { return u.fcr&fcrEnable != 0 }
@@ -162,8 +168,11 @@ func (u *UART) pop() uint8 {
 // Ticking reports whether a timer tick can change the UART: input may
 // still come, or the FIFO holds bytes the character timeout has not yet
 // reported. While it is false a user need not stop at ticks.
-func (u *UART) Ticking() bool {
-	return u.in != nil && !u.inDone || u.fifoOn() && u.rxLen > 0 && !u.ctiPending
+func (u *UART) Ticking() bool { return u.ticking }
+
+// update recomputes ticking; the exported methods call it last.
+func (u *UART) update() {
+	u.ticking = u.in != nil && !u.inDone || u.fifoOn() && u.rxLen > 0 && !u.ctiPending
 }
 
 // Tick is one timer tick of the receive line: it delivers what the line
@@ -175,6 +184,7 @@ func (u *UART) Tick() {
 	if u.tick() {
 		u.irq(u.level())
 	}
+	u.update()
 }
 
 // tick is Tick without the interrupt output; it reports whether IIR was
@@ -228,6 +238,7 @@ func (u *UART) xmit(b uint8) {
 func (u *UART) Load(off uint64) uint64 {
 	v := u.read(off)
 	u.irq(u.level())
+	u.update()
 	return v
 }
 
@@ -237,6 +248,7 @@ func (u *UART) Load(off uint64) uint64 {
 func (u *UART) Store(off uint64, v uint8) {
 	u.write(off, v)
 	u.irq(u.level())
+	u.update()
 }
 
 func (u *UART) read(off uint64) uint64 {

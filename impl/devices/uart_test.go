@@ -213,3 +213,35 @@ func TestUARTInputError(t *testing.T) {
 type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, errors.New("broken") }
+
+// TestUARTTickingFollowsState: Ticking, which the user asks before and
+// after every run of instructions, follows every register access and tick.
+func TestUARTTickingFollowsState(t *testing.T) {
+	u, _ := newTestUART()
+	u.Store(fcr, 0x01) // FIFOs on
+	u.Store(mcr, 0x10) // loopback: bytes without an input line
+	if u.Ticking() {
+		t.Fatal("ticking with no input and an empty FIFO")
+	}
+	u.Store(0, 'a')
+	if !u.Ticking() {
+		t.Error("not ticking with a byte the character timeout has not reported")
+	}
+	u.Tick() // the timeout reports it
+	if u.Ticking() {
+		t.Error("ticking after the timeout reported the byte")
+	}
+	u.Load(rbr)
+	u.Store(0, 'b')
+	if !u.Ticking() {
+		t.Error("not ticking with a new byte after RBR was read")
+	}
+	u.Load(rbr)
+	if u.Ticking() {
+		t.Error("ticking after the FIFO was emptied")
+	}
+	u.SetConsole(&line{}, nil)
+	if !u.Ticking() {
+		t.Error("not ticking with input open")
+	}
+}

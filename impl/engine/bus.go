@@ -167,6 +167,15 @@ func deviceSizeOK(pa, size uint64) bool {
 	return true
 }
 
+// afterRetire gives the devices the timer tick the instructions h just
+// ran may have ended on (its count was before); a tick passed while the
+// UART was not ticking changes nothing, so only then is the count summed.
+func (m *Machine) afterRetire(h *Hart, before uint64) {
+	if h.count != before && m.dev.UART.Ticking() {
+		m.dev.AfterRetire(m.Retired())
+	}
+}
+
 // markIRQChange makes every running loop stop after this instruction so
 // that an interrupt a device access raised is taken before the next one.
 func (m *Machine) markIRQChange() {

@@ -147,7 +147,7 @@ func TestBusMatchesQEMU(t *testing.T) {
 	onPurpose := 0
 	for i, p := range probes {
 		m.Harts[0].count++ // one tick
-		m.dev.AfterRetire()
+		m.dev.AfterRetire(m.Retired())
 		var got busOutcome
 		switch p.kind {
 		case 'M':

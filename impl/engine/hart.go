@@ -258,9 +258,7 @@ func (h *Hart) Step() spec.Retire {
 		}
 		before := h.count
 		h.loop(1)
-		if h.count != before {
-			h.m.dev.AfterRetire()
-		}
+		h.m.afterRetire(h, before)
 	}
 	mutateAfterStep(h) // fault injection for tests; empty unless built with -tags vcheck_mutant
 	r.NextPC, r.NextMode = h.pc, h.mode
@@ -359,13 +357,11 @@ func (h *Hart) run(limit uint64, stopOnTrap bool) uint64 {
 			// Stop where a timer expires and, while the UART samples its
 			// input or may time out, at each timer tick: the tick runs
 			// right after the instruction that ends on it, as in Step.
-			chunk = min(chunk, m.dev.UntilEvent())
+			chunk = min(chunk, m.dev.UntilEvent(m.Retired()))
 		}
 		before := h.count
 		steps += h.loop(chunk)
-		if h.count != before {
-			m.dev.AfterRetire()
-		}
+		m.afterRetire(h, before)
 		if stopOnTrap && h.trapped || h.trapLoop >= trapLoopLimit {
 			return steps
 		}
