@@ -38,6 +38,8 @@ type UART struct {
 	thrPending bool // THR-empty interrupt armed (thr_ipending)
 	ctiPending bool // character timeout raised (timeout_ipending)
 
+	rxByte [1]byte // Read's buffer
+
 	// ticking is Ticking's answer, kept current by every method that
 	// changes what it depends on: the user asks before and after every run
 	// of instructions.
@@ -192,9 +194,9 @@ func (u *UART) Tick() {
 func (u *UART) tick() bool {
 	got := false
 	if u.mcr&mcrLoop == 0 && u.in != nil && !u.inDone {
-		var one [1]byte
+		one := u.rxByte[:] // a field: a local would escape to the heap through Read at every tick
 		for want := u.accepts(); want > 0; want-- {
-			n, err := u.in.Read(one[:])
+			n, err := u.in.Read(one)
 			if n == 1 {
 				u.push(one[0])
 				got = true
