@@ -826,7 +826,7 @@ func (a *assembler) branchLength(s *section, it *item) uint64 {
 type finalEval struct{ a *assembler }
 
 func (f finalEval) symbol(name string) (value, error) {
-	v, err := layoutEval{f.a}.symbol(name)
+	v, err := layoutEval(f).symbol(name)
 	if err != nil {
 		return v, err
 	}
