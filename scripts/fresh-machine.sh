@@ -18,7 +18,15 @@
 # Needs root (debootstrap, chroot, mounts) and the network the chroot
 # needs: the Debian mirror, the npm registry and the Go module proxy.
 # Environment: MIRROR (default http://deb.debian.org/debian), WORKDIR
-# (where the chroot goes, default /var/tmp), KEEP=1 keeps the chroot.
+# (where the chroot goes, default /var/tmp), KEEP=1 keeps the chroot,
+# DEBCACHE (debootstrap's download cache, default
+# /var/cache/vcheck-fresh-debs: only the .deb files of the base system).
+#
+# The chroot shares the host's network, so it gets what the host's
+# network needs and nothing more: the resolver, and the certificate
+# authorities the host added (/usr/local/share/ca-certificates, as on
+# machines whose HTTPS goes through a proxy), which Go, apt and node then
+# trust as the host does.
 # It takes 20 to 30 minutes; docs/testing.md has the last result.
 set -euo pipefail
 
@@ -59,7 +67,9 @@ bindfile() { # bindfile SRC DST: a read-only bind of one file
 
 t0=$SECONDS
 echo "fresh-machine: debootstrap bookworm into $root" >&2
-debootstrap --variant=minbase --include=ca-certificates,git bookworm "$root" "$mirror" >"$root.debootstrap.log" 2>&1 ||
+mkdir -p "${DEBCACHE:=/var/cache/vcheck-fresh-debs}"
+debootstrap --variant=minbase --include=ca-certificates,git --cache-dir="$DEBCACHE" \
+	bookworm "$root" "$mirror" >"$root.debootstrap.log" 2>&1 ||
 	{ tail -20 "$root.debootstrap.log" >&2; exit 1; }
 rm -f "$root.debootstrap.log"
 # Debian's own sources, as on a fresh install (debootstrap writes only the
@@ -76,6 +86,13 @@ mount -t proc proc "$root/proc" && mounted+=("$root/proc")
 mount -t sysfs sysfs "$root/sys" && mounted+=("$root/sys")
 mount --rbind /dev "$root/dev" && mount --make-rslave "$root/dev" && mounted+=("$root/dev")
 bindfile /etc/resolv.conf "$root/etc/resolv.conf"
+extra_env=()
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+	cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+	chroot "$root" update-ca-certificates >/dev/null
+	# node trusts its own bundle unless told: as on the host.
+	extra_env+=(NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt)
+fi
 
 echo "fresh-machine: copying /usr/local/go, cloning $commit" >&2
 cp -a /usr/local/go "$root/usr/local/go"
@@ -88,7 +105,7 @@ echo "fresh-machine: chroot ready after $((SECONDS - t0)) s" >&2
 run() {
 	local label="$1" start=$SECONDS rc=0
 	echo "fresh-machine: $label" >&2
-	chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+	chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb "${extra_env[@]}" \
 		PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		bash -c "cd /root/vcheck && $2" </dev/null || rc=$?
 	echo "fresh-machine: $label: exit $rc after $((SECONDS - start)) s" >&2
