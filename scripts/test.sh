@@ -47,6 +47,7 @@ bash .ci/tla-deps.sh
 while read -r manager pkg item; do
 	present "$item" || { echo "test.sh: $item is still missing after installing $manager package $pkg ($list)" >&2; exit 1; }
 done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$list")
+echo "test.sh: everything on $list is installed (${SECONDS} s)" >&2
 
 # Everything is installed now, so a test that cannot find its tool must
 # fail, not skip: the tests treat CI=true as "tools are required".
@@ -68,3 +69,4 @@ fi
 go test -count=1 -timeout 20m "${@:-./...}"
 # staticcheck, at the version go.mod's tool directive pins.
 go tool staticcheck "${@:-./...}"
+echo "test.sh: passed in ${SECONDS} s" >&2
