@@ -22,9 +22,10 @@
 //	diff               spec/... github.com/google/go-cmp/...                               *
 //	diff/...           spec/... diff                                                       *
 //	corpus             spec/... toolchain/...                                              *
-//	pg                 spec/... refmodel/... toolchain/...                                 *
+//	pg                 spec/... refmodel/... toolchain/... internal/jsonout                *
 //	fuzz/...           spec/... diff/... github.com/google/go-cmp/... pgregory.net/rapid   *
 //	internal/targets   spec/... diff/... refmodel/... impl/...                             *
+//	internal/jsonout   spec/...                                                            *
 //	internal/testtool  -                                                                   -
 //	internal/tlacheck  -                                                                   internal/testtool
 //	internal/wall      -                                                                   -
@@ -37,8 +38,9 @@
 // inside impl the VMM sits on the engine and the devices, and the engine
 // on the devices; diff knows spec and go-cmp only, and its external
 // adapters (diff/gdb, diff/rvfi) diff and spec only; internal/targets is
-// the one registry that imports both implementations, and cmd/vcheck may
-// import anything.
+// the one registry that imports both implementations; internal/jsonout
+// (the JSON conventions of every output) knows spec only; and cmd/vcheck
+// may import anything.
 //
 // Two rules more are checked on every dependency, direct or not, tests
 // included, and reported with the import chain: impl/... never depends on
