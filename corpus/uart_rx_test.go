@@ -542,8 +542,8 @@ func TestUARTRXQEMU(t *testing.T) {
 
 // qemuRunStdin runs obj on QEMU 7.2 and types each chunk into its serial
 // line: the first once the guest has printed qemuReady, each later one
-// once the guest has printed one more line than before it; it returns the
-// console without the marker.
+// 300 ms after the guest has printed one more line than before it; it
+// returns the console without the marker.
 func qemuRunStdin(t *testing.T, obj *asm.Object, chunks ...string) string {
 	qemu := testtool.Tool(t, "qemu-system-riscv64")
 	t.Helper()
@@ -560,7 +560,11 @@ func qemuRunStdin(t *testing.T, obj *asm.Object, chunks ...string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, qemu, "-machine", "virt", "-cpu", qemuCPU, "-bios", path,
-		"-nographic", "-monitor", "none", "-serial", "stdio", "-smp", "1", "-m", "128M")
+		"-nographic", "-monitor", "none", "-serial", "stdio", "-smp", "1", "-m", "128M",
+		// Virtual time counts instructions (1 ns each), so the UART's
+		// character timeout (4 character times) is the guest's, not the
+		// host's: a loaded host cannot make it fire early.
+		"-icount", "shift=0,sleep=off")
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -623,13 +627,24 @@ func qemuRunStdin(t *testing.T, obj *asm.Object, chunks ...string) string {
 			t.Errorf("QEMU ended before the guest was ready for input %q; console %q", c, console())
 			break
 		}
+		if i > 0 {
+			// Reading the receive FIFO re-arms QEMU's character-timeout
+			// timer (4 character times, ~4 ms of its virtual clock, which
+			// follows the host's) even when the read empties the FIFO; it
+			// fires with nothing to report unless new input is already
+			// there. Let it pass first, or the next chunk shows as a
+			// timeout instead of the trigger level.
+			time.Sleep(300 * time.Millisecond)
+		}
 		if _, err := in.Write([]byte(c)); err != nil {
 			t.Errorf("writing %q to QEMU's serial line: %v", c, err)
 			break
 		}
 	}
-	err = cmd.Wait()
+	// All of the console first: Wait closes the pipe once QEMU has
+	// exited, which would cut off what the reader has not read yet.
 	<-done
+	err = cmd.Wait()
 	in.Close()
 	if ctx.Err() != nil {
 		t.Fatalf("QEMU timed out; console %q", console())
