@@ -454,9 +454,6 @@ func (h *Hart) trap(interrupt bool, cause, tval uint64) {
 		}
 	}
 	t := spec.Trap{Valid: true, Interrupt: interrupt, Cause: cause, Tval: tval, Target: target}
-	// Taking a trap drops the LR reservation, as QEMU 7.2 does (the spec
-	// lets an SC fail for implementation-defined reasons, Unpriv. §8.3).
-	h.resValid = false
 	// A trap loop is the same exception again with no instruction retired
 	// in between (e.g. mtvec pointing at unmapped memory).
 	if h.lastTrap == t && !interrupt && h.count == h.lastTrapCount {
@@ -470,9 +467,12 @@ func (h *Hart) trap(interrupt bool, cause, tval uint64) {
 	h.exitLoop = true
 	if h.Intercept != nil && h.Intercept(h, t) {
 		h.intercepted = true
-		return
+		return // a VM exit: the guest's reservation is the hypervisor's to keep (hv.go)
 	}
 	h.intercepted = false
+	// Taking a trap drops the LR reservation, as QEMU 7.2 does (the spec
+	// lets an SC fail for implementation-defined reasons, Unpriv. §8.3).
+	h.resValid = false
 	causeReg := cause
 	if interrupt {
 		causeReg |= 1 << 63

@@ -1,0 +1,316 @@
+package vmm
+
+import (
+	"github.com/vcheck-dev/vcheck/impl/engine"
+	"github.com/vcheck-dev/vcheck/spec"
+)
+
+// vcpu is one virtual hart: a physical hart that runs its code directly,
+// the emulator hart that holds its virtual privileged state, and its
+// shadow contexts.
+type vcpu struct {
+	id   int
+	vm   *VM
+	ph   *engine.Hart // physical: U-mode, satp = ctx
+	eh   *engine.Hart // virtual: the vCPU's CSRs, mode; registers and pc only while emulating
+	ctx  *context
+	ctxs map[ctxKey]*context
+
+	lastTrap spec.Trap // the last trap the guest took (for the trap-loop report)
+}
+
+// maxContexts bounds the contexts one vCPU keeps; past it they are all
+// released (a guest that keeps making new address spaces).
+const maxContexts = 16
+
+// step runs one guest step and returns its record.
+func (v *vcpu) step() spec.Retire {
+	vm := v.vm
+	if vm.halted() {
+		pc, m := v.ph.PC(), v.eh.Mode()
+		return spec.Retire{Hart: v.id, PC: pc, NextPC: pc, Mode: m, NextMode: m}
+	}
+	if _, ok := v.eh.PendingInterrupt(); ok {
+		return v.emulate()
+	}
+	r := v.ph.Step()
+	if !r.Trap.Valid {
+		m := v.eh.Mode() // a direct instruction never changes the mode
+		r.Mode, r.NextMode = m, m
+		vm.emu.AddRetired(v.eh, 1)
+		vm.stats.Direct++
+		return r
+	}
+	return v.exit(r.Trap)
+}
+
+// run runs up to limit guest steps without records and returns how many
+// it ran: the physical hart runs directly, in budgets that end where a
+// virtual timer or UART event may happen, and each exit emulates one step.
+func (v *vcpu) run(limit uint64) uint64 {
+	vm := v.vm
+	var steps uint64
+	for steps < limit && !vm.halted() {
+		if _, ok := v.eh.PendingInterrupt(); ok {
+			v.emulate()
+			steps++
+			continue
+		}
+		budget := min(limit-steps, vm.emu.UntilEvent())
+		before := v.ph.Retired()
+		tr, _ := v.ph.RunUntilTrap(budget)
+		k := v.ph.Retired() - before
+		vm.emu.AddRetired(v.eh, k)
+		vm.stats.Direct += k
+		steps += k
+		if tr.Valid {
+			v.exit(tr)
+			steps++
+			if v.eh.TrapLoop() >= trapLoopLimit {
+				break
+			}
+		}
+	}
+	return steps
+}
+
+// exit handles a VM exit: the physical hart trapped on the guest's
+// current step (no side effect happened). The step is emulated; a page
+// fault then fills the shadow entry it asked for, if the shadow rule
+// allows one.
+func (v *vcpu) exit(tr spec.Trap) spec.Retire {
+	vm := v.vm
+	before := v.ctx
+	var why string
+	switch tr.Cause {
+	case spec.CauseIllegalInstruction:
+		why = insnClass(uint32(tr.Tval))
+	case spec.CauseUserEcall:
+		why = "ecall"
+	case spec.CauseBreakpoint:
+		why = "ebreak"
+	case spec.CauseMisalignedLoad, spec.CauseMisalignedStore:
+		why = "misaligned atomic"
+	case spec.CauseFetchAccess, spec.CauseLoadAccess, spec.CauseStoreAccess:
+		why = "physical access fault" // the shadow never maps what the physical PMP refuses
+	}
+	r := v.emulate()
+	if pageFaultKind(tr.Cause) {
+		switch {
+		case v.ctx == before && !before.dead && v.fill(tr.Tval):
+			why = "shadow fill"
+		case r.Trap.Valid && !r.Trap.Interrupt:
+			why = "guest fault"
+		default:
+			why = "emulated access"
+		}
+	}
+	vm.stats.exit(why)
+	return r
+}
+
+func pageFaultKind(cause uint64) bool {
+	return cause == spec.CauseFetchPageFault || cause == spec.CauseLoadPageFault || cause == spec.CauseStorePageFault
+}
+
+// insnClass names the exit class of an instruction that trapped as
+// illegal in physical U-mode.
+func insnClass(word uint32) string {
+	row := spec.Decode(word)
+	if row == nil {
+		return "illegal"
+	}
+	switch row.Name {
+	case "csrrw", "csrrs", "csrrc", "csrrwi", "csrrsi", "csrrci":
+		return "csr"
+	case "mret", "sret", "wfi", "sfence.vma":
+		return row.Name
+	}
+	return "illegal"
+}
+
+// emulate runs the guest's current step on the virtual hart, the bare
+// engine's step on the guest's state, and returns its record.
+func (v *vcpu) emulate() spec.Retire {
+	vm := v.vm
+	v.toVirtual()
+	r := v.eh.Step()
+	v.fromVirtual()
+	switch {
+	case r.Trap.Valid && r.Trap.Interrupt:
+		vm.stats.Interrupts++
+		v.lastTrap = r.Trap
+	case r.Trap.Valid:
+		vm.stats.GuestTraps++
+		v.lastTrap = r.Trap
+	default:
+		vm.stats.Emulated++
+	}
+	if r.CSR.Valid && isPMP(r.CSR.Addr) {
+		// The guest's PMP is folded into every context's permissions.
+		vm.stats.Flushes++
+		v.release(func(*context) bool { return true })
+	}
+	v.sync()
+	return r
+}
+
+func isPMP(addr uint16) bool {
+	return addr == spec.CSRPmpcfg0 || addr == spec.CSRPmpcfg0+2 ||
+		addr >= spec.CSRPmpaddr0 && addr < spec.CSRPmpaddr0+spec.PMPEntries
+}
+
+// toVirtual copies the guest's registers, pc and LR reservation from the
+// physical hart to the virtual one; fromVirtual copies them back.
+func (v *vcpu) toVirtual() {
+	x := v.ph.GPRs()
+	v.eh.SetGPRs(&x)
+	v.eh.SetPC(v.ph.PC())
+	v.eh.SetReservation(v.ph.Reservation())
+}
+
+func (v *vcpu) fromVirtual() {
+	x := v.eh.GPRs()
+	v.ph.SetGPRs(&x)
+	v.ph.SetPC(v.eh.PC())
+	v.ph.SetReservation(v.eh.Reservation())
+}
+
+// key is the vCPU's current translation context.
+func (v *vcpu) key() ctxKey {
+	eh := v.eh
+	fm, dm := eh.Mode(), eh.DataMode()
+	satp := eh.Satp()
+	sv39 := satp>>60 == spec.SatpModeSv39
+	k := ctxKey{fetch: pmpClass(fm), data: pmpClass(dm)}
+	if sv39 && fm != spec.ModeM {
+		k.fetch, k.satp = fm, satp
+	}
+	if sv39 && dm != spec.ModeM {
+		ms, _ := eh.ReadCSR(spec.CSRMstatus)
+		k.data, k.satp = dm, satp
+		k.sum, k.mxr = ms&spec.MstatusSUM != 0, ms&spec.MstatusMXR != 0
+	}
+	return k
+}
+
+// pmpClass is the mode as the PMP sees it: M, or S for S and U.
+func pmpClass(m spec.Mode) spec.Mode {
+	if m == spec.ModeM {
+		return m
+	}
+	return spec.ModeS
+}
+
+// sync points the physical hart at the shadow context of the vCPU's
+// current virtual state, making it if needed.
+func (v *vcpu) sync() {
+	k := v.key()
+	if c := v.ctx; c != nil && !c.dead && c.key == k {
+		return
+	}
+	vm := v.vm
+	c := v.ctxs[k]
+	if c == nil {
+		if len(v.ctxs) >= maxContexts {
+			v.release(func(*context) bool { return true })
+		}
+		root := vm.pool.alloc()
+		if root == nil {
+			vm.flushAll()
+			root = vm.pool.alloc()
+			defer vm.resync(v)
+		}
+		c = &context{key: k, root: root, paged: k.satp != 0, wmap: map[uint64][]uint64{}}
+		v.ctxs[k] = c
+	}
+	v.ctx = c
+	v.ph.WriteCSR(spec.CSRSatp, satpRoot(c.root))
+	vm.stats.Switches++
+}
+
+// resync points every vCPU but except at a live context again.
+func (vm *VM) resync(except *vcpu) {
+	for _, o := range vm.vcpus {
+		if o != except {
+			o.sync()
+		}
+	}
+}
+
+// release drops the vCPU's contexts that pred selects.
+func (v *vcpu) release(pred func(*context) bool) {
+	for k, c := range v.ctxs {
+		if pred(c) {
+			v.vm.pool.release(c.root)
+			c.dead = true
+			delete(v.ctxs, k)
+		}
+	}
+}
+
+// fill maps the guest-virtual page of va in the current context, with
+// every permission the shadow rule allows: an access of that kind would,
+// on the bare machine now, translate (with A, and D for a store, already
+// set), pass the guest PMP uniformly over the page, and reach guest RAM or
+// the boot ROM. Pages holding tracked page tables, the HTIF mailbox or the
+// ROM are never writable. It reports whether anything was mapped.
+func (v *vcpu) fill(va uint64) bool {
+	vm := v.vm
+	c := v.ctx
+	vp := va &^ (pageSize - 1)
+	if !canonical(vp) {
+		return false
+	}
+	eh := v.eh
+	fm, dm := eh.Mode(), eh.DataMode()
+	var gp, perm uint64
+	have := false
+	var tables []uint64
+	try := func(kind engine.Access, mode spec.Mode, bit uint64) {
+		pa, ok, tb := eh.Probe(vp, kind, mode)
+		if !ok {
+			return
+		}
+		p := pa &^ (pageSize - 1)
+		if have && p != gp {
+			return // MPRV: fetches and data translate differently; data exits
+		}
+		if _, ok := vm.lay.host(p); !ok {
+			return
+		}
+		if allowed, uniform := eh.PMPDecide(p, pageSize, kind, mode); !allowed || !uniform {
+			return
+		}
+		gp, have = p, true
+		perm |= bit
+		tables = append(tables, tb...)
+	}
+	try(engine.AccessFetch, fm, pteX)
+	try(engine.AccessLoad, dm, pteR)
+	try(engine.AccessStore, dm, pteW)
+	if !have {
+		return false
+	}
+	for _, t := range tables {
+		vm.track(t)
+	}
+	if vm.tracked[gp] || isROM(gp) || vm.htif != 0 && gp == vm.htif || perm&pteR == 0 {
+		perm &^= pteW
+	}
+	hp, _ := vm.lay.host(gp)
+	t, i := c.leaf(vm.pool, vp)
+	if t == nil {
+		vm.flushAll()
+		v.ctx = nil
+		v.sync()
+		vm.resync(v)
+		return false
+	}
+	vm.pool.set(t, i, hp>>12<<10|perm|pteV|pteU|pteA|pteD)
+	if perm&pteW != 0 {
+		c.wmap[gp] = append(c.wmap[gp], vp)
+	}
+	vm.stats.Fills++
+	return true
+}

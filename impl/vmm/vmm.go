@@ -1,0 +1,243 @@
+// Package vmm is a trap-and-emulate virtual machine monitor for rv64pg,
+// after Popek and Goldberg: it runs an unmodified guest in physical U-mode
+// on impl/engine (the "hardware"), so that the guest behaves exactly as on
+// the bare machine (equivalence), touches nothing it was not given
+// (resource control), and runs every innocuous instruction directly
+// (efficiency).
+//
+//	New(cfg, img) ─► VM ─ host: engine.Machine (RAM: ROM copy, shadow pool, guest window, guard)
+//	                   │         Harts[i]: physical, U-mode, satp = shadow context, Intercept = exit
+//	                   ├─ emu:  engine emulator (NewEmulator): virtual CSRs, the VM's devices,
+//	                   │         guest RAM = the window; Harts[i].Step emulates one guest step
+//	                   └─ vcpus[i]: physical hart + virtual hart + shadow contexts
+//
+// A VM is a diff.Target and a cmd/vcheck machine: Step returns one
+// guest-visible retire record per guest step (VM exits the guest cannot
+// see produce none), Run runs without records, and State, Exit, Retired,
+// SetConsole are the guest's. docs/vmm.md describes the design.
+package vmm
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/vcheck-dev/vcheck/impl/engine"
+	"github.com/vcheck-dev/vcheck/spec"
+	"github.com/vcheck-dev/vcheck/spec/boot"
+)
+
+// VM is one virtual machine: its vCPUs, its memory window in the host,
+// its devices.
+type VM struct {
+	cfg   spec.Config // the guest's
+	lay   layout
+	host  *engine.Machine
+	emu   *engine.Machine
+	pool  *pool
+	vcpus []*vcpu
+	next  int // the vCPU the next Step runs (round-robin)
+
+	// Guest-physical pages (addresses) whose PTEs a present Sv39 shadow
+	// entry was derived from: mapped read-only everywhere, and a write to
+	// one drops every Sv39 context.
+	tracked map[uint64]bool
+	htif    uint64 // the guest-physical page of tohost (0: none): never mapped writable
+
+	exit  spec.Exit // a stop the VMM decided (trap loop); else the emulator's
+	stats Stats
+	ev    *events
+}
+
+// trapLoopLimit is the engine's: that many traps in a row without a
+// retired instruction make Run give up, as the bare engine's Run does.
+const trapLoopLimit = 10000
+
+// New builds a VM at reset for the guest configuration cfg and its boot
+// image: the host machine is sized by the VMM (guest RAM plus its own
+// area). An image that does not fit the VM is an error.
+func New(cfg spec.Config, img *boot.Image) (*VM, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if img == nil {
+		return nil, fmt.Errorf("vmm: no boot image")
+	}
+	vm := &VM{cfg: cfg, lay: newLayout(cfg.RAM), tracked: map[uint64]bool{}}
+	if vm.lay.hostRAM > spec.MaxRAM {
+		return nil, fmt.Errorf("vmm: a guest of %d bytes of RAM needs %d bytes of host RAM, more than the %d the memory map allows",
+			cfg.RAM, vm.lay.hostRAM, uint64(spec.MaxRAM))
+	}
+	hostCfg := spec.Config{RAM: vm.lay.hostRAM, Harts: cfg.Harts, TimebaseDiv: cfg.TimebaseDiv, ResetPC: spec.RAMBase, Variant: cfg.Variant}
+	host, err := engine.New(hostCfg, &boot.Image{ResetPC: spec.RAMBase})
+	if err != nil {
+		return nil, fmt.Errorf("vmm: host machine: %w", err)
+	}
+	vm.host = host
+	window, err := host.PhysMem(vm.lay.window, cfg.RAM)
+	if err != nil {
+		return nil, fmt.Errorf("vmm: %w", err)
+	}
+	emu, err := engine.NewEmulator(cfg, img, window, vm.guestWrote)
+	if err != nil {
+		return nil, fmt.Errorf("vmm: the guest image does not fit the VM: %w", err)
+	}
+	vm.emu = emu
+	if img.ToHost != 0 {
+		vm.htif = img.ToHost &^ (pageSize - 1)
+	}
+	// The boot ROM: a read-only, executable copy in host RAM.
+	rom, err := host.PhysMem(vm.lay.rom, romPages*pageSize)
+	if err != nil {
+		return nil, fmt.Errorf("vmm: %w", err)
+	}
+	for _, s := range img.Segments {
+		if s.Addr >= spec.BootROMBase && s.Addr < spec.BootROMBase+spec.BootROMSize {
+			copy(rom[s.Addr:], s.Data)
+		}
+	}
+	host.Invalidate(vm.lay.rom, romPages*pageSize)
+	vm.pool = newPool(host, vm.lay.pool, vm.lay.poolN)
+	pmpCfg, pmpAddr := vm.lay.pmp()
+	for i, h := range host.Harts {
+		v := &vcpu{id: i, vm: vm, ph: h, eh: emu.Harts[i], ctxs: map[ctxKey]*context{}}
+		h.Intercept = func(*engine.Hart, spec.Trap) bool { return true } // every trap is a VM exit
+		for j, a := range pmpAddr {
+			h.WriteCSR(spec.CSRPmpaddr0+uint16(j), a)
+		}
+		h.WriteCSR(spec.CSRPmpcfg0, pmpCfg)
+		for _, c := range []uint16{spec.CSRMedeleg, spec.CSRMideleg, spec.CSRMie, spec.CSRMcounteren, spec.CSRScounteren} {
+			h.WriteCSR(c, 0)
+		}
+		h.SetMode(spec.ModeU)
+		h.SetPC(v.eh.PC())
+		vm.vcpus = append(vm.vcpus, v)
+	}
+	for _, v := range vm.vcpus {
+		v.sync()
+	}
+	return vm, nil
+}
+
+// Config returns the guest's configuration.
+func (vm *VM) Config() spec.Config { return vm.cfg }
+
+// SetConsole connects the VM's UART (and HTIF console): as the engine's
+// Machine.SetConsole.
+func (vm *VM) SetConsole(in io.Reader, out io.Writer) { vm.emu.SetConsole(in, out) }
+
+// Exit reports how the VM stopped, or Reason Running.
+func (vm *VM) Exit() spec.Exit {
+	if vm.exit.Reason != spec.Running {
+		return vm.exit
+	}
+	return vm.emu.Exit()
+}
+
+// Retired is the number of guest instructions retired, over all vCPUs
+// (directly executed and emulated).
+func (vm *VM) Retired() uint64 { return vm.emu.Retired() }
+
+func (vm *VM) halted() bool { return vm.Exit().Reason != spec.Running }
+
+// Step runs one guest step of the next vCPU (round-robin) and returns its
+// record: the bare machine's record of that step.
+func (vm *VM) Step() spec.Retire {
+	v := vm.vcpus[vm.next]
+	vm.next++
+	if vm.next == len(vm.vcpus) {
+		vm.next = 0
+	}
+	return v.step()
+}
+
+// Run runs up to limit guest steps without records and returns how the
+// VM stopped (Reason Running when the limit ran out first). It follows
+// the trace Step would.
+func (vm *VM) Run(limit uint64) spec.Exit {
+	if len(vm.vcpus) > 1 {
+		for ; limit > 0 && !vm.halted(); limit-- {
+			v := vm.vcpus[vm.next]
+			vm.next++
+			if vm.next == len(vm.vcpus) {
+				vm.next = 0
+			}
+			v.run(1)
+		}
+		return vm.Exit()
+	}
+	v := vm.vcpus[0]
+	for limit > 0 && !vm.halted() {
+		limit -= v.run(limit)
+		if n := v.eh.TrapLoop(); n >= trapLoopLimit && vm.exit.Reason == spec.Running {
+			t := v.lastTrap
+			vm.exit = spec.Exit{Reason: spec.HaltLimit, Code: 1, Detail: fmt.Sprintf("trap loop: hart 0 took %d traps in a row at pc %#x without retiring (%s, tval %#x)",
+				n, v.ph.PC(), spec.CauseName(t.Interrupt, t.Cause), t.Tval)}
+		}
+	}
+	return vm.Exit()
+}
+
+// State returns the guest's architectural state of one vCPU: pc, virtual
+// mode, registers and every CSR of spec.CSRs as a virtual M-mode read
+// returns it. For a hart the VM does not have it returns Hart = -1.
+func (vm *VM) State(hart int) spec.ArchState {
+	if hart < 0 || hart >= len(vm.vcpus) {
+		return spec.ArchState{Hart: -1}
+	}
+	vm.vcpus[hart].toVirtual()
+	return vm.emu.State(hart)
+}
+
+// guestWrote hears of every write the emulator made to guest RAM (off:
+// offset in guest RAM): the physical machine's decoded code follows, and a
+// write to a tracked page-table page drops the Sv39 contexts. The walk's
+// own A/D updates (ad) only ever allow more, so they keep the shadows.
+func (vm *VM) guestWrote(off, size uint64, ad bool) {
+	vm.host.Invalidate(vm.lay.window+off, size)
+	if !ad && vm.tracked[spec.RAMBase+off&^(pageSize-1)] {
+		vm.stats.PTWrites++
+		vm.flushPaged()
+	}
+}
+
+// flushPaged releases every Sv39 context of every vCPU: a guest page
+// table changed. No present shadow entry depends on a page table any
+// more, so nothing is tracked.
+func (vm *VM) flushPaged() {
+	vm.stats.Flushes++
+	for _, v := range vm.vcpus {
+		v.release(func(c *context) bool { return c.paged })
+	}
+	clear(vm.tracked)
+	for _, v := range vm.vcpus {
+		v.sync()
+	}
+}
+
+// flushAll releases every context of every vCPU (the pool ran out).
+func (vm *VM) flushAll() {
+	vm.stats.Flushes++
+	for _, v := range vm.vcpus {
+		v.release(func(*context) bool { return true })
+	}
+	clear(vm.tracked)
+}
+
+// track makes guest-physical page gp a tracked page-table page: every
+// writable shadow mapping of it, in every context, loses W first.
+func (vm *VM) track(gp uint64) {
+	if vm.tracked[gp] {
+		return
+	}
+	vm.tracked[gp] = true
+	for _, v := range vm.vcpus {
+		for _, c := range v.ctxs {
+			for _, va := range c.wmap[gp] {
+				if t, i := c.find(va); t != nil && t.e[i]&pteW != 0 {
+					vm.pool.set(t, i, t.e[i]&^pteW)
+				}
+			}
+			delete(c.wmap, gp)
+		}
+	}
+}
