@@ -253,6 +253,9 @@ func (h *Hart) Step() spec.Retire {
 		if d := h.peekInst(); d != nil {
 			h.recInst = *d
 			h.recA, h.recB = h.x[d.rs1], h.x[d.rs2]
+			if h.m.emulator { // the loop runs what was just fetched (hv.go)
+				h.useScratch(d, h.pc&^0xfff)
+			}
 		}
 		before := h.count
 		h.loop(1)

@@ -190,3 +190,26 @@ func (h *Hart) Probe(va uint64, kind Access, mode spec.Mode) (pa uint64, ok bool
 func (h *Hart) PMPDecide(pa, size uint64, kind Access, mode spec.Mode) (allowed, uniform bool) {
 	return h.pmpDecide(pa, size, int(kind), mode)
 }
+
+// wordEntry is one decoded instruction word of decodeWord's cache.
+type wordEntry struct {
+	word  uint32
+	valid bool
+	d     inst
+}
+
+// decodeWord is decode through a small direct-mapped cache keyed by the
+// instruction word: decoding is a function of the word alone, so the
+// cache can never be stale. It serves the uncached fetches (fetchOne):
+// every fetch of an emulator, and the boot ROM, page-crossing
+// instructions and PMP-split pages of a machine.
+func (m *Machine) decodeWord(word uint32) inst {
+	if m.words == nil {
+		m.words = new([256]wordEntry)
+	}
+	e := &m.words[(word^word>>7^word>>15)&255]
+	if !e.valid || e.word != word {
+		*e = wordEntry{word: word, valid: true, d: decode(word)}
+	}
+	return e.d
+}

@@ -57,6 +57,7 @@ type Machine struct {
 	// A/D update).
 	emulator bool
 	onWrite  func(off, size uint64, ad bool)
+	words    *[256]wordEntry // decodeWord's cache
 }
 
 const (

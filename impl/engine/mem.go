@@ -521,7 +521,7 @@ func (h *Hart) fetchOne(pc uint64) *inst {
 		}
 		word |= uint32(hi) << 16
 	}
-	h.tmp = decode(word)
+	h.tmp = h.m.decodeWord(word)
 	return &h.tmp
 }
 

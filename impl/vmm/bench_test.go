@@ -1,6 +1,9 @@
 package vmm
 
 import (
+	"bytes"
+	"github.com/vcheck-dev/vcheck/internal/testtool"
+	"io"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -88,5 +91,115 @@ func BenchmarkRun(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// The firmware of the headline boot (Debian packages opensbi, u-boot-qemu).
+const (
+	openSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf"
+	uBoot   = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
+)
+
+// consoleRunner is a machine with a console: the bare engine or a VM.
+type consoleRunner interface {
+	runner
+	SetConsole(in io.Reader, out io.Writer)
+}
+
+// timedInput delivers each byte of keys from a fixed retired count on.
+type timedInput struct {
+	clock func() uint64
+	keys  []key
+}
+
+type key struct {
+	b  byte
+	at uint64
+}
+
+func (r *timedInput) Read(b []byte) (int, error) {
+	if len(b) == 0 || len(r.keys) == 0 || r.clock() < r.keys[0].at {
+		return 0, nil
+	}
+	b[0] = r.keys[0].b
+	r.keys = r.keys[1:]
+	return 1, nil
+}
+
+func typeAt(s string, start, gap uint64) []key {
+	var ks []key
+	for i := range len(s) {
+		ks = append(ks, key{s[i], start + uint64(i)*gap})
+	}
+	return ks
+}
+
+// ubootImage is OpenSBI fw_jump + U-Boot (S-mode) for cfg.
+func ubootImage(tb testing.TB, cfg spec.Config) *boot.Image {
+	tb.Helper()
+	fw, err := load.File(testtool.File(tb, openSBI, "opensbi"), spec.RAMBase)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	k, err := load.File(testtool.File(tb, uBoot, "u-boot-qemu"), spec.RAMBase+0x200000)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	img, err := boot.Build(cfg, fw, k)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return img
+}
+
+// BenchmarkBoot boots OpenSBI + U-Boot to its prompt and types
+// "poweroff", on the bare engine and under the VMM, side by side.
+func BenchmarkBoot(b *testing.B) {
+	for _, target := range []string{"engine", "vmm"} {
+		b.Run(target, func(b *testing.B) {
+			var insts uint64
+			var elapsed time.Duration
+			var st Stats
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				cfg := spec.DefaultConfig()
+				cfg.TimebaseDiv = 10
+				img := ubootImage(b, cfg)
+				var r consoleRunner
+				var vm *VM
+				if target == "engine" {
+					m, err := engine.New(cfg, img)
+					if err != nil {
+						b.Fatal(err)
+					}
+					r = m
+				} else {
+					var err error
+					if vm, err = New(cfg, img); err != nil {
+						b.Fatal(err)
+					}
+					r = vm
+				}
+				var out bytes.Buffer
+				keys := append(typeAt("x", 16_000_000, 0), typeAt("poweroff\n", 20_000_000, 200_000)...)
+				r.SetConsole(&timedInput{clock: r.Retired, keys: keys}, &out)
+				b.StartTimer()
+				start := time.Now()
+				e := r.Run(100_000_000)
+				elapsed += time.Since(start)
+				if e.Reason != spec.HaltFinisher || e.Code != 0 || !bytes.Contains(out.Bytes(), []byte("=> poweroff")) {
+					b.Fatalf("exit %+v\n%s", e, out.String())
+				}
+				insts += r.Retired()
+				if vm != nil {
+					st = vm.Stats()
+				}
+			}
+			b.ReportMetric(float64(insts)/elapsed.Seconds()/1e6, "MIPS")
+			if target == "vmm" {
+				b.ReportMetric(100*st.DirectShare(), "%direct")
+				b.Logf("%s", st)
+			}
+		})
 	}
 }

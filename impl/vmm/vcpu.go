@@ -31,7 +31,7 @@ func (v *vcpu) step() spec.Retire {
 		return spec.Retire{Hart: v.id, PC: pc, NextPC: pc, Mode: m, NextMode: m}
 	}
 	if _, ok := v.eh.PendingInterrupt(); ok {
-		return v.emulate()
+		return v.emulate(true)
 	}
 	r := v.ph.Step()
 	if !r.Trap.Valid {
@@ -41,7 +41,7 @@ func (v *vcpu) step() spec.Retire {
 		vm.stats.Direct++
 		return r
 	}
-	return v.exit(r.Trap)
+	return v.exit(r.Trap, true)
 }
 
 // run runs up to limit guest steps without records and returns how many
@@ -52,7 +52,7 @@ func (v *vcpu) run(limit uint64) uint64 {
 	var steps uint64
 	for steps < limit && !vm.halted() {
 		if _, ok := v.eh.PendingInterrupt(); ok {
-			v.emulate()
+			v.emulate(false)
 			steps++
 			continue
 		}
@@ -64,7 +64,7 @@ func (v *vcpu) run(limit uint64) uint64 {
 		vm.stats.Direct += k
 		steps += k
 		if tr.Valid {
-			v.exit(tr)
+			v.exit(tr, false)
 			steps++
 			if v.eh.TrapLoop() >= trapLoopLimit {
 				break
@@ -75,84 +75,119 @@ func (v *vcpu) run(limit uint64) uint64 {
 }
 
 // exit handles a VM exit: the physical hart trapped on the guest's
-// current step (no side effect happened). The step is emulated; a page
-// fault then fills the shadow entry it asked for, if the shadow rule
-// allows one.
-func (v *vcpu) exit(tr spec.Trap) spec.Retire {
+// current step, and nothing of that step happened. The step is emulated
+// (with its record when record is set); a page fault then fills the
+// shadow entry it asked for, if the shadow rule allows one.
+func (v *vcpu) exit(tr spec.Trap, record bool) spec.Retire {
 	vm := v.vm
 	before := v.ctx
-	var why string
+	var why ExitCause
+	pmpWrite := false
 	switch tr.Cause {
 	case spec.CauseIllegalInstruction:
-		why = insnClass(uint32(tr.Tval))
+		why, pmpWrite = insnClass(uint32(tr.Tval))
 	case spec.CauseUserEcall:
-		why = "ecall"
+		why = ExitECALL
 	case spec.CauseBreakpoint:
-		why = "ebreak"
+		why = ExitEBREAK
 	case spec.CauseMisalignedLoad, spec.CauseMisalignedStore:
-		why = "misaligned atomic"
+		why = ExitMisaligned
 	case spec.CauseFetchAccess, spec.CauseLoadAccess, spec.CauseStoreAccess:
-		why = "physical access fault" // the shadow never maps what the physical PMP refuses
+		why = ExitAccessFault
 	}
-	r := v.emulate()
+	ptWrites := vm.stats.PTWrites
+	r, guest := v.emulateStep(record)
+	if pmpWrite {
+		// The guest's PMP is folded into every context's permissions.
+		vm.stats.Flushes++
+		v.release(func(*context) bool { return true })
+	}
+	v.sync()
 	if pageFaultKind(tr.Cause) {
 		switch {
-		case v.ctx == before && !before.dead && v.fill(tr.Tval):
-			why = "shadow fill"
-		case r.Trap.Valid && !r.Trap.Interrupt:
-			why = "guest fault"
+		case v.ctx == before && v.fill(tr.Tval):
+			why = ExitShadowFill
+		case guest.Valid && !guest.Interrupt:
+			why = ExitGuestFault
+		case vm.stats.PTWrites != ptWrites:
+			why = ExitPTWrite
+		case before.key.satp == 0 && !isRAMorROM(vm, tr.Tval):
+			why = ExitMMIO
 		default:
-			why = "emulated access"
+			why = ExitEmulatedAccess
 		}
 	}
-	vm.stats.exit(why)
+	vm.stats.Exits[why]++
 	return r
+}
+
+func isRAMorROM(vm *VM, gpa uint64) bool {
+	_, ok := vm.lay.host(gpa &^ (pageSize - 1))
+	return ok
 }
 
 func pageFaultKind(cause uint64) bool {
 	return cause == spec.CauseFetchPageFault || cause == spec.CauseLoadPageFault || cause == spec.CauseStorePageFault
 }
 
-// insnClass names the exit class of an instruction that trapped as
-// illegal in physical U-mode.
-func insnClass(word uint32) string {
-	row := spec.Decode(word)
-	if row == nil {
-		return "illegal"
+// insnClass classifies an instruction that trapped as illegal in
+// physical U-mode, and reports whether it is a Zicsr instruction that
+// writes a PMP register (csrInsn's rule: csrrw/csrrwi always write, the
+// others unless their source is x0 or 0).
+func insnClass(word uint32) (ExitCause, bool) {
+	if word&0x7f != 0x73 {
+		return ExitIllegal, false
 	}
-	switch row.Name {
-	case "csrrw", "csrrs", "csrrc", "csrrwi", "csrrsi", "csrrci":
-		return "csr"
-	case "mret", "sret", "wfi", "sfence.vma":
-		return row.Name
+	if f3 := word >> 12 & 7; f3 != 0 && f3 != 4 {
+		addr := uint16(word >> 20)
+		write := f3&3 == 1 || word>>15&0x1f != 0
+		return ExitCSR, write && isPMP(addr)
 	}
-	return "illegal"
+	switch {
+	case word == 0x30200073:
+		return ExitMRET, false
+	case word == 0x10200073:
+		return ExitSRET, false
+	case word == 0x10500073:
+		return ExitWFI, false
+	case word>>25 == 0x09 && word&0x7fff == 0x73:
+		return ExitSFENCE, false
+	}
+	return ExitIllegal, false
 }
 
-// emulate runs the guest's current step on the virtual hart, the bare
-// engine's step on the guest's state, and returns its record.
-func (v *vcpu) emulate() spec.Retire {
+// emulate takes the guest's current step on the virtual hart (a pending
+// interrupt, here) and returns its record when record is set.
+func (v *vcpu) emulate(record bool) spec.Retire {
+	r, _ := v.emulateStep(record)
+	v.sync()
+	return r
+}
+
+// emulateStep runs the guest's current step on the virtual hart: the bare
+// engine's step on the guest's state. It returns the record (when record
+// is set) and the trap the guest took, if any.
+func (v *vcpu) emulateStep(record bool) (r spec.Retire, guest spec.Trap) {
 	vm := v.vm
 	v.toVirtual()
-	r := v.eh.Step()
+	if record {
+		r = v.eh.Step()
+		guest = r.Trap
+	} else {
+		guest, _ = v.eh.RunUntilTrap(1)
+	}
 	v.fromVirtual()
 	switch {
-	case r.Trap.Valid && r.Trap.Interrupt:
+	case guest.Valid && guest.Interrupt:
 		vm.stats.Interrupts++
-		v.lastTrap = r.Trap
-	case r.Trap.Valid:
+		v.lastTrap = guest
+	case guest.Valid:
 		vm.stats.GuestTraps++
-		v.lastTrap = r.Trap
+		v.lastTrap = guest
 	default:
 		vm.stats.Emulated++
 	}
-	if r.CSR.Valid && isPMP(r.CSR.Addr) {
-		// The guest's PMP is folded into every context's permissions.
-		vm.stats.Flushes++
-		v.release(func(*context) bool { return true })
-	}
-	v.sync()
-	return r
+	return r, guest
 }
 
 func isPMP(addr uint16) bool {
