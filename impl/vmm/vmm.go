@@ -241,3 +241,7 @@ func (vm *VM) track(gp uint64) {
 		}
 	}
 }
+
+// ReadRAM copies guest-physical RAM at pa into buf. It fails when the
+// range is not all guest RAM.
+func (vm *VM) ReadRAM(pa uint64, buf []byte) error { return vm.emu.ReadRAM(pa, buf) }
