@@ -103,7 +103,7 @@ func TestFirmwareVMM(t *testing.T) {
 // retire shows here.
 func TestVMMRunMatchesStep(t *testing.T) {
 	const every = 50 // compare the states at multiples of this many steps, and at the end
-	for _, p := range corpus.Programs("ref", "seed", "regress") {
+	for _, p := range corpus.Programs("ref", "seed", "regress", "hostile") {
 		if !p.IsSource() {
 			continue
 		}
@@ -162,4 +162,88 @@ func TestVMMRunMatchesStep(t *testing.T) {
 			}
 		})
 	}
+}
+
+// auditing is a VM that audits itself every `every` steps (vmm.VM.Audit:
+// the shadow tables map nothing outside the guest, and the host memory
+// outside the guest and the physical harts' protection hash as at the
+// start). The audit releases every shadow context, which the guest must
+// not be able to tell: lockstep against ref checks that too.
+type auditing struct {
+	*vmm.VM
+	t     *testing.T
+	every uint64
+	n     uint64
+	want  vmm.Audit
+}
+
+func (a *auditing) Step() spec.Retire {
+	r := a.VM.Step()
+	if a.n++; a.n%a.every == 0 || a.VM.Exit().Reason != spec.Running {
+		a.check()
+	}
+	return r
+}
+
+func (a *auditing) check() {
+	got, err := a.VM.Audit()
+	if err != nil {
+		a.t.Errorf("after %d steps: %v", a.n, err)
+		return
+	}
+	if got.Outside != a.want.Outside {
+		a.t.Errorf("after %d steps: host memory outside the guest changed", a.n)
+	}
+	if got.Harts != a.want.Harts {
+		a.t.Errorf("after %d steps: the physical harts' protection changed", a.n)
+	}
+}
+
+// TestHostileGuest runs corpus/hostile/hostile.S, which probes every
+// device and RAM boundary, every CSR number and every privileged
+// instruction in virtual M, S and U and points its page tables outside its
+// RAM, in lockstep with bare ref (so it took exactly the bare machine's
+// traps), auditing the VM every 20,000 steps and at the end: the host's
+// memory outside the VM and the VMM's protection hash as before.
+func TestHostileGuest(t *testing.T) {
+	var p corpus.Program
+	for _, q := range corpus.Programs("hostile") {
+		if q.Path == "hostile/hostile.S" {
+			p = q
+		}
+	}
+	if p.Path == "" {
+		t.Fatal("no corpus/hostile/hostile.S")
+	}
+	cfg := spec.DefaultConfig()
+	img, err := image(t, cfg, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := targets.New("ref", cfg, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm, err := vmm.New(cfg, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, err := vm.Audit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &auditing{VM: vm, t: t, every: 20000, want: start}
+	res, err := diff.Lockstep(fuzz.ArchExit(ref), fuzz.ArchExit(a), diff.Options{Limit: replayLimit, Sequential: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Divergence != nil {
+		t.Fatalf("%s", res.Divergence.Text("ref", "vmm", fuzz.Disasm))
+	}
+	if e := res.ExitB; e.Reason != spec.HaltFinisher || e.Code != 0 {
+		t.Fatalf("exit %s after %d records", e, res.Compared)
+	}
+	a.check()
+	st := vm.Stats()
+	t.Logf("%d records equal, %d audits; %s", res.Compared, a.n/a.every+1, st)
 }

@@ -96,6 +96,13 @@ func New(cfg spec.Config, img *boot.Image) (*VM, error) {
 		}
 	}
 	host.Invalidate(vm.lay.rom, romPages*pageSize)
+	guard, err := host.PhysMem(vm.lay.guard, guardPages*pageSize)
+	if err != nil {
+		return nil, fmt.Errorf("vmm: %w", err)
+	}
+	for i := range guard {
+		guard[i] = guardByte
+	}
 	vm.pool = newPool(host, vm.lay.pool, vm.lay.poolN)
 	pmpCfg, pmpAddr := vm.lay.pmp()
 	for i, h := range host.Harts {
