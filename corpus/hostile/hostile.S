@@ -357,6 +357,7 @@ code_user:
 1:	sd t2, 16(t0)
 	ret
 
+	.balign 4
 handler:
 	csrr t3, mcause
 	csrr t4, mtval
