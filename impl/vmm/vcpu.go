@@ -118,6 +118,7 @@ func (v *vcpu) exit(tr spec.Trap, record bool) spec.Retire {
 		}
 	}
 	vm.stats.Exits[why]++
+	mutateAfterExit(v, tr) // fault injection; nothing without -tags vcheck_mutant
 	return r
 }
 
@@ -170,6 +171,9 @@ func (v *vcpu) emulate(record bool) spec.Retire {
 func (v *vcpu) emulateStep(record bool) (r spec.Retire, guest spec.Trap) {
 	vm := v.vm
 	v.toVirtual()
+	if undo := mutateBeforeEmulate(v); undo != nil { // fault injection; nothing without -tags vcheck_mutant
+		defer undo()
+	}
 	if record {
 		r = v.eh.Step()
 		guest = r.Trap

@@ -201,7 +201,7 @@ func (vm *VM) State(hart int) spec.ArchState {
 // own A/D updates (ad) only ever allow more, so they keep the shadows.
 func (vm *VM) guestWrote(off, size uint64, ad bool) {
 	vm.host.Invalidate(vm.lay.window+off, size)
-	if !ad && vm.tracked[spec.RAMBase+off&^(pageSize-1)] {
+	if !ad && vm.tracked[spec.RAMBase+off&^(pageSize-1)] && !mutantKeepsShadows(vm) {
 		vm.stats.PTWrites++
 		vm.flushPaged()
 	}
