@@ -33,8 +33,10 @@ func (v *vcpu) step() spec.Retire {
 	if _, ok := v.eh.PendingInterrupt(); ok {
 		return v.emulate(true)
 	}
+	vm.ev.dispatch(v)
 	r := v.ph.Step()
 	if !r.Trap.Valid {
+		vm.ev.back(v, false, "")
 		m := v.eh.Mode() // a direct instruction never changes the mode
 		r.Mode, r.NextMode = m, m
 		vm.emu.AddRetired(v.eh, 1)
@@ -58,7 +60,11 @@ func (v *vcpu) run(limit uint64) uint64 {
 		}
 		budget := min(limit-steps, vm.emu.UntilEvent())
 		before := v.ph.Retired()
+		vm.ev.dispatch(v)
 		tr, _ := v.ph.RunUntilTrap(budget)
+		if !tr.Valid {
+			vm.ev.back(v, false, "")
+		}
 		k := v.ph.Retired() - before
 		vm.emu.AddRetired(v.eh, k)
 		vm.stats.Direct += k
@@ -118,6 +124,7 @@ func (v *vcpu) exit(tr spec.Trap, record bool) spec.Retire {
 		}
 	}
 	vm.stats.Exits[why]++
+	vm.ev.back(v, true, why.String())
 	mutateAfterExit(v, tr) // fault injection; nothing without -tags vcheck_mutant
 	return r
 }

@@ -43,9 +43,10 @@ type VM struct {
 	tracked map[uint64]bool
 	htif    uint64 // the guest-physical page of tohost (0: none): never mapped writable
 
-	exit  spec.Exit // a stop the VMM decided (trap loop); else the emulator's
-	stats Stats
-	ev    *events
+	exit     spec.Exit // a stop the VMM decided (trap loop, release); else the emulator's
+	released bool
+	stats    Stats
+	ev       *events // the event log, or nil
 }
 
 // trapLoopLimit is the engine's: that many traps in a row without a
