@@ -1,6 +1,7 @@
 package corpus_test
 
 import (
+	"bytes"
 	"github.com/google/go-cmp/cmp"
 	"github.com/vcheck-dev/vcheck/impl/vmm"
 	"strings"
@@ -66,8 +67,12 @@ func TestReplayVMM(t *testing.T) {
 }
 
 // TestFirmwareVMM boots Debian's OpenSBI fw_jump in a VM (virtual M-mode)
-// in lockstep with bare ref, to the end of its banner and past its jump
-// to S-mode.
+// and U-Boot after it (virtual S-mode). The default suite runs OpenSBI in
+// lockstep with bare ref to the end of its banner and past its jump to
+// S-mode, and U-Boot with Run to its prompt, "poweroff" typed, with the
+// console byte-identical to the bare engine's (which TestFirmwareLockstep
+// holds to ref's). With -long, U-Boot in lockstep with ref too, at
+// TimebaseDiv 10 (~32 M records) and at the default 100 (~132 M).
 func TestFirmwareVMM(t *testing.T) {
 	t.Run("opensbi", func(t *testing.T) {
 		cfg := spec.DefaultConfig()
@@ -78,13 +83,54 @@ func TestFirmwareVMM(t *testing.T) {
 			t.Fatalf("no OpenSBI banner through \"Boot HART MEDELEG\" in %d records; console:\n%s", r.res.Compared, r.ref)
 		}
 	})
-	t.Run("uboot-poweroff", func(t *testing.T) {
+	ubootKeys := func(poweroffAt uint64) []keystroke {
+		return append(typeAt("x", 16_000_000, 0), typeAt("poweroff\n", poweroffAt, 200_000)...)
+	}
+	wantConsole := []string{"OpenSBI v", "U-Boot 20", "Hit any key to stop autoboot", "=> poweroff", "poweroff ..."}
+	t.Run("uboot-run", func(t *testing.T) {
 		cfg := spec.DefaultConfig()
 		cfg.TimebaseDiv = 10
-		keys := append(typeAt("x", 16_000_000, 0), typeAt("poweroff\n", 20_000_000, 200_000)...)
-		r := lockstepFirmwareOn(t, "vmm", firmwareImage(t, cfg, true), cfg, keys, 60_000_000)
+		img := firmwareImage(t, cfg, true)
+		var outs [2]bytes.Buffer
+		var exits [2]spec.Exit
+		var st vmm.Stats
+		for i, name := range []string{"engine", "vmm"} {
+			tg, err := targets.New(name, cfg, img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := tg.(interface {
+				consoleMachine
+				Run(uint64) spec.Exit
+			})
+			m.SetConsole(&timedInput{clock: m.Retired, keys: ubootKeys(20_000_000)}, &outs[i])
+			exits[i] = m.Run(100_000_000)
+			if vm, ok := tg.(*vmm.VM); ok {
+				st = vm.Stats()
+			}
+		}
+		if exits[1].Reason != spec.HaltFinisher || exits[1].Code != 0 || exits[0] != exits[1] {
+			t.Errorf("exits: engine %s, vmm %s; want the finisher's pass", exits[0], exits[1])
+		}
+		if outs[0].String() != outs[1].String() {
+			t.Fatalf("consoles differ\nengine:\n%s\nvmm:\n%s", outs[0].String(), outs[1].String())
+		}
+		for _, want := range wantConsole {
+			if !strings.Contains(outs[1].String(), want) {
+				t.Errorf("console has no %q:\n%s", want, outs[1].String())
+			}
+		}
+		t.Logf("%s", st)
+	})
+	uboot := func(t *testing.T, timebaseDiv, poweroffAt, limit uint64) {
+		if !*long {
+			t.Skip("U-Boot in lockstep with ref: run with -long")
+		}
+		cfg := spec.DefaultConfig()
+		cfg.TimebaseDiv = timebaseDiv
+		r := lockstepFirmwareOn(t, "vmm", firmwareImage(t, cfg, true), cfg, ubootKeys(poweroffAt), limit)
 		r.check(t)
-		for _, want := range []string{"OpenSBI v", "U-Boot 20", "Hit any key to stop autoboot", "=> poweroff", "poweroff ..."} {
+		for _, want := range wantConsole {
 			if !strings.Contains(r.ref, want) {
 				t.Errorf("console has no %q", want)
 			}
@@ -92,7 +138,9 @@ func TestFirmwareVMM(t *testing.T) {
 		if e := r.res.ExitA; e.Reason != spec.HaltFinisher || e.Code != 0 {
 			t.Errorf("exit %s after %d records, want the finisher's pass", e, r.res.Compared)
 		}
-	})
+	}
+	t.Run("uboot-lockstep", func(t *testing.T) { uboot(t, 10, 20_000_000, 60_000_000) })
+	t.Run("uboot-lockstep-timebase100", func(t *testing.T) { uboot(t, 100, 30_000_000, 200_000_000) })
 }
 
 // TestVMMRunMatchesStep runs every corpus program under the VMM once with
