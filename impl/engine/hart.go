@@ -112,6 +112,8 @@ type Hart struct {
 	// translate read, for fillTLB to flag as page-table pages.
 	walkPages [3]uint64
 	walkN     int
+
+	fetched fetchedInsn // an emulator's instruction fetched elsewhere (hv.go)
 }
 
 func (h *Hart) reset(pc uint64) {

@@ -213,3 +213,42 @@ func (m *Machine) decodeWord(word uint32) inst {
 	}
 	return e.d
 }
+
+// fetchedInsn is an instruction an emulator hart takes as fetched: the
+// word at pc, in mode.
+type fetchedInsn struct {
+	valid bool
+	pc    uint64
+	mode  spec.Mode
+	word  uint32
+}
+
+// StepFetched is Step (record) or RunUntilTrap(1) (no record) of an
+// emulator hart whose next instruction has already been fetched
+// elsewhere: word is the instruction at its pc (a compressed one in the
+// low 16 bits), as a physical hart that trapped on it read it. The hart
+// uses it instead of fetching, so it must be what the hart's own fetch
+// would return, with no side effect of that fetch left out (the VMM
+// passes it only for instructions its shadow let the physical hart fetch:
+// those fetches need no A bit and pass PMP). An interrupt taken first
+// makes it moot.
+func (h *Hart) StepFetched(word uint32, record bool) (spec.Retire, spec.Trap) {
+	h.fetched = fetchedInsn{valid: true, pc: h.pc, mode: h.mode, word: word}
+	defer func() { h.fetched.valid = false }()
+	if record {
+		r := h.Step()
+		return r, r.Trap
+	}
+	t, _ := h.RunUntilTrap(1)
+	return spec.Retire{}, t
+}
+
+// CounterEnables returns mcounteren and scounteren.
+func (h *Hart) CounterEnables() (m, s uint64) { return h.mcounteren, h.scounteren }
+
+// Mtime returns the CLINT's mtime.
+func (m *Machine) Mtime() uint64 { return m.mtime() }
+
+// SetMtime writes the CLINT's mtime, as M-mode software's 8-byte store to
+// the register would (the position inside the current tick is kept).
+func (m *Machine) SetMtime(v uint64) { m.clintWrite(spec.CLINTMtime, 8, v) }

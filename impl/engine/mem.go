@@ -471,6 +471,10 @@ func (h *Hart) fetchSlow(pc uint64, cp **codePage, base *uint64) *inst {
 	m := h.m
 	if m.emulator { // no code cache: fetch and decode anew, every time
 		*cp, *base = scratchPage, pc&^0xfff
+		if h.fetched.valid && h.fetched.pc == pc && h.fetched.mode == h.mode {
+			h.tmp = m.decodeWord(h.fetched.word) // already fetched (hv.go, StepFetched)
+			return &h.tmp
+		}
 		return h.fetchOne(pc)
 	}
 	e := &h.fetchTLB[pc>>12&(tlbSize-1)]

@@ -16,7 +16,9 @@ type Audit struct {
 	// every shadow context released, so the pool is all zeros.
 	Outside [32]byte
 	// Harts is the SHA-256 of the physical harts' protection state: mode,
-	// PMP, delegation, interrupt and counter enables, trap vector.
+	// PMP, delegation, interrupt enables, trap vectors. (The counter
+	// enables follow the guest on purpose, see counterEnables; Audit
+	// checks them instead.)
 	Harts [32]byte
 	// Leaves is the number of shadow leaves checked before the release.
 	Leaves int
@@ -42,6 +44,16 @@ func (vm *VM) Audit() (Audit, error) {
 			a.Leaves += n
 		}
 	}
+	for _, v := range vm.vcpus {
+		mc, _ := v.ph.ReadCSR(spec.CSRMcounteren)
+		sc, _ := v.ph.ReadCSR(spec.CSRScounteren)
+		if mc != v.timeEnabled || sc != v.timeEnabled || mc&^2 != 0 {
+			return a, fmt.Errorf("vmm: vCPU %d: physical mcounteren %#x scounteren %#x, want time only, and only when the guest may read it (%#x)", v.id, mc, sc, v.timeEnabled)
+		}
+		if t := vm.emu.Mtime(); vm.host.Mtime() != t {
+			return a, fmt.Errorf("vmm: the host's mtime %d is not the guest's %d", vm.host.Mtime(), t)
+		}
+	}
 	vm.flushAll()
 	for _, v := range vm.vcpus {
 		v.ctx = nil
@@ -61,7 +73,7 @@ func (vm *VM) Audit() (Audit, error) {
 	for _, ph := range vm.host.Harts {
 		binary.LittleEndian.PutUint64(buf[:], uint64(ph.Mode()))
 		h.Write(buf[:])
-		for _, c := range []uint16{spec.CSRMedeleg, spec.CSRMideleg, spec.CSRMie, spec.CSRMcounteren, spec.CSRScounteren,
+		for _, c := range []uint16{spec.CSRMedeleg, spec.CSRMideleg, spec.CSRMie,
 			spec.CSRMtvec, spec.CSRStvec, spec.CSRPmpcfg0, spec.CSRPmpcfg0 + 2} {
 			v, _ := ph.ReadCSR(c)
 			binary.LittleEndian.PutUint64(buf[:], v)

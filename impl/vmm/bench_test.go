@@ -2,6 +2,7 @@ package vmm
 
 import (
 	"bytes"
+	"fmt"
 	"github.com/vcheck-dev/vcheck/internal/testtool"
 	"io"
 	"path/filepath"
@@ -153,17 +154,28 @@ func ubootImage(tb testing.TB, cfg spec.Config) *boot.Image {
 }
 
 // BenchmarkBoot boots OpenSBI + U-Boot to its prompt and types
-// "poweroff", on the bare engine and under the VMM, side by side.
+// "poweroff", on the bare engine and under the VMM, side by side, at
+// TimebaseDiv 10 (as the default suite's test) and 100 (the default).
 func BenchmarkBoot(b *testing.B) {
-	for _, target := range []string{"engine", "vmm"} {
-		b.Run(target, func(b *testing.B) {
+	for _, bc := range []struct {
+		div, poweroffAt, limit uint64
+	}{{10, 20_000_000, 100_000_000}, {100, 30_000_000, 300_000_000}} {
+		for _, target := range []string{"engine", "vmm"} {
+			b.Run(fmt.Sprintf("div%d/%s", bc.div, target), func(b *testing.B) { benchBoot(b, target, bc.div, bc.poweroffAt, bc.limit) })
+		}
+	}
+}
+
+func benchBoot(b *testing.B, target string, div, poweroffAt, limit uint64) {
+	{
+		{
 			var insts uint64
-			var elapsed time.Duration
+			var elapsed, cpu time.Duration
 			var st Stats
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				cfg := spec.DefaultConfig()
-				cfg.TimebaseDiv = 10
+				cfg.TimebaseDiv = div
 				img := ubootImage(b, cfg)
 				var r consoleRunner
 				var vm *VM
@@ -181,12 +193,13 @@ func BenchmarkBoot(b *testing.B) {
 					r = vm
 				}
 				var out bytes.Buffer
-				keys := append(typeAt("x", 16_000_000, 0), typeAt("poweroff\n", 20_000_000, 200_000)...)
+				keys := append(typeAt("x", 16_000_000, 0), typeAt("poweroff\n", poweroffAt, 200_000)...)
 				r.SetConsole(&timedInput{clock: r.Retired, keys: keys}, &out)
 				b.StartTimer()
-				start := time.Now()
-				e := r.Run(100_000_000)
+				start, cpu0 := time.Now(), cpuTime()
+				e := r.Run(limit)
 				elapsed += time.Since(start)
+				cpu += cpuTime() - cpu0
 				if e.Reason != spec.HaltFinisher || e.Code != 0 || !bytes.Contains(out.Bytes(), []byte("=> poweroff")) {
 					b.Fatalf("exit %+v\n%s", e, out.String())
 				}
@@ -196,10 +209,11 @@ func BenchmarkBoot(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(insts)/elapsed.Seconds()/1e6, "MIPS")
+			b.ReportMetric(float64(insts)/cpu.Seconds()/1e6, "cpuMIPS")
 			if target == "vmm" {
 				b.ReportMetric(100*st.DirectShare(), "%direct")
 				b.Logf("%s", st)
 			}
-		})
+		}
 	}
 }

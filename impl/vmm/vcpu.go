@@ -16,7 +16,8 @@ type vcpu struct {
 	ctx  *context
 	ctxs map[ctxKey]*context
 
-	lastTrap spec.Trap // the last trap the guest took (for the trap-loop report)
+	lastTrap    spec.Trap // the last trap the guest took (for the trap-loop report)
+	timeEnabled uint64    // the physical hart's mcounteren/scounteren (TM or 0)
 }
 
 // maxContexts bounds the contexts one vCPU keeps; past it they are all
@@ -101,8 +102,19 @@ func (v *vcpu) exit(tr spec.Trap, record bool) spec.Retire {
 	case spec.CauseFetchAccess, spec.CauseLoadAccess, spec.CauseStoreAccess:
 		why = ExitAccessFault
 	}
+	// The physical hart fetched the instruction through the shadow, so
+	// the bare machine's fetch of it would succeed with no side effect:
+	// where the trap says what it was, the emulation need not fetch it.
+	var word uint32
+	var fetched bool
+	switch tr.Cause {
+	case spec.CauseIllegalInstruction:
+		word, fetched = uint32(tr.Tval), true // tval: the instruction's bits
+	case spec.CauseUserEcall:
+		word, fetched = 0x00000073, true // ecall has one encoding
+	}
 	ptWrites := vm.stats.PTWrites
-	r, guest := v.emulateStep(record)
+	r, guest := v.emulateStep(record, word, fetched)
 	if pmpWrite {
 		// The guest's PMP is folded into every context's permissions.
 		vm.stats.Flushes++
@@ -167,24 +179,28 @@ func insnClass(word uint32) (ExitCause, bool) {
 // emulate takes the guest's current step on the virtual hart (a pending
 // interrupt, here) and returns its record when record is set.
 func (v *vcpu) emulate(record bool) spec.Retire {
-	r, _ := v.emulateStep(record)
+	r, _ := v.emulateStep(record, 0, false)
 	v.sync()
 	return r
 }
 
 // emulateStep runs the guest's current step on the virtual hart: the bare
 // engine's step on the guest's state. It returns the record (when record
-// is set) and the trap the guest took, if any.
-func (v *vcpu) emulateStep(record bool) (r spec.Retire, guest spec.Trap) {
+// is set) and the trap the guest took, if any. With fetched, word is the
+// instruction at the guest's pc, already fetched.
+func (v *vcpu) emulateStep(record bool, word uint32, fetched bool) (r spec.Retire, guest spec.Trap) {
 	vm := v.vm
 	v.toVirtual()
 	if undo := mutateBeforeEmulate(v); undo != nil { // fault injection; nothing without -tags vcheck_mutant
 		defer undo()
 	}
-	if record {
+	switch {
+	case fetched:
+		r, guest = v.eh.StepFetched(word, record)
+	case record:
 		r = v.eh.Step()
 		guest = r.Trap
-	} else {
+	default:
 		guest, _ = v.eh.RunUntilTrap(1)
 	}
 	v.fromVirtual()
@@ -197,8 +213,49 @@ func (v *vcpu) emulateStep(record bool) (r spec.Retire, guest spec.Trap) {
 		v.lastTrap = guest
 	default:
 		vm.stats.Emulated++
+		// The physical clock follows the guest's (see syncTime).
+		vm.host.AddRetired(v.ph, 1)
 	}
+	vm.syncTime()
 	return r, guest
+}
+
+// syncTime keeps the host's mtime equal to the guest's: the host's
+// retired count is the guest's (direct instructions retire on the
+// physical harts, emulated ones are charged to them), so only a guest
+// write to its CLINT's mtime can set them apart, and the VMM then writes
+// the host's, as M-mode software would. With the clocks equal, a guest
+// read of time that its own counter enables allow may run directly
+// (counterEnables).
+func (vm *VM) syncTime() {
+	if t := vm.emu.Mtime(); vm.host.Mtime() != t {
+		vm.host.SetMtime(t)
+	}
+}
+
+// counterEnables sets the physical hart's counter enables: time may be
+// read directly in physical U exactly when the guest's virtual mode may
+// read it on the bare machine (M always; S with mcounteren.TM; U with
+// mcounteren.TM and scounteren.TM), since the physical time is the
+// guest's. cycle and instret always trap (their adjustments are the
+// guest's own and are not mirrored).
+func (v *vcpu) counterEnables() {
+	const tm = 1 << 1
+	mc, sc := v.eh.CounterEnables()
+	var want uint64
+	switch v.eh.Mode() {
+	case spec.ModeM:
+		want = tm
+	case spec.ModeS:
+		want = mc & tm
+	default:
+		want = mc & sc & tm
+	}
+	if want != v.timeEnabled {
+		v.timeEnabled = want
+		v.ph.WriteCSR(spec.CSRMcounteren, want)
+		v.ph.WriteCSR(spec.CSRScounteren, want)
+	}
 }
 
 func isPMP(addr uint16) bool {
@@ -251,6 +308,7 @@ func pmpClass(m spec.Mode) spec.Mode {
 // sync points the physical hart at the shadow context of the vCPU's
 // current virtual state, making it if needed.
 func (v *vcpu) sync() {
+	v.counterEnables()
 	k := v.key()
 	if c := v.ctx; c != nil && !c.dead && c.key == k {
 		return
