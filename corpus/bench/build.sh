@@ -8,3 +8,4 @@ CC=riscv64-unknown-elf-gcc
 FLAGS="-O2 -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -nostdlib -nostartfiles -ffreestanding -T link.ld"
 $CC $FLAGS -o loop.elf crt0.S loop.c
 $CC $FLAGS -DEXPECTED_CRC=${EXPECTED_CRC:-0x5249} -o coremark.elf crt0.S coremark.c
+$CC $FLAGS -o paging.elf paging.S
