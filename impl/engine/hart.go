@@ -111,6 +111,7 @@ type Hart struct {
 	// The RAM pages (page numbers) of the page-table entries the last
 	// translate read, for fillTLB to flag as page-table pages.
 	walkPages [3]uint64
+	walkPTEs  [3]uint64 // and their addresses (hv.go, Probe)
 	walkN     int
 
 	fetched fetchedInsn // an emulator's instruction fetched elsewhere (hv.go)

@@ -172,16 +172,13 @@ func (m *Machine) UntilEvent() uint64 {
 // Probe translates va for an access of kind in mode as the hart would
 // now (Sv39 walk when it applies, PTE checks, PMP of the PTE reads), but
 // without side effects: an access that would have to set A or D in the
-// leaf PTE fails. tables lists the physical pages (addresses) of the
-// PTEs the walk read. The data access itself is not PMP-checked
-// (PMPDecide).
-func (h *Hart) Probe(va uint64, kind Access, mode spec.Mode) (pa uint64, ok bool, tables []uint64) {
+// leaf PTE fails. ptes lists the physical addresses of the PTEs the walk
+// read (appended to ptes[:0]; the translation depends on nothing else).
+// The data access itself is not PMP-checked (PMPDecide).
+func (h *Hart) Probe(va uint64, kind Access, mode spec.Mode, ptes []uint64) (pa uint64, ok bool, read []uint64) {
 	pa, ok = h.walk(va, int(kind), mode, false)
 	h.excValid = false
-	for _, p := range h.walkPages[:h.walkN] {
-		tables = append(tables, spec.RAMBase+p<<12)
-	}
-	return pa, ok, tables
+	return pa, ok, append(ptes[:0], h.walkPTEs[:h.walkN]...)
 }
 
 // PMPDecide checks [pa, pa+size) against the hart's PMP for an access of

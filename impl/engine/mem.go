@@ -79,6 +79,7 @@ func (h *Hart) walk(va uint64, kind int, mode spec.Mode, update bool) (pa uint64
 		}
 		pte := readRAM(h.m.ram, pteAddr-spec.RAMBase, 8)
 		h.walkPages[h.walkN] = (pteAddr - spec.RAMBase) >> 12
+		h.walkPTEs[h.walkN] = pteAddr
 		h.walkN++
 		ppn := pte >> 10
 		switch {

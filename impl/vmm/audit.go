@@ -44,6 +44,9 @@ func (vm *VM) Audit() (Audit, error) {
 			a.Leaves += n
 		}
 	}
+	if err := vm.auditDeps(); err != nil {
+		return a, err
+	}
 	for _, v := range vm.vcpus {
 		mc, _ := v.ph.ReadCSR(spec.CSRMcounteren)
 		sc, _ := v.ph.ReadCSR(spec.CSRScounteren)
@@ -132,7 +135,7 @@ func (vm *VM) auditTable(t *table, level int, va uint64) (int, error) {
 			return leaves, fmt.Errorf("leaf %#x for va %#x lacks U, A or D", e, eva)
 		case hp >= vm.lay.window && hp < vm.lay.window+vm.lay.guestRAM:
 			gp := spec.RAMBase + (hp - vm.lay.window)
-			if e&pteW != 0 && (vm.tracked[gp] || vm.htif != 0 && gp == vm.htif) {
+			if e&pteW != 0 && (vm.tracked[gp] > 0 || vm.htif != 0 && gp == vm.htif) {
 				return leaves, fmt.Errorf("va %#x maps guest page %#x writable: a tracked page table or the HTIF mailbox", eva, gp)
 			}
 		case hp >= vm.lay.rom && hp < vm.lay.rom+romPages*pageSize:
@@ -144,4 +147,49 @@ func (vm *VM) auditTable(t *table, level int, va uint64) (int, error) {
 		}
 	}
 	return leaves, nil
+}
+
+// auditDeps checks the page-table bookkeeping: every leaf of a paged
+// context with dependencies is referenced from each of its PTEs and
+// nothing else is, and each tracked page counts exactly the dependencies
+// in it.
+func (vm *VM) auditDeps() error {
+	want := map[uint64]int{}
+	n := 0
+	for _, v := range vm.vcpus {
+		for _, c := range v.ctxs {
+			for va, p := range c.deps {
+				if c.dead {
+					return fmt.Errorf("vmm: a released context keeps dependencies")
+				}
+				for _, a := range p.a[:p.n] {
+					found := false
+					for _, r := range vm.refs[a] {
+						found = found || r.c == c && r.va == va
+					}
+					if !found {
+						return fmt.Errorf("vmm: leaf %#x depends on the PTE at %#x, which does not list it", va, a)
+					}
+					want[a&^(pageSize-1)]++
+					n++
+				}
+			}
+		}
+	}
+	m := 0
+	for _, list := range vm.refs {
+		m += len(list)
+	}
+	if m != n {
+		return fmt.Errorf("vmm: %d PTE references for %d dependencies", m, n)
+	}
+	if len(want) != len(vm.tracked) {
+		return fmt.Errorf("vmm: %d tracked pages, %d with dependencies", len(vm.tracked), len(want))
+	}
+	for p, k := range want {
+		if vm.tracked[p] != k {
+			return fmt.Errorf("vmm: page %#x counts %d dependencies, holds %d", p, vm.tracked[p], k)
+		}
+	}
+	return nil
 }

@@ -23,8 +23,8 @@ type mutant struct {
 	before func(v *vcpu) func()
 	// after runs after an exit was handled (tr: the physical trap).
 	after func(v *vcpu, tr spec.Trap)
-	// keepShadows: the VMM does not release its Sv39 contexts when a
-	// guest page table is written.
+	// keepShadows: the VMM does not drop the shadow leaves derived from a
+	// guest PTE when the PTE is written.
 	keepShadows bool
 }
 
@@ -52,8 +52,8 @@ var mutants = map[string]mutant{
 		v.eh.WriteCSR(spec.CSRMedeleg, 0)
 		return func() { v.eh.WriteCSR(spec.CSRMedeleg, deleg) }
 	}},
-	// A stale shadow entry: a write to a guest page table leaves the Sv39
-	// contexts as they were.
+	// A stale shadow entry: a write to a guest PTE leaves the shadow
+	// leaves derived from it as they were.
 	"stale-shadow": {keepShadows: true},
 }
 

@@ -97,6 +97,36 @@ type context struct {
 	// writable onto it, so that a page that becomes a page table can be
 	// write-protected.
 	wmap map[uint64][]uint64
+	// deps holds, per guest-virtual page with a leaf, the guest-physical
+	// addresses of the PTEs its translation read (paged contexts only).
+	deps map[uint64]ptes
+}
+
+// ptes is the set of PTE addresses one leaf depends on: a walk reads at
+// most three, and the kinds of one leaf share their walk (or, under MPRV,
+// fetches do not walk).
+type ptes struct {
+	a [3]uint64
+	n int
+}
+
+func (p *ptes) add(addrs []uint64) {
+	for _, a := range addrs {
+		dup := false
+		for _, b := range p.a[:p.n] {
+			dup = dup || a == b
+		}
+		if !dup && p.n < len(p.a) {
+			p.a[p.n] = a
+			p.n++
+		}
+	}
+}
+
+// leafRef names one shadow leaf: the context and the guest-virtual page.
+type leafRef struct {
+	c  *context
+	va uint64
 }
 
 func satpRoot(t *table) uint64 { return spec.SatpModeSv39<<60 | t.pa>>12 }

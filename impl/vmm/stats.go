@@ -47,8 +47,9 @@ type Stats struct {
 	Exits      [NumExitCauses]uint64 // VM exits by cause
 	Fills      uint64                // shadow entries filled
 	Switches   uint64                // shadow context switches (physical satp writes)
-	Flushes    uint64                // shadow flushes (page-table writes, PMP writes, pool exhausted)
+	Flushes    uint64                // contexts released wholesale (PMP writes, the pool or the context cache full)
 	PTWrites   uint64                // writes to tracked guest page-table pages
+	Dropped    uint64                // shadow leaves dropped because a PTE they were derived from was written
 }
 
 // Stats returns the VM's counters.

@@ -18,6 +18,7 @@ type vcpu struct {
 
 	lastTrap    spec.Trap // the last trap the guest took (for the trap-loop report)
 	timeEnabled uint64    // the physical hart's mcounteren/scounteren (TM or 0)
+	probeBuf    []uint64  // fill's scratch for Probe
 }
 
 // maxContexts bounds the contexts one vCPU keeps; past it they are all
@@ -122,13 +123,14 @@ func (v *vcpu) exit(tr spec.Trap, record bool) spec.Retire {
 	}
 	v.sync()
 	if pageFaultKind(tr.Cause) {
+		filled := v.ctx == before && v.fill(tr.Tval)
 		switch {
-		case v.ctx == before && v.fill(tr.Tval):
+		case vm.stats.PTWrites != ptWrites:
+			why = ExitPTWrite
+		case filled:
 			why = ExitShadowFill
 		case guest.Valid && !guest.Interrupt:
 			why = ExitGuestFault
-		case vm.stats.PTWrites != ptWrites:
-			why = ExitPTWrite
 		case before.key.satp == 0 && !isRAMorROM(vm, tr.Tval):
 			why = ExitMMIO
 		default:
@@ -325,7 +327,7 @@ func (v *vcpu) sync() {
 			root = vm.pool.alloc()
 			defer vm.resync(v)
 		}
-		c = &context{key: k, root: root, paged: k.satp != 0, wmap: map[uint64][]uint64{}}
+		c = &context{key: k, root: root, paged: k.satp != 0, wmap: map[uint64][]uint64{}, deps: map[uint64]ptes{}}
 		v.ctxs[k] = c
 	}
 	v.ctx = c
@@ -346,6 +348,9 @@ func (vm *VM) resync(except *vcpu) {
 func (v *vcpu) release(pred func(*context) bool) {
 	for k, c := range v.ctxs {
 		if pred(c) {
+			for va := range c.deps {
+				v.vm.undepend(c, va)
+			}
 			v.vm.pool.release(c.root)
 			c.dead = true
 			delete(v.ctxs, k)
@@ -370,9 +375,10 @@ func (v *vcpu) fill(va uint64) bool {
 	fm, dm := eh.Mode(), eh.DataMode()
 	var gp, perm uint64
 	have := false
-	var tables []uint64
+	var dep ptes
 	try := func(kind engine.Access, mode spec.Mode, bit uint64) {
-		pa, ok, tb := eh.Probe(vp, kind, mode)
+		pa, ok, read := eh.Probe(vp, kind, mode, v.probeBuf)
+		v.probeBuf = read
 		if !ok {
 			return
 		}
@@ -388,19 +394,13 @@ func (v *vcpu) fill(va uint64) bool {
 		}
 		gp, have = p, true
 		perm |= bit
-		tables = append(tables, tb...)
+		dep.add(read)
 	}
 	try(engine.AccessFetch, fm, pteX)
 	try(engine.AccessLoad, dm, pteR)
 	try(engine.AccessStore, dm, pteW)
 	if !have {
 		return false
-	}
-	for _, t := range tables {
-		vm.track(t)
-	}
-	if vm.tracked[gp] || isROM(gp) || vm.htif != 0 && gp == vm.htif || perm&pteR == 0 {
-		perm &^= pteW
 	}
 	hp, _ := vm.lay.host(gp)
 	t, i := c.leaf(vm.pool, vp)
@@ -410,6 +410,13 @@ func (v *vcpu) fill(va uint64) bool {
 		v.sync()
 		vm.resync(v)
 		return false
+	}
+	// The leaf depends on the PTEs its walks read: their pages become
+	// tracked (and read-only everywhere) before the leaf exists.
+	vm.undepend(c, vp)
+	vm.depend(c, vp, dep)
+	if vm.tracked[gp] > 0 || isROM(gp) || vm.htif != 0 && gp == vm.htif || perm&pteR == 0 {
+		perm &^= pteW
 	}
 	vm.pool.set(t, i, hp>>12<<10|perm|pteV|pteU|pteA|pteD)
 	if perm&pteW != 0 {

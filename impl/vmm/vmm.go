@@ -37,10 +37,13 @@ type VM struct {
 	vcpus []*vcpu
 	next  int // the vCPU the next Step runs (round-robin)
 
-	// Guest-physical pages (addresses) whose PTEs a present Sv39 shadow
-	// entry was derived from: mapped read-only everywhere, and a write to
-	// one drops every Sv39 context.
-	tracked map[uint64]bool
+	// Guest page tables: for each PTE address a present Sv39 shadow leaf
+	// was derived from, the leaves (refs); for each page holding such
+	// PTEs, how many (leaf, PTE) dependencies it holds (tracked). Tracked
+	// pages are mapped read-only everywhere, and a write to one drops the
+	// leaves that read the PTEs it wrote.
+	refs    map[uint64][]leafRef
+	tracked map[uint64]int
 	htif    uint64 // the guest-physical page of tohost (0: none): never mapped writable
 
 	exit     spec.Exit // a stop the VMM decided (trap loop, release); else the emulator's
@@ -63,7 +66,7 @@ func New(cfg spec.Config, img *boot.Image) (*VM, error) {
 	if img == nil {
 		return nil, fmt.Errorf("vmm: no boot image")
 	}
-	vm := &VM{cfg: cfg, lay: newLayout(cfg.RAM), tracked: map[uint64]bool{}}
+	vm := &VM{cfg: cfg, lay: newLayout(cfg.RAM), refs: map[uint64][]leafRef{}, tracked: map[uint64]int{}}
 	if vm.lay.hostRAM > spec.MaxRAM {
 		return nil, fmt.Errorf("vmm: a guest of %d bytes of RAM needs %d bytes of host RAM, more than the %d the memory map allows",
 			cfg.RAM, vm.lay.hostRAM, uint64(spec.MaxRAM))
@@ -197,28 +200,21 @@ func (vm *VM) State(hart int) spec.ArchState {
 }
 
 // guestWrote hears of every write the emulator made to guest RAM (off:
-// offset in guest RAM): the physical machine's decoded code follows, and a
-// write to a tracked page-table page drops the Sv39 contexts. The walk's
-// own A/D updates (ad) only ever allow more, so they keep the shadows.
+// offset in guest RAM): the physical machine's decoded code follows, and
+// a write to a tracked page-table page drops the shadow leaves derived
+// from the PTEs it wrote. The walk's own A/D updates (ad) only ever allow
+// more, so they keep the shadows.
 func (vm *VM) guestWrote(off, size uint64, ad bool) {
 	vm.host.Invalidate(vm.lay.window+off, size)
-	if !ad && vm.tracked[spec.RAMBase+off&^(pageSize-1)] && !mutantKeepsShadows(vm) {
-		vm.stats.PTWrites++
-		vm.flushPaged()
+	gpa := spec.RAMBase + off
+	if ad || vm.tracked[gpa&^(pageSize-1)] == 0 || mutantKeepsShadows(vm) {
+		return
 	}
-}
-
-// flushPaged releases every Sv39 context of every vCPU: a guest page
-// table changed. No present shadow entry depends on a page table any
-// more, so nothing is tracked.
-func (vm *VM) flushPaged() {
-	vm.stats.Flushes++
-	for _, v := range vm.vcpus {
-		v.release(func(c *context) bool { return c.paged })
-	}
-	clear(vm.tracked)
-	for _, v := range vm.vcpus {
-		v.sync()
+	vm.stats.PTWrites++
+	for a := gpa &^ 7; a < gpa+size; a += 8 {
+		for _, r := range append([]leafRef(nil), vm.refs[a]...) {
+			r.c.drop(vm, r.va)
+		}
 	}
 }
 
@@ -228,20 +224,75 @@ func (vm *VM) flushAll() {
 	for _, v := range vm.vcpus {
 		v.release(func(*context) bool { return true })
 	}
-	clear(vm.tracked)
 }
 
-// track makes guest-physical page gp a tracked page-table page: every
-// writable shadow mapping of it, in every context, loses W first.
-func (vm *VM) track(gp uint64) {
-	if vm.tracked[gp] {
+// depend records that leaf va of c was derived from the PTEs p: their
+// pages become tracked (write-protected everywhere) if they were not.
+func (vm *VM) depend(c *context, va uint64, p ptes) {
+	if p.n == 0 {
 		return
 	}
-	vm.tracked[gp] = true
+	c.deps[va] = p
+	for _, a := range p.a[:p.n] {
+		vm.refs[a] = append(vm.refs[a], leafRef{c, va})
+		page := a &^ (pageSize - 1)
+		if vm.tracked[page]++; vm.tracked[page] == 1 {
+			vm.protect(page)
+		}
+	}
+}
+
+// undepend forgets the PTEs leaf va of c was derived from; a page no
+// leaf depends on any more is no longer tracked (its read-only mappings
+// heal on their next store: it exits, and the fill maps it writable).
+func (vm *VM) undepend(c *context, va uint64) {
+	p, ok := c.deps[va]
+	if !ok {
+		return
+	}
+	delete(c.deps, va)
+	for _, a := range p.a[:p.n] {
+		list := vm.refs[a]
+		for i, r := range list {
+			if r.c == c && r.va == va {
+				list[i] = list[len(list)-1]
+				list = list[:len(list)-1]
+				break
+			}
+		}
+		if len(list) == 0 {
+			delete(vm.refs, a)
+		} else {
+			vm.refs[a] = list
+		}
+		page := a &^ (pageSize - 1)
+		if vm.tracked[page]--; vm.tracked[page] <= 0 {
+			delete(vm.tracked, page)
+		}
+	}
+}
+
+// drop clears leaf va of c (the PTEs it came from changed).
+func (c *context) drop(vm *VM, va uint64) {
+	if t, i := c.find(va); t != nil {
+		vm.pool.set(t, i, 0)
+	}
+	vm.undepend(c, va)
+	vm.stats.Dropped++
+}
+
+// protect write-protects guest-physical page gp, which just became a
+// tracked page table: every writable shadow mapping of it, in every
+// context, loses W.
+func (vm *VM) protect(gp uint64) {
+	hp, ok := vm.lay.host(gp)
+	if !ok {
+		return
+	}
 	for _, v := range vm.vcpus {
 		for _, c := range v.ctxs {
 			for _, va := range c.wmap[gp] {
-				if t, i := c.find(va); t != nil && t.e[i]&pteW != 0 {
+				if t, i := c.find(va); t != nil && t.e[i]&pteW != 0 && t.e[i]>>10<<12 == hp {
 					vm.pool.set(t, i, t.e[i]&^pteW)
 				}
 			}
