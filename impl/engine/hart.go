@@ -115,6 +115,7 @@ type Hart struct {
 	walkN     int
 
 	fetched fetchedInsn // an emulator's instruction fetched elsewhere (hv.go)
+	trig    trigState   // the trigger module (trigger.go)
 }
 
 func (h *Hart) reset(pc uint64) {
@@ -288,6 +289,9 @@ func (h *Hart) Step() spec.Retire {
 // those the loop's own fetch has anyway; a fetch fault is left for the
 // loop to raise.
 func (h *Hart) peekInst() *inst {
+	if h.trig.exec && h.trigFires(spec.McontrolExecute, h.pc, 0) {
+		return nil // an execute trigger fires before the fetch (trigger.go)
+	}
 	var cp *codePage
 	var base uint64
 	d := h.fetchSlow(h.pc, &cp, &base)

@@ -249,3 +249,7 @@ func (m *Machine) Mtime() uint64 { return m.mtime() }
 // SetMtime writes the CLINT's mtime, as M-mode software's 8-byte store to
 // the register would (the position inside the current tick is kept).
 func (m *Machine) SetMtime(v uint64) { m.clintWrite(spec.CLINTMtime, 8, v) }
+
+// TriggersArmed reports whether some debug trigger of the hart can fire
+// (on execute, load or store, in some mode).
+func (h *Hart) TriggersArmed() bool { return h.trig.exec || h.trig.data }

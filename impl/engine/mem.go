@@ -213,6 +213,9 @@ func (h *Hart) fillTLB(t *[tlbSize]tlbEntry, va, pa uint64, kind int, mode spec.
 	if h.m.emulator {
 		return // it walks every access, as if it had no TLB
 	}
+	if h.trig.data && kind != accFetch {
+		return // every load and store must reach slow's trigger check (trigger.go)
+	}
 	page := pa &^ 0xfff
 	if !h.m.inRAM(page, 4096) {
 		return

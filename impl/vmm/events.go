@@ -171,7 +171,7 @@ func (vm *VM) Release() error {
 	}
 	vm.released = true
 	if vm.exit.Reason == spec.Running {
-		vm.exit = spec.Exit{Reason: spec.HaltLimit, Code: 1, Detail: "vmm: the VM was released"}
+		vm.exit = spec.Exit{Reason: spec.HaltLimit, Code: -1, Detail: "vmm: the VM was released; it runs no more"}
 	}
 	vm.flushAll()
 	var dirty []string

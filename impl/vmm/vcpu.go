@@ -32,7 +32,7 @@ func (v *vcpu) step() spec.Retire {
 		pc, m := v.ph.PC(), v.eh.Mode()
 		return spec.Retire{Hart: v.id, PC: pc, NextPC: pc, Mode: m, NextMode: m}
 	}
-	if _, ok := v.eh.PendingInterrupt(); ok {
+	if _, ok := v.eh.PendingInterrupt(); ok || v.eh.TriggersArmed() {
 		return v.emulate(true)
 	}
 	vm.ev.dispatch(v)
@@ -55,9 +55,16 @@ func (v *vcpu) run(limit uint64) uint64 {
 	vm := v.vm
 	var steps uint64
 	for steps < limit && !vm.halted() {
-		if _, ok := v.eh.PendingInterrupt(); ok {
+		// A pending interrupt is taken by the virtual hart; while the
+		// guest has a debug trigger armed, every step is emulated (the
+		// virtual hart's trigger module is the engine's own; the
+		// physical hart's triggers are the VMM's).
+		if _, ok := v.eh.PendingInterrupt(); ok || v.eh.TriggersArmed() {
 			v.emulate(false)
 			steps++
+			if v.eh.TrapLoop() >= spec.TrapLoopLimit {
+				break
+			}
 			continue
 		}
 		budget := min(limit-steps, vm.emu.UntilEvent())
@@ -74,7 +81,7 @@ func (v *vcpu) run(limit uint64) uint64 {
 		if tr.Valid {
 			v.exit(tr, false)
 			steps++
-			if v.eh.TrapLoop() >= trapLoopLimit {
+			if v.eh.TrapLoop() >= spec.TrapLoopLimit {
 				break
 			}
 		}

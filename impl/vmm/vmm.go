@@ -52,10 +52,6 @@ type VM struct {
 	ev       *events // the event log, or nil
 }
 
-// trapLoopLimit is the engine's: that many traps in a row without a
-// retired instruction make Run give up, as the bare engine's Run does.
-const trapLoopLimit = 10000
-
 // New builds a VM at reset for the guest configuration cfg and its boot
 // image: the host machine is sized by the VMM (guest RAM plus its own
 // area). An image that does not fit the VM is an error.
@@ -162,30 +158,45 @@ func (vm *VM) Step() spec.Retire {
 }
 
 // Run runs up to limit guest steps without records and returns how the
-// VM stopped (Reason Running when the limit ran out first). It follows
-// the trace Step would.
+// VM stopped, with the stop reasons of docs/retire.md: the instruction
+// limit when limit steps ran and the guest did not stop (it is not
+// halted: Run may go on), the trap loop as the bare engine's Run finds
+// it. It follows the trace Step would.
 func (vm *VM) Run(limit uint64) spec.Exit {
+	left := limit
 	if len(vm.vcpus) > 1 {
-		for ; limit > 0 && !vm.halted(); limit-- {
+		for ; left > 0 && !vm.halted(); left-- {
 			v := vm.vcpus[vm.next]
 			vm.next++
 			if vm.next == len(vm.vcpus) {
 				vm.next = 0
 			}
 			v.run(1)
+			vm.checkTrapLoop(v)
 		}
-		return vm.Exit()
+	} else {
+		v := vm.vcpus[0]
+		for left > 0 && !vm.halted() {
+			left -= v.run(left)
+			vm.checkTrapLoop(v)
+		}
 	}
-	v := vm.vcpus[0]
-	for limit > 0 && !vm.halted() {
-		limit -= v.run(limit)
-		if n := v.eh.TrapLoop(); n >= trapLoopLimit && vm.exit.Reason == spec.Running {
-			t := v.lastTrap
-			vm.exit = spec.Exit{Reason: spec.HaltLimit, Code: 1, Detail: fmt.Sprintf("trap loop: hart 0 took %d traps in a row at pc %#x without retiring (%s, tval %#x)",
-				n, v.ph.PC(), spec.CauseName(t.Interrupt, t.Cause), t.Tval)}
-		}
+	if !vm.halted() {
+		return spec.Exit{Reason: spec.HaltLimit, Code: -1,
+			Detail: fmt.Sprintf("instruction limit reached after %d steps (%d retired)", limit, vm.Retired())}
 	}
 	return vm.Exit()
+}
+
+// checkTrapLoop stops the VM when v's guest took the same exception
+// spec.TrapLoopLimit times in a row without retiring (e.g. its mtvec
+// points at unmapped memory), in the bare engine's words.
+func (vm *VM) checkTrapLoop(v *vcpu) {
+	if n := v.eh.TrapLoop(); n >= spec.TrapLoopLimit && vm.exit.Reason == spec.Running && vm.emu.Exit().Reason == spec.Running {
+		t := v.lastTrap
+		vm.exit = spec.Exit{Reason: spec.HaltTrapLoop, Code: -1, Detail: fmt.Sprintf("trap loop: hart %d took %d traps in a row at pc %#x without retiring (%s, tval %#x)",
+			v.id, n, v.ph.PC(), spec.CauseName(t.Interrupt, t.Cause), t.Tval)}
+	}
 }
 
 // State returns the guest's architectural state of one vCPU: pc, virtual

@@ -180,8 +180,8 @@ func TestRunaway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := vm.Run(1_000_000); e.Reason != spec.Running {
-		t.Fatalf("exit %s", e)
+	if e := vm.Run(1_000_000); e.Reason != spec.HaltLimit || vm.Exit().Reason != spec.Running {
+		t.Fatalf("exit %s, then %s", e, vm.Exit())
 	}
 	img := asmImage(t, cfg, "_start: li t0, 0x40\ncsrw mtvec, t0\n.word 0\n", nil)
 	vm, err = New(cfg, img)
@@ -193,7 +193,7 @@ func TestRunaway(t *testing.T) {
 		t.Fatal(err)
 	}
 	e, eb := vm.Run(1_000_000), bare.Run(1_000_000)
-	if e.Reason != spec.HaltLimit || !strings.Contains(e.Detail, "trap loop") || e != eb {
+	if e.Reason != spec.HaltTrapLoop || !strings.Contains(e.Detail, "trap loop") || e != eb {
 		t.Fatalf("exit %+v, bare engine %+v", e, eb)
 	}
 }
