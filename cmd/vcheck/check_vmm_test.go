@@ -53,3 +53,20 @@ func TestCheckVMMFails(t *testing.T) {
 		t.Fatalf("vmm verdict %+v", v.VMM)
 	}
 }
+
+// TestBenchVMM: bench runs the program as a VMM guest too: the same
+// instructions as the engine, nearly all executed directly.
+func TestBenchVMM(t *testing.T) {
+	code, out, errs := runCLI("bench", "--qemu", "", "--ref=false", "--json", "../../corpus/bench/loop.elf")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	var v benchJSON
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("bad JSON: %v\n%s", err, out)
+	}
+	r := v.Programs[0]
+	if r.VMM == nil || r.VMM.Error != "" || r.VMM.Instructions != r.Instructions || r.VMM.DirectShare < 0.999 || r.VMM.OverEngine <= 0 {
+		t.Fatalf("vmm %+v, engine %+v", r.VMM, r.Engine)
+	}
+}
