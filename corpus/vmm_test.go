@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"github.com/google/go-cmp/cmp"
 	"github.com/vcheck-dev/vcheck/impl/vmm"
+	"github.com/vcheck-dev/vcheck/spec/boot"
+	"github.com/vcheck-dev/vcheck/toolchain/asm"
 	"strings"
 	"testing"
 
@@ -294,4 +296,67 @@ func TestHostileGuest(t *testing.T) {
 	a.check()
 	st := vm.Stats()
 	t.Logf("%d records equal, %d audits; %s", res.Compared, a.n/a.every+1, st)
+}
+
+// TestPOPFDefeatsTheVMM is Popek and Goldberg's Theorem 1 at work. On
+// the popf variant (spec.VariantPOPF: U-mode accesses to mstatus and
+// sstatus do not trap) the VMM's hardware runs the guest's first
+// mstatus access (here virtual M's csrs) directly in physical U, on the
+// physical hart's state instead of the guest's: the VM diverges from the
+// bare popf machine right there. On rv64pg the same program traps at
+// every such access, is emulated and agrees.
+func TestPOPFDefeatsTheVMM(t *testing.T) {
+	src := `
+	.globl _start
+_start:
+	li t0, -1
+	csrw pmpaddr0, t0
+	li t0, 0x1f
+	csrw pmpcfg0, t0
+	li t0, (1 << 8) | (1 << 5) | (1 << 1)   # SPP, SPIE, SIE: visible in sstatus
+	csrs mstatus, t0
+	la t0, 1f
+	csrw mepc, t0
+	li t0, 1 << 11                          # MPP = S
+	csrs mstatus, t0
+	mret
+1:	csrr a0, sstatus                        # virtual S: a plain read on bare
+	li t0, 0x100000
+	li t1, 0x5555
+	sw t1, 0(t0)
+2:	j 2b
+`
+	obj, err := asm.Assemble("popf.S", []byte(src), asm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []spec.Variant{spec.VariantRV64PG, spec.VariantPOPF} {
+		cfg := spec.DefaultConfig()
+		cfg.Variant = v
+		img, err := boot.Build(cfg, obj.Program("popf"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := targets.New("ref", cfg, img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vm, err := targets.New("vmm", cfg, img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := diff.Lockstep(fuzz.ArchExit(ref), fuzz.ArchExit(vm), diff.Options{Limit: 10000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := res.Divergence
+		switch {
+		case v == spec.VariantRV64PG && d != nil:
+			t.Errorf("rv64pg: %s", d.Text("ref", "vmm", fuzz.Disasm))
+		case v == spec.VariantPOPF && (d == nil || !strings.Contains(fuzz.Disasm(d.A.Insn, d.A.PC), "status")):
+			t.Errorf("popf: want a divergence at the first access to mstatus or sstatus, got %+v", d)
+		case v == spec.VariantPOPF:
+			t.Logf("popf: %s: %s", d.Reason, fuzz.Disasm(d.A.Insn, d.A.PC))
+		}
+	}
 }
