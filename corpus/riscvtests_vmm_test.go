@@ -1,7 +1,8 @@
+//go:build riscvtests
+
 package corpus_test
 
 import (
-	"os"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -9,24 +10,24 @@ import (
 	"github.com/vcheck-dev/vcheck/diff"
 	"github.com/vcheck-dev/vcheck/fuzz"
 	"github.com/vcheck-dev/vcheck/internal/targets"
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/spec/boot"
 	"github.com/vcheck-dev/vcheck/spec/load"
 )
 
-// TestRISCVTestsVMM runs the prebuilt riscv-tests in $RISCV_TESTS_DIR
-// (rv64{ui,um,ua,uc,mi,si}-p-*, the physical style, and rv64{ui,um,ua,uc}-v-*,
-// the guest-Sv39 style, plus any benchmark ELFs there) on bare ref and under
-// the VMM in lockstep: every record equal, and the same exit. They are built
-// locally from riscv-software-src/riscv-tests and never committed
-// (docs/refmodel.md shows how); without the variable the test is skipped,
-// as the engine's TestRISCVTests is.
+// TestRISCVTestsVMM runs the prebuilt riscv-tests in $VCHECK_RISCV_TESTS
+// (rv64{ui,um,ua,uc,mi,si}-p-*, the physical style, rv64{ui,um,ua,uc}-v-*,
+// the guest-Sv39 style, and the bench-* ELFs) on bare ref and under the
+// VMM in lockstep: every record equal, and the same exit. They are built
+// locally from riscv-software-src/riscv-tests and never committed: an
+// opt-in, go test -tags riscvtests (docs/testing.md), as the engine's
+// TestRISCVTests.
 func TestRISCVTestsVMM(t *testing.T) {
-	dir := os.Getenv("RISCV_TESTS_DIR")
-	if dir == "" {
-		t.Skip("RISCV_TESTS_DIR not set")
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	dir := testtool.Need(t, "riscvtests")
+	files, _ := filepath.Glob(filepath.Join(dir, "rv64*-[pv]-*"))
+	bench, _ := filepath.Glob(filepath.Join(dir, "bench-*"))
+	files = append(files, bench...)
 	sort.Strings(files)
 	if len(files) == 0 {
 		t.Fatalf("no tests in %s", dir)
@@ -45,7 +46,7 @@ func TestRISCVTestsVMM(t *testing.T) {
 			cfg := spec.DefaultConfig()
 			prog, err := load.ELF(f)
 			if err != nil {
-				t.Skipf("not an ELF: %v", err)
+				t.Fatal(err)
 			}
 			img, err := boot.Build(cfg, prog, nil)
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"github.com/google/go-cmp/cmp"
 	"github.com/vcheck-dev/vcheck/impl/vmm"
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 	"github.com/vcheck-dev/vcheck/spec/boot"
 	"github.com/vcheck-dev/vcheck/toolchain/asm"
 	"strings"
@@ -28,14 +29,14 @@ func TestReplayVMM(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range corpus.Programs() {
+		if p.Dir() == "bench" && p.IsSource() {
+			continue // support files (crt0) and sources of the .elf files
+		}
 		t.Run(p.Path, func(t *testing.T) {
 			cfg := spec.DefaultConfig()
 			cfg.Harts = p.Harts()
 			limit := uint64(replayLimit)
 			if p.Dir() == "bench" {
-				if p.IsSource() {
-					t.Skip("bench sources are support files")
-				}
 				limit = benchLimit
 			}
 			img, err := image(t, cfg, p)
@@ -73,8 +74,9 @@ func TestReplayVMM(t *testing.T) {
 // lockstep with bare ref to the end of its banner and past its jump to
 // S-mode, and U-Boot with Run to its prompt, "poweroff" typed, with the
 // console byte-identical to the bare engine's (which TestFirmwareLockstep
-// holds to ref's). With -long, U-Boot in lockstep with ref too, at
-// TimebaseDiv 10 (~32 M records) and at the default 100 (~132 M).
+// holds to ref's). With the opt-in tag long (go test -tags long), U-Boot
+// in lockstep with ref too, at TimebaseDiv 10 (~32 M records) and at the
+// default 100 (~132 M).
 func TestFirmwareVMM(t *testing.T) {
 	t.Run("opensbi", func(t *testing.T) {
 		cfg := spec.DefaultConfig()
@@ -125,9 +127,6 @@ func TestFirmwareVMM(t *testing.T) {
 		t.Logf("%s", st)
 	})
 	uboot := func(t *testing.T, timebaseDiv, poweroffAt, limit uint64) {
-		if !*long {
-			t.Skip("U-Boot in lockstep with ref: run with -long")
-		}
 		cfg := spec.DefaultConfig()
 		cfg.TimebaseDiv = timebaseDiv
 		r := lockstepFirmwareOn(t, "vmm", firmwareImage(t, cfg, true), cfg, ubootKeys(poweroffAt), limit)
@@ -141,8 +140,10 @@ func TestFirmwareVMM(t *testing.T) {
 			t.Errorf("exit %s after %d records, want the finisher's pass", e, r.res.Compared)
 		}
 	}
-	t.Run("uboot-lockstep", func(t *testing.T) { uboot(t, 10, 20_000_000, 60_000_000) })
-	t.Run("uboot-lockstep-timebase100", func(t *testing.T) { uboot(t, 100, 30_000_000, 200_000_000) })
+	if testtool.Long {
+		t.Run("uboot-lockstep", func(t *testing.T) { uboot(t, 10, 20_000_000, 60_000_000) })
+		t.Run("uboot-lockstep-timebase100", func(t *testing.T) { uboot(t, 100, 30_000_000, 200_000_000) })
+	}
 }
 
 // TestVMMRunMatchesStep runs every corpus program under the VMM once with

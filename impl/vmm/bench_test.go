@@ -182,11 +182,11 @@ func typeAt(s string, start, gap uint64) []key {
 // ubootImage is OpenSBI fw_jump + U-Boot (S-mode) for cfg.
 func ubootImage(tb testing.TB, cfg spec.Config) *boot.Image {
 	tb.Helper()
-	fw, err := load.File(testtool.File(tb, openSBI, "opensbi"), spec.RAMBase)
+	fw, err := load.File(testtool.File(tb, openSBI), spec.RAMBase)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	k, err := load.File(testtool.File(tb, uBoot, "u-boot-qemu"), spec.RAMBase+0x200000)
+	k, err := load.File(testtool.File(tb, uBoot), spec.RAMBase+0x200000)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -2,52 +2,12 @@ package vmm
 
 import (
 	"bytes"
-	"os"
+	"encoding/json"
 	"strings"
 	"testing"
 
-	"github.com/vcheck-dev/vcheck/internal/tlacheck"
 	"github.com/vcheck-dev/vcheck/spec"
 )
-
-// traceChecker returns the WebAssembly TLA+ checker over tla/, or skips
-// (fails under CI=true, which installs it: .ci/tla-deps.sh).
-func traceChecker(t *testing.T) *tlacheck.Checker {
-	t.Helper()
-	dir, err := tlacheck.FindDir(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tlacheck.WasmAvailable(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but %v", err)
-		}
-		t.Skipf("skipping: %v", err)
-	}
-	c, err := tlacheck.NewChecker(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-func validate(t *testing.T, c *tlacheck.Checker, model string, log []byte) *tlacheck.TraceResult {
-	t.Helper()
-	m, err := tlacheck.LoadModel(c.Dir, model)
-	if err != nil {
-		t.Fatal(err)
-	}
-	evs, err := tlacheck.ParseTrace(bytes.NewReader(log))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := c.ValidateTraceWasm(m, evs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
 
 // eventProgram exits in several ways: CSR accesses, a device, shadow
 // fills, a delegated ecall, and a timer interrupt.
@@ -80,73 +40,115 @@ trap:	j trap
 data:	.zero 4096 * 21
 `
 
-// TestEventsValidate runs guests with events on and validates the traces
-// against tla/VMM.tla: alice (1 vCPU, 1 region) in MC_Small with Run and
-// with Step, bob (2 vCPUs, 2 regions) in MC_Cloud.
-func TestEventsValidate(t *testing.T) {
-	c := traceChecker(t)
-	for _, tc := range []struct {
-		model, vm    string
-		harts, regs  int
-		step         bool
-		wantDispatch int
-	}{
-		{"MC_Small", "alice", 1, 1, false, 40},
-		{"MC_Small", "alice", 1, 1, true, 200},
-		{"MC_Cloud", "bob", 2, 2, false, 300},
-	} {
-		cfg := spec.DefaultConfig()
-		cfg.RAM = 4 << 20
-		cfg.Harts = tc.harts
-		var log bytes.Buffer
-		vm, err := NewWithEvents(cfg, asmImage(t, cfg, eventProgram, nil), Events{W: &log, VM: tc.vm, Regions: tc.regs})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if tc.step {
-			for i := 0; i < 5000 && vm.Exit().Reason == spec.Running; i++ {
-				vm.Step()
-			}
-		} else {
-			vm.Run(100000)
-		}
-		if e := vm.Exit(); e.Reason != spec.HaltFinisher {
-			t.Fatalf("%s: exit %s", tc.vm, e)
-		}
-		if err := vm.Release(); err != nil {
-			t.Fatal(err)
-		}
-		if n := strings.Count(log.String(), `"Dispatch"`); n < tc.wantDispatch {
-			t.Errorf("%s: only %d dispatches", tc.vm, n)
-		}
-		r := validate(t, c, tc.model, log.Bytes())
-		if !r.Accepted {
-			t.Errorf("%s (%s, step %v): trace rejected at event %d (%s): %s\n%s", tc.vm, tc.model, tc.step, r.Step, r.Event, r.Reason, log.String())
-		}
-		t.Logf("%s on %s: %d events accepted in %.1fs", tc.vm, tc.model, r.Events, r.Seconds)
-	}
-}
-
-// TestEventsRejectOpenPMP: a VMM whose physical PMP lets the guest reach
-// the host's guard (another region) logs it in Dispatch's prot, and the
-// spec rejects the trace there (Confinement: prot must be the VM's).
-func TestEventsRejectOpenPMP(t *testing.T) {
-	c := traceChecker(t)
+// runWithEvents runs eventProgram as vm (harts vCPUs, regs regions) with
+// Run or Step, releases it and returns the event log.
+func runWithEvents(t *testing.T, name string, harts, regs int, step bool, widen bool) string {
+	t.Helper()
 	cfg := spec.DefaultConfig()
 	cfg.RAM = 4 << 20
+	cfg.Harts = harts
 	var log bytes.Buffer
-	vm, err := NewWithEvents(cfg, asmImage(t, cfg, eventProgram, nil), Events{W: &log, VM: "alice"})
+	vm, err := NewWithEvents(cfg, asmImage(t, cfg, eventProgram, nil), Events{W: &log, VM: name, Regions: regs})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The bug: the window's PMP entry reaches to the end of the guard.
-	vm.host.Harts[0].WriteCSR(spec.CSRPmpaddr0+3, (vm.lay.guard+guardPages*pageSize)>>2)
-	vm.Run(100000)
-	r := validate(t, c, "MC_Small", log.Bytes())
-	if r.Accepted || r.Step != 3 || !strings.Contains(r.Reason, "Dispatch") {
-		t.Fatalf("accepted=%v step=%d (%s); want the first Dispatch (event 3) rejected", r.Accepted, r.Step, r.Reason)
+	if widen {
+		// A VMM bug: the window's PMP entry reaches to the end of the guard.
+		vm.host.Harts[0].WriteCSR(spec.CSRPmpaddr0+3, (vm.lay.guard+guardPages*pageSize)>>2)
 	}
-	if !strings.Contains(log.String(), `"prot":{"c1":["r1","r2"]}`) {
-		t.Fatalf("the log does not show the guard in prot:\n%.400s", log.String())
+	if step {
+		for i := 0; i < 5000 && vm.Exit().Reason == spec.Running; i++ {
+			vm.Step()
+		}
+	} else {
+		vm.Run(100000)
+	}
+	if e := vm.Exit(); e.Reason != spec.HaltFinisher {
+		t.Fatalf("%s: exit %s", name, e)
+	}
+	if err := vm.Release(); err != nil {
+		t.Fatal(err)
+	}
+	return log.String()
+}
+
+// TestEventsLog: the log starts with Create and Grant, alternates
+// Dispatch with Trap or Preempt on each CPU, names the exit causes, and
+// ends with Release and one Scrub per region; Dispatch's prot is the VM's
+// regions, read back from the physical PMP.
+func TestEventsLog(t *testing.T) {
+	for _, tc := range []struct {
+		vm          string
+		harts, regs int
+		step        bool
+	}{{"alice", 1, 1, false}, {"alice", 1, 1, true}, {"bob", 2, 2, false}} {
+		log := runWithEvents(t, tc.vm, tc.harts, tc.regs, tc.step, false)
+		lines := strings.Split(strings.TrimSpace(log), "\n")
+		var actions []string
+		for _, l := range lines {
+			var ev struct {
+				Action string `json:"action"`
+			}
+			if err := json.Unmarshal([]byte(l), &ev); err != nil {
+				t.Fatalf("%s: line %q: %v", tc.vm, l, err)
+			}
+			actions = append(actions, ev.Action)
+		}
+		n := len(actions)
+		if n < 10 || actions[0] != "Create" || actions[1] != "Grant" || actions[n-tc.regs-1] != "Release" {
+			t.Fatalf("%s: actions %v", tc.vm, actions)
+		}
+		for _, a := range actions[n-tc.regs:] {
+			if a != "Scrub" {
+				t.Fatalf("%s: ends with %v", tc.vm, actions[n-tc.regs-1:])
+			}
+		}
+		on := map[string]bool{} // CPU -> a vCPU is dispatched on it
+		for i, l := range lines[2 : n-tc.regs-1] {
+			cpu := "c1"
+			if strings.Contains(l, `"c2"`) {
+				cpu = "c2"
+			}
+			switch a := actions[i+2]; a {
+			case "Dispatch":
+				if on[cpu] {
+					t.Fatalf("%s: line %d: Dispatch on a busy %s", tc.vm, i+3, cpu)
+				}
+				want := `"prot":{"` + cpu + `":["r1"]}`
+				if tc.regs == 2 {
+					want = `"prot":{"` + cpu + `":["r1","r2"]}`
+				}
+				if !strings.Contains(l, want) || !strings.Contains(l, `"mode":{"`+cpu+`":"U"}`) {
+					t.Fatalf("%s: line %d: %s", tc.vm, i+3, l)
+				}
+				on[cpu] = true
+			case "Trap", "Preempt":
+				if !on[cpu] {
+					t.Fatalf("%s: line %d: %s of an idle %s", tc.vm, i+3, a, cpu)
+				}
+				if a == "Trap" && !strings.Contains(l, `"_cause":`) {
+					t.Fatalf("%s: line %d: a Trap without its cause: %s", tc.vm, i+3, l)
+				}
+				on[cpu] = false
+			default:
+				t.Fatalf("%s: line %d: %s in the middle", tc.vm, i+3, a)
+			}
+		}
+		for _, cause := range []string{`"_cause":"csr"`, `"_cause":"mmio"`, `"_cause":"shadow fill"`} {
+			if !strings.Contains(log, cause) {
+				t.Errorf("%s: no %s in the log", tc.vm, cause)
+			}
+		}
+	}
+}
+
+// TestEventsShowOpenPMP: a VMM whose physical PMP lets the guest reach
+// the host's guard (region r2 of a one-region VM) logs it in Dispatch's
+// prot: the log reads the hardware, not the VMM's books. (corpus's
+// TestVMMTraces has the spec reject such a trace.)
+func TestEventsShowOpenPMP(t *testing.T) {
+	log := runWithEvents(t, "alice", 1, 1, false, true)
+	if !strings.Contains(log, `"prot":{"c1":["r1","r2"]}`) {
+		t.Fatalf("the log does not show the guard in prot:\n%.400s", log)
 	}
 }
