@@ -154,20 +154,14 @@ func (m *Machine) AddRetired(h *Hart, n uint64) {
 	}
 	before := h.count
 	h.count += n
-	m.uartTick(h, before)
+	m.afterRetire(h, before)
 }
 
 // UntilEvent is how many more instructions, retired over all harts, can
 // run before something outside the harts may change: a timer reaching
 // its mtimecmp, or (while the UART takes input or may time out) the next
 // timer tick. At least 1.
-func (m *Machine) UntilEvent() uint64 {
-	n := m.untilTimer()
-	if m.uart.ticking() {
-		n = min(n, m.untilTick())
-	}
-	return n
-}
+func (m *Machine) UntilEvent() uint64 { return m.dev.UntilEvent(m.Retired()) }
 
 // Probe translates va for an access of kind in mode as the hart would
 // now (Sv39 walk when it applies, PTE checks, PMP of the PTE reads), but
@@ -244,11 +238,11 @@ func (h *Hart) StepFetched(word uint32, record bool) (spec.Retire, spec.Trap) {
 func (h *Hart) CounterEnables() (m, s uint64) { return h.mcounteren, h.scounteren }
 
 // Mtime returns the CLINT's mtime.
-func (m *Machine) Mtime() uint64 { return m.mtime() }
+func (m *Machine) Mtime() uint64 { return m.dev.CLINT.Mtime() }
 
 // SetMtime writes the CLINT's mtime, as M-mode software's 8-byte store to
 // the register would (the position inside the current tick is kept).
-func (m *Machine) SetMtime(v uint64) { m.clintWrite(spec.CLINTMtime, 8, v) }
+func (m *Machine) SetMtime(v uint64) { m.dev.CLINT.Store(spec.CLINTMtime, 8, v) }
 
 // TriggersArmed reports whether some debug trigger of the hart can fire
 // (on execute, load or store, in some mode).
