@@ -74,15 +74,22 @@ func (r *timedInput) Read(b []byte) (int, error) {
 // image, each with its own console and its own copy of the input.
 type firmwareRun struct {
 	res      diff.Result
-	ref, eng string // what each printed
+	ref, eng string // what each printed (eng: the other target's)
 	elapsed  time.Duration
+	target   string // the target ref ran against
 }
 
 func lockstepFirmware(t *testing.T, img *boot.Image, cfg spec.Config, keys []keystroke, limit uint64) firmwareRun {
 	t.Helper()
+	return lockstepFirmwareOn(t, "engine", img, cfg, keys, limit)
+}
+
+// lockstepFirmwareOn is lockstepFirmware with ref against another target.
+func lockstepFirmwareOn(t *testing.T, target string, img *boot.Image, cfg spec.Config, keys []keystroke, limit uint64) firmwareRun {
+	t.Helper()
 	var outs [2]bytes.Buffer
 	var ms [2]diff.Target
-	for i, name := range []string{"ref", "engine"} {
+	for i, name := range []string{"ref", target} {
 		f, err := targets.Lookup(name)
 		if err != nil {
 			t.Fatal(err)
@@ -105,20 +112,20 @@ func lockstepFirmware(t *testing.T, img *boot.Image, cfg spec.Config, keys []key
 	if err != nil {
 		t.Fatal(err)
 	}
-	return firmwareRun{res: res, ref: outs[0].String(), eng: outs[1].String(), elapsed: time.Since(start)}
+	return firmwareRun{res: res, ref: outs[0].String(), eng: outs[1].String(), elapsed: time.Since(start), target: target}
 }
 
 // check fails the test on a divergence or on consoles that differ, and
 // logs the figures.
 func (r firmwareRun) check(t *testing.T) {
 	t.Helper()
-	t.Logf("%d records compared in %v (%.1f M records/s); exits: ref %s, engine %s",
-		r.res.Compared, r.elapsed.Round(time.Millisecond), float64(r.res.Compared)/r.elapsed.Seconds()/1e6, r.res.ExitA, r.res.ExitB)
+	t.Logf("%d records compared in %v (%.1f M records/s); exits: ref %s, %s %s",
+		r.res.Compared, r.elapsed.Round(time.Millisecond), float64(r.res.Compared)/r.elapsed.Seconds()/1e6, r.res.ExitA, r.target, r.res.ExitB)
 	if r.res.Divergence != nil {
-		t.Fatalf("%s\nref console:\n%s", r.res.Divergence.Text("ref", "engine", fuzz.Disasm), r.ref)
+		t.Fatalf("%s\nref console:\n%s", r.res.Divergence.Text("ref", r.target, fuzz.Disasm), r.ref)
 	}
 	if r.ref != r.eng {
-		t.Fatalf("consoles differ\nref:\n%s\nengine:\n%s", r.ref, r.eng)
+		t.Fatalf("consoles differ\nref:\n%s\n%s:\n%s", r.ref, r.target, r.eng)
 	}
 }
 

@@ -392,17 +392,24 @@ func rxImage(t *testing.T, cfg spec.Config, obj *asm.Object) *boot.Image {
 	return img
 }
 
-// rxLockstep runs src in lockstep with keys as input and returns ref's
-// console, which check has found equal to the engine's.
+// rxLockstep runs src in lockstep with keys as input, ref against the
+// engine and ref against the VMM (the guest's UART is the VM's own, its
+// ticks the guest's), and returns ref's console, which check has found
+// equal to the other target's.
 func rxLockstep(t *testing.T, cfg spec.Config, src string, keys []keystroke, kv ...string) string {
 	t.Helper()
 	kv = append(kv, "DIV", fmt.Sprint(cfg.TimebaseDiv))
-	r := lockstepFirmware(t, rxImage(t, cfg, rxProgram(t, src, kv...)), cfg, keys, 2_000_000)
-	r.check(t)
-	if e := r.res.ExitA; e.Reason != spec.HaltFinisher || e.Code != 0 {
-		t.Fatalf("exit %s after %d records, want the finisher's pass; console %q", e, r.res.Compared, r.ref)
+	img := rxImage(t, cfg, rxProgram(t, src, kv...))
+	var console string
+	for _, target := range []string{"engine", "vmm"} {
+		r := lockstepFirmwareOn(t, target, img, cfg, keys, 2_000_000)
+		r.check(t)
+		if e := r.res.ExitA; e.Reason != spec.HaltFinisher || e.Code != 0 {
+			t.Fatalf("exit %s after %d records, want the finisher's pass; console %q", e, r.res.Compared, r.ref)
+		}
+		console = r.ref
 	}
-	return r.ref
+	return console
 }
 
 // TestUARTRXInterrupt is the reproducer of the engine's bug: a byte

@@ -167,6 +167,9 @@ var csrAddrs = func() []int64 {
 // item draws one body Item; inLoop limits it to straight-line code.
 func (g *generator) item(t *rapid.T, inLoop bool) Item {
 	kinds := 11
+	if g.mode != spec.ModeM {
+		kinds = 12 // and page-table edits (gen_pte.go)
+	}
 	if inLoop {
 		kinds = 3
 	}
@@ -198,6 +201,8 @@ func (g *generator) item(t *rapid.T, inLoop bool) Item {
 		return g.system(t)
 	case 9:
 		return g.loop(t)
+	case 11:
+		return g.pteEdit(t)
 	default:
 		return g.illegal(t)
 	}

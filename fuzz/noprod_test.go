@@ -5,9 +5,9 @@ import (
 	"testing"
 )
 
-// TestNoMutantsInProduction: the engine's fault injection (mutant_on.go)
-// is only in builds with the vcheck_mutant tag; without it the hook is
-// the empty function of mutant_off.go.
+// TestNoMutantsInProduction: the engine's and the VMM's fault injection
+// (mutant_on.go) is only in builds with the vcheck_mutant tag; without it
+// the hooks are the empty functions of mutant_off.go.
 func TestNoMutantsInProduction(t *testing.T) {
 	for _, c := range []struct {
 		tags    []string
@@ -18,13 +18,15 @@ func TestNoMutantsInProduction(t *testing.T) {
 	} {
 		ctxt := build.Default
 		ctxt.BuildTags = c.tags
-		for name, want := range map[string]bool{"mutant_on.go": c.on, "mutant_off.go": c.off} {
-			ok, err := ctxt.MatchFile("../impl/engine", name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ok != want {
-				t.Errorf("tags %v: %s in the build = %v, want %v", c.tags, name, ok, want)
+		for _, dir := range []string{"../impl/engine", "../impl/vmm"} {
+			for name, want := range map[string]bool{"mutant_on.go": c.on, "mutant_off.go": c.off} {
+				ok, err := ctxt.MatchFile(dir, name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ok != want {
+					t.Errorf("tags %v: %s/%s in the build = %v, want %v", c.tags, dir, name, ok, want)
+				}
 			}
 		}
 	}

@@ -24,9 +24,11 @@ func init() {
 		args:    "[PROGRAM.elf...]",
 		minArgs: 0, maxArgs: -1,
 		about: `Runs each bare-metal program to its exit on the engine, on the engine with
-its block compiler off (where it has one), on qemu-system-riscv64 (as -bios,
-with the rv64pg CPU) and on the reference model, and prints a table: wall
-time, MIPS and the ratios, measured side by side in one run. Instruction
+its block compiler off (where it has one), as the guest of one VM of the VMM,
+on qemu-system-riscv64 (as -bios, with the rv64pg CPU) and on the reference
+model, and prints a table: wall time, MIPS and the ratios, measured side by
+side in one run; for the VMM also the share of guest instructions executed
+directly and its exits by cause. Instruction
 counts are the engine's (the program's own count); QEMU's MIPS divide that
 count by QEMU's wall time, boot included. docs/PERFORMANCE.md records the
 figures with the command that measured them.`,
@@ -65,6 +67,7 @@ type benchRow struct {
 	Ref            *benchMeasure `json:"ref,omitempty"`
 	EngineOverQEMU float64       `json:"engine_over_qemu,omitempty"` // engine MIPS / QEMU MIPS
 	EngineOverRef  float64       `json:"engine_over_ref,omitempty"`  // engine MIPS / ref MIPS
+	VMM            *benchVMM     `json:"vmm,omitempty"`              // the program as the guest of one VM
 }
 
 // benchMeasure is one target's run of one program.
@@ -107,7 +110,8 @@ func benchFlags(fs *flag.FlagSet) func(e *env) int {
 	qemuBin := fs.String("qemu", "qemu-system-riscv64", "QEMU `binary` (empty: skip QEMU)")
 	withRef := fs.Bool("ref", true, "also run the reference model")
 	refLimit := fs.Uint64("ref-limit", 50_000_000, "step limit for the reference model (it is slow; its MIPS use what it ran); 0: no limit")
-	limit := fs.Uint64("limit", 5_000_000_000, "step limit for the engine; 0: no limit")
+	limit := fs.Uint64("limit", 5_000_000_000, "step limit for the engine (and the VMM); 0: no limit")
+	withVMM := fs.Bool("vmm", true, "also run the program as the guest of one VM of the VMM (target vmm)")
 	return func(e *env) int {
 		progs := e.args
 		if len(progs) == 0 {
@@ -146,6 +150,10 @@ func benchFlags(fs *flag.FlagSet) func(e *env) int {
 				m, _ := benchRun("engine-nojit", cfg, img, *limit)
 				row.EngineNoJIT = &m
 			}
+			if *withVMM && targets.Has("vmm") {
+				prog.Printf("bench [%d/%d] %s: vmm", i+1, len(progs), row.Program)
+				row.VMM = benchRunVMM(cfg, img, *limit, row.Engine)
+			}
 			if *qemuBin != "" {
 				prog.Printf("bench [%d/%d] %s: qemu", i+1, len(progs), row.Program)
 				wall, qerr := runQEMUBench(*qemuBin, p)
@@ -178,7 +186,7 @@ func benchFlags(fs *flag.FlagSet) func(e *env) int {
 			return code
 		}
 		w := tabwriter.NewWriter(e.stdout, 2, 8, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(w, "program\tinstructions\tengine s\tengine MIPS\tinterp MIPS\tqemu s\tqemu MIPS\tengine/qemu\tref MIPS\tengine/ref\t")
+		fmt.Fprintln(w, "program\tinstructions\tengine s\tengine MIPS\tinterp MIPS\tvmm MIPS\tvmm/engine\tdirect\tqemu s\tqemu MIPS\tengine/qemu\tref MIPS\tengine/ref\t")
 		for _, r := range out.Programs {
 			im := "-"
 			if r.EngineNoJIT != nil {
@@ -197,7 +205,13 @@ func benchFlags(fs *flag.FlagSet) func(e *env) int {
 			} else if r.Ref != nil {
 				rm, er = fmt.Sprintf("%.1f", r.Ref.MIPS), fmt.Sprintf("%.1fx", r.EngineOverRef)
 			}
-			fmt.Fprintf(w, "%s\t%d\t%.3f\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Program, r.Instructions, r.Engine.Seconds, r.Engine.MIPS, im, qs, qm, eq, rm, er)
+			vm, ve, vd := "-", "-", "-"
+			if r.VMM != nil && r.VMM.Error != "" {
+				vm = "error"
+			} else if r.VMM != nil {
+				vm, ve, vd = fmt.Sprintf("%.1f", r.VMM.MIPS), fmt.Sprintf("%.2fx", r.VMM.OverEngine), fmt.Sprintf("%.3f%%", 100*r.VMM.DirectShare)
+			}
+			fmt.Fprintf(w, "%s\t%d\t%.3f\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Program, r.Instructions, r.Engine.Seconds, r.Engine.MIPS, im, vm, ve, vd, qs, qm, eq, rm, er)
 		}
 		w.Flush()
 		for _, r := range out.Programs {
@@ -206,6 +220,14 @@ func benchFlags(fs *flag.FlagSet) func(e *env) int {
 			}
 			if r.Ref != nil && r.Ref.Error != "" {
 				fmt.Fprintf(e.stderr, "ref on %s: %s\n", r.Program, r.Ref.Error)
+			}
+			if r.VMM != nil && r.VMM.Error != "" {
+				fmt.Fprintf(e.stderr, "vmm on %s: %s\n", r.Program, r.VMM.Error)
+			}
+		}
+		for _, r := range out.Programs {
+			if r.VMM != nil && r.VMM.Error == "" {
+				fmt.Fprintf(e.stdout, "vmm on %s: %s\n", r.Program, r.VMM.summary)
 			}
 		}
 		return code

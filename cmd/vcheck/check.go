@@ -69,6 +69,7 @@ type checkVerdict struct {
 	Theorem1    theorem1Result `json:"theorem1"`
 	Resource    string         `json:"resource_control"`
 	Efficiency  string         `json:"efficiency"`
+	VMM         *vmmCheck      `json:"vmm,omitempty"`
 	Seconds     float64        `json:"seconds"`
 }
 
@@ -86,10 +87,16 @@ func checkFlags(fs *flag.FlagSet) func(e *env) int {
 	nameB := fs.String("b", "engine", "the `target` under check")
 	verbose := fs.Bool("v", false, "print every program's line, not only the failures")
 	dirs := fs.String("dirs", "", "comma-separated corpus `directories` to run (default: all)")
+	withVMM := fs.Bool("vmm", true, "also run the programs on the VMM (target vmm) against --a, audit its resource control and measure its efficiency (implied by --b vmm)")
 	return func(e *env) int {
 		fa, fb, code := lookupTargets(e, "a", *nameA, "b", *nameB)
 		if code != exitOK {
 			return code
+		}
+		var meter *vmmMeter
+		if *nameB == "vmm" {
+			meter = &vmmMeter{}
+			fb = meter.factory(fb)
 		}
 		var only []string
 		if *dirs != "" {
@@ -118,6 +125,7 @@ func checkFlags(fs *flag.FlagSet) func(e *env) int {
 		for i, p := range progs {
 			prog.Printf("check [%d/%d] %s (%d records compared so far)", i+1, len(progs), p.Path, v.Compared)
 			r := checkOne(e, cfg, p, fa, fb, *nameA, *nameB, disFn)
+			meter.after(p.Path)
 			v.Compared += r.Records
 			v.Programs = append(v.Programs, r)
 			switch r.Status {
@@ -139,9 +147,43 @@ func checkFlags(fs *flag.FlagSet) func(e *env) int {
 		default:
 			v.Equivalence, code = "holds", exitOK
 		}
+		if *withVMM && meter == nil && *nameA != "vmm" && !e.interrupted() {
+			// The second pass: the VMM against A on the same programs.
+			meter = &vmmMeter{}
+			fv, err := targets.Lookup("vmm")
+			if err != nil {
+				return e.errorf(exitFailure, "%v", err)
+			}
+			fv = meter.factory(fv)
+			meter.check = &vmmCheck{Programs: []checkProgram{}}
+			for i, p := range progs {
+				prog.Printf("[%d/%d] %s on vmm  (%d records compared so far)", i+1, len(progs), p.Path, v.Compared+meter.check.Compared)
+				r := checkOne(e, cfg, p, fa, fv, *nameA, "vmm", disFn)
+				meter.after(p.Path)
+				meter.check.Compared += r.Records
+				meter.check.Programs = append(meter.check.Programs, r)
+				switch r.Status {
+				case "equal", "now-agrees", "interrupted":
+				default:
+					meter.failed++
+				}
+				if e.interrupted() {
+					break
+				}
+			}
+			prog.Done()
+			v.Seconds = time.Since(start).Seconds()
+		}
 		v.Theorem1 = declaredTheorem1()
 		v.Resource = "not part of this check: `vcheck tla` model-checks the resource-control spec (tla/VMM.tla)"
-		v.Efficiency = "not measured yet: no VMM"
+		v.Efficiency = "not measured: the VMM was not run (--vmm=false)"
+		if meter != nil {
+			v.VMM = meter.verdict(*nameA, e.interrupted())
+			v.Resource, v.Efficiency = meter.lines()
+			if meter.failed > 0 || len(meter.auditFailures) > 0 {
+				code = exitFailure
+			}
+		}
 
 		if e.json {
 			if c := e.writeJSON(v); c != exitOK {
@@ -208,13 +250,40 @@ func checkOne(e *env, cfg spec.Config, p corpus.Program, fa, fb targets.Factory,
 
 func printCheck(w io.Writer, v checkVerdict, total int, verbose bool) {
 	fmt.Fprintf(w, "vcheck check: %s against %s on %d built-in programs\n\n", v.B, v.A, total)
+	shown := printPrograms(w, v.Programs, verbose, "")
+	if v.VMM != nil {
+		shown += printPrograms(w, v.VMM.Programs, verbose, "vmm: ")
+	}
+	if shown > 0 {
+		fmt.Fprintln(w)
+	}
+	eq := strings.ToUpper(v.Equivalence)
+	if v.Equivalence == "interrupted" {
+		eq = fmt.Sprintf("INTERRUPTED after %d of %d programs (no failure so far)", len(v.Programs), total)
+	}
+	fmt.Fprintf(w, "Equivalence       %s: %s on %d programs, %d records compared (%.1fs)\n", eq, v.B+" ≡ "+v.A, len(v.Programs), v.Compared, v.Seconds)
+	if c := v.VMM; c != nil && len(c.Programs) > 0 {
+		fmt.Fprintf(w, "                  %s: vmm ≡ %s on %d programs, %d records compared\n", strings.ToUpper(c.Equivalence), v.A, len(c.Programs), c.Compared)
+	}
+	t1 := "HOLDS"
+	if !v.Theorem1.Holds {
+		t1 = "FAILS (" + strings.Join(v.Theorem1.Offending, ", ") + ")"
+	}
+	fmt.Fprintf(w, "Theorem 1         %s: sensitive ⊆ privileged (%s: %d sensitive, %d privileged)\n", t1, v.Theorem1.Basis, v.Theorem1.Sensitive, v.Theorem1.Privileged)
+	fmt.Fprintf(w, "Resource control  %s\n", v.Resource)
+	fmt.Fprintf(w, "Efficiency        %s\n", v.Efficiency)
+}
+
+// printPrograms prints the programs' lines (all with verbose, else the
+// ones that are not equal), each after prefix, and returns how many.
+func printPrograms(w io.Writer, progs []checkProgram, verbose bool, prefix string) int {
 	shown := 0
-	for _, p := range v.Programs {
+	for _, p := range progs {
 		if !verbose && (p.Status == "equal") {
 			continue
 		}
 		shown++
-		line := fmt.Sprintf("  %-10s %-48s %9d records", strings.ToUpper(p.Status), p.Path, p.Records)
+		line := fmt.Sprintf("  %-10s %-48s %9d records", strings.ToUpper(p.Status), prefix+p.Path, p.Records)
 		if p.Exit != nil && p.Status == "equal" {
 			line += fmt.Sprintf("  %s %d", p.Exit.Reason, p.Exit.Code)
 		}
@@ -228,21 +297,7 @@ func printCheck(w io.Writer, v checkVerdict, total int, verbose bool) {
 			}
 		}
 	}
-	if shown > 0 {
-		fmt.Fprintln(w)
-	}
-	eq := strings.ToUpper(v.Equivalence)
-	if v.Equivalence == "interrupted" {
-		eq = fmt.Sprintf("INTERRUPTED after %d of %d programs (no failure so far)", len(v.Programs), total)
-	}
-	fmt.Fprintf(w, "Equivalence       %s: %s on %d programs, %d records compared (%.1fs)\n", eq, v.B+" ≡ "+v.A, len(v.Programs), v.Compared, v.Seconds)
-	t1 := "HOLDS"
-	if !v.Theorem1.Holds {
-		t1 = "FAILS (" + strings.Join(v.Theorem1.Offending, ", ") + ")"
-	}
-	fmt.Fprintf(w, "Theorem 1         %s: sensitive ⊆ privileged (%s: %d sensitive, %d privileged)\n", t1, v.Theorem1.Basis, v.Theorem1.Sensitive, v.Theorem1.Privileged)
-	fmt.Fprintf(w, "Resource control  %s\n", v.Resource)
-	fmt.Fprintf(w, "Efficiency        %s\n", v.Efficiency)
+	return shown
 }
 
 // declaredTheorem1 checks P&G's Theorem 1 on the classes the spec tables

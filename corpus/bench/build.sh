@@ -13,6 +13,8 @@ FLAGS="-O2 -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -nostdlib -
 $CC $FLAGS -c -o crt0.o crt0.S
 $CC $FLAGS -c -o loop.o loop.c
 $CC $FLAGS -DEXPECTED_CRC=${EXPECTED_CRC:-0x5249} -c -o coremark.o coremark.c
+$CC $FLAGS -c -o paging.o paging.S
 $CC $FLAGS -T link.ld -o loop.elf crt0.o loop.o
 $CC $FLAGS -T link.ld -o coremark.elf crt0.o coremark.o
-rm -f crt0.o loop.o coremark.o
+$CC $FLAGS -T link.ld -o paging.elf paging.o
+rm -f crt0.o loop.o coremark.o paging.o

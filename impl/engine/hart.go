@@ -111,9 +111,11 @@ type Hart struct {
 	// The RAM pages (page numbers) of the page-table entries the last
 	// translate read, for fillTLB to flag as page-table pages.
 	walkPages [3]uint64
+	walkPTEs  [3]uint64 // and their addresses (hv.go, Probe)
 	walkN     int
 
-	trig trigState // the trigger module (trigger.go)
+	fetched fetchedInsn // an emulator's instruction fetched elsewhere (hv.go)
+	trig    trigState   // the trigger module (trigger.go)
 }
 
 func (h *Hart) reset(pc uint64) {
@@ -255,6 +257,9 @@ func (h *Hart) Step() spec.Retire {
 		if d := h.peekInst(); d != nil {
 			h.recInst = *d
 			h.recA, h.recB = h.x[d.rs1], h.x[d.rs2]
+			if h.m.emulator { // the loop runs what was just fetched (hv.go)
+				h.useScratch(d, h.pc&^0xfff)
+			}
 		}
 		before := h.count
 		h.loop(1)
@@ -440,9 +445,6 @@ func (h *Hart) trap(interrupt bool, cause, tval uint64) {
 		}
 	}
 	t := spec.Trap{Valid: true, Interrupt: interrupt, Cause: cause, Tval: tval, Target: target}
-	// Taking a trap drops the LR reservation, as QEMU 7.2 does (the spec
-	// lets an SC fail for implementation-defined reasons, Unpriv. §8.3).
-	h.resValid = false
 	// A trap loop is the same exception again with no instruction retired
 	// in between (e.g. mtvec pointing at unmapped memory).
 	if h.lastTrap == t && !interrupt && h.count == h.lastTrapCount {
@@ -456,9 +458,12 @@ func (h *Hart) trap(interrupt bool, cause, tval uint64) {
 	h.exitLoop = true
 	if h.Intercept != nil && h.Intercept(h, t) {
 		h.intercepted = true
-		return
+		return // a VM exit: the guest's reservation is the hypervisor's to keep (hv.go)
 	}
 	h.intercepted = false
+	// Taking a trap drops the LR reservation, as QEMU 7.2 does (the spec
+	// lets an SC fail for implementation-defined reasons, Unpriv. §8.3).
+	h.resValid = false
 	causeReg := cause
 	if interrupt {
 		causeReg |= 1 << 63

@@ -47,6 +47,14 @@ type Machine struct {
 
 	jitOn  bool      // compile hot blocks (jit.go)
 	jitMem *jitArena // their code
+
+	// emulator: a VMM's virtual platform (hv.go, NewEmulator): no code
+	// cache, no TLB fills, RAM borrowed. onWrite, when set, hears of every
+	// RAM write that does not come from the fast path (ad: the walk's own
+	// A/D update).
+	emulator bool
+	onWrite  func(off, size uint64, ad bool)
+	words    *[256]wordEntry // decodeWord's cache
 }
 
 const (
@@ -113,12 +121,17 @@ func New(cfg spec.Config, img *boot.Image) (*Machine, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	return newMachine(cfg, img, make([]byte, cfg.RAM))
+}
+
+// newMachine builds a machine over ram (len cfg.RAM), which it loads.
+func newMachine(cfg spec.Config, img *boot.Image, ram []byte) (*Machine, error) {
 	if img == nil {
 		return nil, fmt.Errorf("engine: no boot image")
 	}
 	m := &Machine{
 		cfg:       cfg,
-		ram:       make([]byte, cfg.RAM),
+		ram:       ram,
 		rom:       make([]byte, spec.BootROMSize),
 		pageFlags: make([]uint8, cfg.RAM>>12),
 		codePages: make([]*codePage, cfg.RAM>>12),

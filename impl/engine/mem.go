@@ -54,6 +54,12 @@ func (m *Machine) inRAM(pa, size uint64) bool {
 // failure it records the exception and returns ok=false. It leaves the
 // RAM pages of the PTEs it read in h.walkPages, for fillTLB.
 func (h *Hart) translate(va uint64, kind int, mode spec.Mode) (pa uint64, ok bool) {
+	return h.walk(va, kind, mode, true)
+}
+
+// walk is translate; with update false it is a probe (hv.go): an access
+// that would have to set A or D fails instead, and nothing is written.
+func (h *Hart) walk(va uint64, kind int, mode spec.Mode, update bool) (pa uint64, ok bool) {
 	h.walkN = 0
 	if mode == spec.ModeM || h.satp>>60 != spec.SatpModeSv39 {
 		return va, true
@@ -73,6 +79,7 @@ func (h *Hart) translate(va uint64, kind int, mode spec.Mode) (pa uint64, ok boo
 		}
 		pte := readRAM(h.m.ram, pteAddr-spec.RAMBase, 8)
 		h.walkPages[h.walkN] = (pteAddr - spec.RAMBase) >> 12
+		h.walkPTEs[h.walkN] = pteAddr
 		h.walkN++
 		ppn := pte >> 10
 		switch {
@@ -109,6 +116,9 @@ func (h *Hart) translate(va uint64, kind int, mode spec.Mode) (pa uint64, ok boo
 			nv |= 0x80
 		}
 		if nv != pte {
+			if !update {
+				return 0, h.fail(pageFault[kind], va)
+			}
 			// The A/D write is an S-mode store for PMP, like the walk's reads.
 			if !h.pmpAllows(pteAddr, 8, accStore, spec.ModeS) {
 				return 0, h.fail(accessFault[kind], va)
@@ -120,6 +130,9 @@ func (h *Hart) translate(va uint64, kind int, mode spec.Mode) (pa uint64, ok boo
 			writeRAM(h.m.ram, off, 8, nv)
 			if f := h.m.pageFlags[off>>12] &^ pagePT; f != 0 {
 				h.m.written(off, 8, f)
+			}
+			if h.m.onWrite != nil {
+				h.m.onWrite(off, 8, true)
 			}
 		}
 		mask := uint64(1)<<(12+9*uint(level)) - 1
@@ -197,6 +210,9 @@ func (h *Hart) access(va, size uint64, kind int, mode spec.Mode) (uint64, bool) 
 // fillTLB caches the page of va -> pa when it is RAM and PMP treats the
 // whole page alike. The last translate must have been the one of va.
 func (h *Hart) fillTLB(t *[tlbSize]tlbEntry, va, pa uint64, kind int, mode spec.Mode) {
+	if h.m.emulator {
+		return // it walks every access, as if it had no TLB
+	}
 	if h.trig.data && kind != accFetch {
 		return // every load and store must reach slow's trigger check (trigger.go)
 	}
@@ -368,6 +384,9 @@ func (m *Machine) writePhysRAM(off, size, v uint64) {
 	if f := m.pageFlags[off>>12]; f != 0 {
 		m.written(off, size, f)
 	}
+	if m.onWrite != nil {
+		m.onWrite(off, size, false)
+	}
 }
 
 // deviceWriteRAM is the HTIF device's own 8-byte write of RAM at offset
@@ -377,6 +396,9 @@ func (m *Machine) deviceWriteRAM(off, v uint64) {
 	writeRAM(m.ram, off, 8, v)
 	if f := m.pageFlags[off>>12] &^ pageHTIF; f != 0 {
 		m.written(off, 8, f)
+	}
+	if m.onWrite != nil {
+		m.onWrite(off, 8, false)
 	}
 }
 
@@ -451,6 +473,14 @@ func (m *Machine) ptWritten() {
 // current), or an uncached decoding in h.tmp, or nil after a fetch fault.
 func (h *Hart) fetchSlow(pc uint64, cp **codePage, base *uint64) *inst {
 	m := h.m
+	if m.emulator { // no code cache: fetch and decode anew, every time
+		*cp, *base = scratchPage, pc&^0xfff
+		if h.fetched.valid && h.fetched.pc == pc && h.fetched.mode == h.mode {
+			h.tmp = m.decodeWord(h.fetched.word) // already fetched (hv.go, StepFetched)
+			return &h.tmp
+		}
+		return h.fetchOne(pc)
+	}
 	e := &h.fetchTLB[pc>>12&(tlbSize-1)]
 	var off uint64
 	if e.tag == pc>>12|h.tlbGen {
@@ -499,7 +529,7 @@ func (h *Hart) fetchOne(pc uint64) *inst {
 		}
 		word |= uint32(hi) << 16
 	}
-	h.tmp = decode(word)
+	h.tmp = h.m.decodeWord(word)
 	return &h.tmp
 }
 

@@ -26,8 +26,9 @@
 // external program ("qemu") is a plain Register.
 //
 // Built in: "ref" (ref.go, the reference model), "engine" (engine.go, the
-// fast engine) and, where the engine compiles blocks, "engine-nojit" (the
-// engine with its block compiler off).
+// fast engine), where the engine compiles blocks "engine-nojit" (the
+// engine with its block compiler off), and "vmm" (vmm.go, the program as
+// the guest of one VM of the trap-and-emulate VMM).
 package targets
 
 import (
