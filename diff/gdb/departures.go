@@ -1,0 +1,227 @@
+package gdb
+
+import (
+	"strings"
+
+	"github.com/vcheck-dev/vcheck/diff"
+	"github.com/vcheck-dev/vcheck/spec"
+)
+
+// Departure is one documented place where QEMU 7.2 departs from the
+// specification (or, marked Profile, from a choice the specification
+// leaves to the implementation and rv64pg fixes differently). A
+// comparison against QEMU that diverges there is not a finding: the
+// comparison names the departure, puts QEMU in the state the reference
+// model reached (Resync) and goes on. docs/external.md lists them.
+type Departure struct {
+	Name    string // short identifier, used in reports
+	Spec    string // what the specification says, with its citation
+	QEMU    string // what QEMU 7.2 does instead
+	Profile bool   // a profile choice, not a departure from the specification
+	// Match reports whether a record divergence (A the reference, B
+	// QEMU) is this departure.
+	Match func(d *diff.Divergence) bool
+}
+
+// QEMUDepartures is the ignore list of comparisons against QEMU 7.2.
+var QEMUDepartures = []Departure{
+	{
+		Name: "amo-misaligned-cause",
+		Spec: "a misaligned AMO, LR/SC address raises store/AMO address misaligned (cause 6) for AMOs and SC (Unpriv. 20191213 §8.4, Priv. 1.12 Table 3.6)",
+		QEMU: "reports load address misaligned (4)",
+		Match: func(d *diff.Divergence) bool {
+			return isAMOorSC(d.A.Insn) && onlyFields(d, "Trap.Cause") && d.A.Trap.Cause == spec.CauseMisalignedStore && d.B.Trap.Cause == spec.CauseMisalignedLoad
+		},
+	},
+	{
+		Name: "amo-page-fault-cause",
+		Spec: "an AMO that faults in translation raises store/AMO page fault (15) (Priv. 1.12 §4.3.2, Table 3.6)",
+		QEMU: "reports load page fault (13)",
+		Match: func(d *diff.Divergence) bool {
+			return isAMOorSC(d.A.Insn) && onlyFields(d, "Trap.Cause") && d.A.Trap.Cause == spec.CauseStorePageFault && d.B.Trap.Cause == spec.CauseLoadPageFault
+		},
+	},
+	{
+		Name: "sc-permission",
+		Spec: "no SC instruction shall retire unless it passes memory permission checks (Unpriv. 20191213 §8.2, \"Zalrsc\")",
+		QEMU: "an SC without a reservation fails quietly (rd = 1) on a page or PMP region it may not write",
+		Match: func(d *diff.Divergence) bool {
+			return isSC(d.A.Insn) && d.A.Trap.Valid && !d.B.Trap.Valid && d.B.Rd.Valid && d.B.Rd.Value == 1
+		},
+	},
+	{
+		Name: "xepc-bit0",
+		Spec: "mepc/sepc bit 0 is always zero with IALIGN=16 (Priv. 1.12 §3.1.14, §4.1.7)",
+		QEMU: "keeps a written 1 in bit 0",
+		Match: func(d *diff.Divergence) bool {
+			return csrValueDiffers(d, map[uint16]uint64{spec.CSRMepc: 1, spec.CSRSepc: 1})
+		},
+	},
+	{
+		Name: "xret-mprv",
+		Spec: "MRET and SRET to a mode below M clear MPRV (Priv. 1.12 §3.1.6.3, §3.3.2)",
+		QEMU: "leaves MPRV set",
+		Match: func(d *diff.Divergence) bool {
+			return csrValueDiffers(d, map[uint16]uint64{spec.CSRMstatus: spec.MstatusMPRV})
+		},
+	},
+	{
+		Name: "instret",
+		Spec: "minstret counts the instructions the hart retired; a write replaces the writing instruction's increment (Unpriv. 20191213 §10.1, Priv. 1.12 §3.1.11)",
+		QEMU: "counts icount time (host time without -icount), which includes traps",
+		Match: func(d *diff.Divergence) bool {
+			return readsCSR(d, spec.CSRMinstret, spec.CSRInstret)
+		},
+	},
+	{
+		Name:    "cycle-time",
+		Spec:    "the rates of mcycle and time are implementation-defined (Priv. 1.12 §3.1.11, §3.2.1); rv64pg counts one cycle per retired instruction and one mtime tick per TimebaseDiv (docs/retire.md)",
+		QEMU:    "mcycle counts icount time, mtime the virtual clock",
+		Profile: true,
+		Match: func(d *diff.Divergence) bool {
+			return readsCSR(d, spec.CSRMcycle, spec.CSRCycle, spec.CSRTime)
+		},
+	},
+	{
+		Name:    "marchid-mimpid",
+		Spec:    "marchid and mimpid may be zero (Priv. 1.12 §3.1.3, §3.1.4); rv64pg has zero",
+		QEMU:    "reports its version (0x70216 for 7.2)",
+		Profile: true,
+		Match: func(d *diff.Divergence) bool {
+			return readsCSR(d, spec.CSRMarchid, spec.CSRMimpid)
+		},
+	},
+	{
+		Name: "hpm-counters",
+		Spec: "mhpmcounter3-31 and mhpmevent3-31 must exist and may be read-only zero (Priv. 1.12 §3.1.10)",
+		QEMU: "with pmu-num=0 they are illegal instructions",
+		Match: func(d *diff.Divergence) bool {
+			c, ok := csrOf(d.A.Insn)
+			hpm := c >= 0xb03 && c <= 0xb1f || c >= 0x323 && c <= 0x33f || c >= 0xc03 && c <= 0xc1f
+			return ok && hpm && !d.A.Trap.Valid && d.B.Trap.Valid && d.B.Trap.Cause == spec.CauseIllegalInstruction
+		},
+	},
+	{
+		Name:    "satp-modes",
+		Spec:    "writing satp with a MODE the implementation does not support has no effect (Priv. 1.12 §4.1.11); rv64pg supports Bare and Sv39 only",
+		QEMU:    "7.2's rv64 CPU also takes Sv48 and Sv57 (no property turns them off before 8.0)",
+		Profile: true,
+		Match: func(d *diff.Divergence) bool {
+			c, ok := csrOf(d.A.Insn)
+			m := d.B.CSR.Value >> 60
+			return ok && c == spec.CSRSatp && onlyFields(d, "CSR.Value", "Rd.Value") && (m == 9 || m == 10 || d.B.Rd.Value>>60 == 9 || d.B.Rd.Value>>60 == 10)
+		},
+	},
+	{
+		Name: "warl",
+		Spec: "WARL fields never hold an illegal value (Priv. 1.12 §2.3): mstatus.MPP=2 is reserved and UXL is 2 (§3.1.6.2, §3.1.6.1); MPV/GVA, VS interrupt bits and SGEIP/LCOFI exist only with H and Sscofpmf (§3.1.9); mcounteren/scounteren and mcountinhibit are 32-bit (§3.1.11, §3.1.12); menvcfg/senvcfg bits of absent extensions are zero (§3.1.18); medeleg bit 11 is read-only zero (§3.1.8); pmpaddr bits 63:54 are zero on RV64 and pmpcfg R=0,W=1 is reserved (§3.7.1)",
+		QEMU: "stores those bits as written",
+		Match: func(d *diff.Divergence) bool {
+			return csrValueDiffers(d, warlDepartures)
+		},
+	},
+}
+
+// warlDepartures are, by CSR, the bits QEMU 7.2 keeps that the
+// specification's WARL rules clear (docs/refmodel.md, the CSR probe).
+var warlDepartures = map[uint16]uint64{
+	spec.CSRMstatus:       spec.MstatusMPP | spec.MstatusUXL | 1<<39 | 1<<38,
+	spec.CSRSstatus:       spec.MstatusUXL,
+	spec.CSRMcounteren:    0xffffffff << 32,
+	spec.CSRScounteren:    0xffffffff << 32,
+	spec.CSRMcountinhibit: ^uint64(0x5),
+	spec.CSRMenvcfg:       0xf0 | 1<<62 | 1<<63,
+	spec.CSRSenvcfg:       0xf0,
+	spec.CSRMedeleg:       1<<10 | 1<<11 | 0xf<<20,
+	spec.CSRMideleg:       1<<2 | 1<<6 | 1<<10 | 1<<12 | 1<<13,
+	spec.CSRMie:           1<<2 | 1<<6 | 1<<10 | 1<<12 | 1<<13,
+	spec.CSRMip:           1<<2 | 1<<6 | 1<<10 | 1<<12 | 1<<13,
+	spec.CSRSie:           1<<2 | 1<<6 | 1<<10 | 1<<12 | 1<<13,
+	spec.CSRSip:           1<<2 | 1<<6 | 1<<10 | 1<<12 | 1<<13,
+	spec.CSRPmpcfg0:       0x6262626262626262,
+	spec.CSRPmpcfg0 + 2:   0x6262626262626262,
+}
+
+func init() {
+	for i := uint16(0); i < spec.PMPEntries; i++ {
+		warlDepartures[spec.CSRPmpaddr0+i] = 0x3ff << 54
+	}
+}
+
+// ClassifyQEMU returns the departure a divergence is, or false.
+func ClassifyQEMU(d *diff.Divergence) (Departure, bool) {
+	if d == nil || len(d.Fields) == 0 {
+		return Departure{}, false
+	}
+	for _, dep := range QEMUDepartures {
+		if dep.Match(d) {
+			return dep, true
+		}
+	}
+	return Departure{}, false
+}
+
+// onlyFields reports whether the differing fields are among want.
+func onlyFields(d *diff.Divergence, want ...string) bool {
+	for _, f := range d.Fields {
+		ok := false
+		for _, w := range want {
+			ok = ok || f == w
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func baseName(insn uint32) string {
+	o, ok := spec.DecodeOperands(insn)
+	if !ok {
+		return ""
+	}
+	return o.Base.Name
+}
+
+func isAMOorSC(insn uint32) bool {
+	n := baseName(insn)
+	return strings.HasPrefix(n, "amo") || strings.HasPrefix(n, "sc.")
+}
+
+func isSC(insn uint32) bool { return strings.HasPrefix(baseName(insn), "sc.") }
+
+// csrOf returns the CSR of a Zicsr instruction.
+func csrOf(insn uint32) (uint16, bool) {
+	o, ok := spec.DecodeOperands(insn)
+	if !ok || !o.HasCSR {
+		return 0, false
+	}
+	return o.CSR, true
+}
+
+// readsCSR reports whether the divergence is only in the value a Zicsr
+// instruction read from (or wrote back to) one of csrs.
+func readsCSR(d *diff.Divergence, csrs ...uint16) bool {
+	c, ok := csrOf(d.A.Insn)
+	if !ok || d.A.Trap.Valid || d.B.Trap.Valid || !onlyFields(d, "Rd.Value", "CSR.Value") {
+		return false
+	}
+	for _, x := range csrs {
+		if c == x {
+			return true
+		}
+	}
+	return false
+}
+
+// csrValueDiffers reports whether the divergence is only in the value of
+// a CSR (written, or read into rd) and only in the bits masks allows for
+// that CSR.
+func csrValueDiffers(d *diff.Divergence, masks map[uint16]uint64) bool {
+	c, ok := csrOf(d.A.Insn)
+	m, known := masks[c]
+	if !ok || !known || d.A.Trap.Valid || d.B.Trap.Valid || !onlyFields(d, "Rd.Value", "CSR.Value") {
+		return false
+	}
+	return (d.A.Rd.Value^d.B.Rd.Value)&^m == 0 && (d.A.CSR.Value^d.B.CSR.Value)&^m == 0
+}

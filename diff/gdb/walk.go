@@ -1,0 +1,88 @@
+package gdb
+
+import (
+	"encoding/binary"
+
+	"github.com/vcheck-dev/vcheck/spec"
+)
+
+// Translation, for a debugger's view of memory: which physical address a
+// virtual one names, so that a debugger reads only RAM and ROM (device
+// registers have side effects on reads) and knows which pages hold page
+// tables. It walks Sv39 as Priv. 1.12 §4.3.2 describes, without the
+// permission checks an access makes and without setting A or D: a debug
+// access must not change the machine.
+
+// dataMode is the mode whose translation a data access uses: MPP when
+// M-mode runs with MPRV (Priv. 1.12 §3.1.6.3), else the mode itself.
+func dataMode(mode spec.Mode, mstatus uint64) spec.Mode {
+	if mode == spec.ModeM && mstatus&spec.MstatusMPRV != 0 {
+		return spec.Mode(mstatus >> 11 & 3)
+	}
+	return mode
+}
+
+// bare reports whether accesses in mode are untranslated.
+func bare(mode spec.Mode, satp uint64) bool {
+	return mode == spec.ModeM || satp>>60 == spec.SatpModeBare
+}
+
+// walk translates va under satp with read8 reading physical doublewords.
+// It returns the physical address, the physical addresses of the PTEs it
+// read, and false when the address does not translate (or satp is not
+// Sv39).
+func walk(va, satp uint64, read8 func(pa uint64) (uint64, bool)) (pa uint64, ptes []uint64, ok bool) {
+	if satp>>60 != spec.SatpModeSv39 {
+		return 0, nil, false
+	}
+	// Bits 63:39 must all equal bit 38 (§4.4.1).
+	if top := int64(va) >> 38; top != 0 && top != -1 {
+		return 0, nil, false
+	}
+	a := (satp & spec.SatpPPNMask) << 12
+	for level := 2; level >= 0; level-- {
+		vpn := va >> (12 + 9*uint(level)) & 0x1ff
+		pteAddr := a + vpn*8
+		ptes = append(ptes, pteAddr)
+		pte, ok := read8(pteAddr)
+		if !ok || pte&spec.PTEV == 0 || (pte&spec.PTER == 0 && pte&spec.PTEW != 0) {
+			return 0, ptes, false
+		}
+		ppn := pte >> 10 & (1<<44 - 1)
+		if pte&(spec.PTER|spec.PTEX) != 0 {
+			// A leaf; a superpage must be aligned (§4.3.2 step 6).
+			if level > 0 && ppn&(1<<(9*uint(level))-1) != 0 {
+				return 0, ptes, false
+			}
+			off := va & (1<<(12+9*uint(level)) - 1)
+			return ppn<<12&^(1<<(12+9*uint(level))-1) | off, ptes, true
+		}
+		a = ppn << 12
+	}
+	return 0, ptes, false
+}
+
+// memoryMap says which physical ranges a debugger may read: RAM and the
+// boot ROM, which have no read side effects.
+type memoryMap struct{ ramEnd uint64 }
+
+func newMemoryMap(cfg spec.Config) memoryMap {
+	return memoryMap{ramEnd: spec.RAMBase + cfg.RAM}
+}
+
+// ram reports whether [pa, pa+n) is all RAM.
+func (m memoryMap) ram(pa, n uint64) bool {
+	return pa >= spec.RAMBase && pa < m.ramEnd && n <= m.ramEnd-pa
+}
+
+// readable reports whether [pa, pa+n) is all RAM or all boot ROM.
+func (m memoryMap) readable(pa, n uint64) bool {
+	rom := pa >= spec.BootROMBase && pa < spec.BootROMBase+spec.BootROMSize && n <= spec.BootROMBase+spec.BootROMSize-pa
+	return rom || m.ram(pa, n)
+}
+
+func le64(b []byte) uint64 {
+	var buf [8]byte
+	copy(buf[:], b)
+	return binary.LittleEndian.Uint64(buf[:])
+}
