@@ -31,6 +31,7 @@ type Client struct {
 	noAck    bool
 	qemu     bool // the stub answered qqemu.sstepbits: QEMU's gdbstub
 	physMode bool // QEMU's Qqemu.PhyMemMode is on
+	physOK   bool // the stub has Qqemu.PhyMemMode (QEMU's, and ours)
 	features map[string]string
 	Regs     *Registers
 	gRegs    int       // how many registers the 'g' packet holds
@@ -96,6 +97,12 @@ func NewClient(conn net.Conn, addr string, timeout time.Duration) (*Client, erro
 	}
 	if r, err := c.Request("qqemu.sstepbits"); err == nil && strings.Contains(r, "NOIRQ") {
 		c.qemu = true
+	}
+	if r, err := c.Request("qqemu.PhyMemMode"); err == nil && (r == "0" || r == "1") {
+		c.physOK = true
+	}
+	if c.closed != nil {
+		return nil, c.closed
 	}
 	c.Regs = DefaultRegisters()
 	if c.features["qXfer:features:read"] == "+" {
@@ -424,13 +431,17 @@ func (c *Client) WriteMemory(addr uint64, data []byte) error {
 	return nil
 }
 
-// SetPhysical switches QEMU's memory accesses to physical addresses
-// (Qqemu.PhyMemMode); other stubs do not have it.
+// Physical reports whether the stub can read memory by physical
+// address (QEMU's Qqemu.PhyMemMode, which our stub also has).
+func (c *Client) Physical() bool { return c.physOK }
+
+// SetPhysical switches the stub's memory accesses to physical addresses
+// (Qqemu.PhyMemMode); most stubs do not have it.
 func (c *Client) SetPhysical(on bool) error {
 	if on == c.physMode {
 		return nil
 	}
-	if !c.qemu {
+	if !c.physOK {
 		return fmt.Errorf("gdb %s: the stub has no physical memory mode", c.Addr)
 	}
 	v := "0"

@@ -306,7 +306,7 @@ func (t *Target) physical(h *hart, va uint64, mode spec.Mode) (uint64, bool) {
 	if p, ok := t.tlb[key]; ok {
 		return p<<12 | va&0xfff, true
 	}
-	if !t.c.QEMU() {
+	if !t.c.Physical() {
 		return 0, false
 	}
 	if err := t.c.SetPhysical(true); err != nil {
@@ -354,14 +354,21 @@ func (t *Target) stored(h *hart, va, n uint64, mode spec.Mode) {
 // fetch reads the instruction at the hart's pc, from RAM or ROM only.
 func (t *Target) fetch(h *hart) (uint32, bool, error) {
 	pa, ok := t.physical(h, h.pc, h.mode)
-	if !ok || !t.mm.readable(pa, 2) {
+	known := ok
+	if !ok && !bare(h.mode, h.satp) {
+		// The stub cannot tell us where the pc maps: read through its
+		// translation, uncached (a code page mapped onto a device would
+		// be read with side effects; no program we know does that).
+		pa, ok = h.pc, true
+	}
+	if !ok || known && !t.mm.readable(pa, 2) {
 		return 0, false, nil
 	}
-	if w, ok := t.icache[pa]; ok {
+	if w, ok := t.icache[pa]; ok && known {
 		return w, true, nil
 	}
 	n := 4
-	if !t.mm.readable(pa, 4) {
+	if known && !t.mm.readable(pa, 4) {
 		n = 2
 	}
 	b, err := t.c.ReadMemory(h.pc, n)
@@ -377,7 +384,9 @@ func (t *Target) fetch(h *hart) (uint32, bool, error) {
 	} else if n == 2 {
 		return 0, false, nil
 	}
-	t.icache[pa] = w
+	if known {
+		t.icache[pa] = w
+	}
 	return w, true, nil
 }
 
