@@ -27,39 +27,10 @@ func bare(mode spec.Mode, satp uint64) bool {
 	return mode == spec.ModeM || satp>>60 == spec.SatpModeBare
 }
 
-// walk translates va under satp with read8 reading physical doublewords.
-// It returns the physical address, the physical addresses of the PTEs it
-// read, and false when the address does not translate (or satp is not
-// Sv39).
+// walk translates va under satp with read8 reading physical doublewords
+// (spec.WalkSv39).
 func walk(va, satp uint64, read8 func(pa uint64) (uint64, bool)) (pa uint64, ptes []uint64, ok bool) {
-	if satp>>60 != spec.SatpModeSv39 {
-		return 0, nil, false
-	}
-	// Bits 63:39 must all equal bit 38 (§4.4.1).
-	if top := int64(va) >> 38; top != 0 && top != -1 {
-		return 0, nil, false
-	}
-	a := (satp & spec.SatpPPNMask) << 12
-	for level := 2; level >= 0; level-- {
-		vpn := va >> (12 + 9*uint(level)) & 0x1ff
-		pteAddr := a + vpn*8
-		ptes = append(ptes, pteAddr)
-		pte, ok := read8(pteAddr)
-		if !ok || pte&spec.PTEV == 0 || (pte&spec.PTER == 0 && pte&spec.PTEW != 0) {
-			return 0, ptes, false
-		}
-		ppn := pte >> 10 & (1<<44 - 1)
-		if pte&(spec.PTER|spec.PTEX) != 0 {
-			// A leaf; a superpage must be aligned (§4.3.2 step 6).
-			if level > 0 && ppn&(1<<(9*uint(level))-1) != 0 {
-				return 0, ptes, false
-			}
-			off := va & (1<<(12+9*uint(level)) - 1)
-			return ppn<<12&^(1<<(12+9*uint(level))-1) | off, ptes, true
-		}
-		a = ppn << 12
-	}
-	return 0, ptes, false
+	return spec.WalkSv39(va, satp, read8)
 }
 
 // memoryMap says which physical ranges a debugger may read: RAM and the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -260,4 +261,32 @@ func CompareStates(a, b spec.ArchState, skip map[uint16]bool) string {
 	}
 	a.CSRs, b.CSRs = ca, cb
 	return cmp.Diff(a, b)
+}
+
+var (
+	configMu    sync.Mutex
+	configHooks = map[string]func(*spec.Config){}
+)
+
+// RegisterConfig records how a family of targets needs the machine
+// configured: rvfi: implementations start at 0x80000000, so the reference
+// must skip the boot ROM too.
+func RegisterConfig(prefix string, f func(*spec.Config)) {
+	configMu.Lock()
+	defer configMu.Unlock()
+	configHooks[prefix] = f
+}
+
+// AdjustConfig returns cfg as the named targets need it (RegisterConfig).
+// Commands call it with the names of the targets they compare.
+func AdjustConfig(cfg spec.Config, names ...string) spec.Config {
+	configMu.Lock()
+	defer configMu.Unlock()
+	for _, n := range names {
+		prefix, _, _ := strings.Cut(n, ":")
+		if f := configHooks[prefix]; f != nil {
+			f(&cfg)
+		}
+	}
+	return cfg
 }
