@@ -266,7 +266,7 @@ func (c *Client) readXfer(object, annex string) ([]byte, error) {
 			return nil, err
 		}
 		if r == "" || (r[0] != 'm' && r[0] != 'l') {
-			return nil, protoErr("qXfer %s %s: reply %q", object, annex, truncate(r))
+			return nil, fmt.Errorf("gdb %s: %w", c.Addr, protoErr("qXfer %s %s: reply %q", object, annex, truncate(r)))
 		}
 		out = append(out, r[1:]...)
 		off += len(r) - 1
@@ -348,12 +348,12 @@ func (c *Client) ReadGeneral() ([]uint64, error) {
 		}
 		v, err := decodeLE(field)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("gdb %s: 'g' reply: %w", c.Addr, err)
 		}
 		out = append(out, v)
 	}
 	if len(r) != 0 && c.gRegs == 0 {
-		return nil, protoErr("'g' reply has %d hex digits more than the target description's registers", len(r))
+		return nil, fmt.Errorf("gdb %s: %w", c.Addr, protoErr("'g' reply has %d hex digits more than the target description's registers", len(r)))
 	}
 	c.gRegs = len(out)
 	return out, nil
@@ -371,7 +371,11 @@ func (c *Client) ReadRegister(num int) (uint64, error) {
 	if len(r) > 16 {
 		r = r[:16]
 	}
-	return decodeLE(r)
+	v, err := decodeLE(r)
+	if err != nil {
+		return 0, fmt.Errorf("gdb %s: register %d: %w", c.Addr, num, err)
+	}
+	return v, nil
 }
 
 // ReadNamed reads a register by its target-description name.
@@ -410,7 +414,7 @@ func (c *Client) ReadMemory(addr uint64, n int) ([]byte, error) {
 		}
 		b, err := hex.DecodeString(r)
 		if err != nil || len(b) == 0 || len(b) > chunk {
-			return nil, protoErr("memory reply %q", truncate(r))
+			return nil, fmt.Errorf("gdb %s: %w", c.Addr, protoErr("memory reply %q", truncate(r)))
 		}
 		out = append(out, b...)
 		addr += uint64(len(b))
