@@ -208,4 +208,3 @@ func TestTargetFailsCleanlyMidRun(t *testing.T) {
 		t.Fatalf("Lockstep: %v, want an error wrapping diff.ErrTargetFailed", err)
 	}
 }
-
