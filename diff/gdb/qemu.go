@@ -166,6 +166,11 @@ func startQEMU(path, dir, fw, kernel string, cfg spec.Config, opts QEMUOptions) 
 		}
 		return nil, err
 	}
+	if err := writeFDT(c, opts.Image); err != nil {
+		c.Close()
+		q.kill()
+		return nil, err
+	}
 	t, err := NewTarget(c, Options{Config: cfg, ToHost: opts.Image.ToHost})
 	if err != nil {
 		c.Close()
@@ -174,6 +179,35 @@ func startQEMU(path, dir, fw, kernel string, cfg spec.Config, opts QEMUOptions) 
 	}
 	q.Target = t
 	return q, nil
+}
+
+// writeFDT puts the image's device tree over QEMU's, at reset: QEMU's
+// virt describes devices rv64pg does not have (flash, PCIe, virtio, an
+// RTC), and firmware that parses the tree must read the same bytes on
+// both sides of a comparison. QEMU's tree is zeroed past ours.
+func writeFDT(c *Client, img *boot.Image) error {
+	if len(img.FDT) == 0 || img.FDTAddr == 0 {
+		return nil
+	}
+	hdr, err := c.ReadMemory(img.FDTAddr, 8)
+	if err != nil {
+		return fmt.Errorf("qemu: reading its device tree at %#x: %w", img.FDTAddr, err)
+	}
+	size := int(binary.BigEndian.Uint32(hdr[4:8])) // fdt_header.totalsize
+	if binary.BigEndian.Uint32(hdr[:4]) != 0xd00dfeed || size > boot.QEMUFDTSize {
+		return fmt.Errorf("qemu: no device tree at %#x (header %x)", img.FDTAddr, hdr)
+	}
+	data := append([]byte(nil), img.FDT...)
+	if len(data) < size {
+		data = append(data, make([]byte, size-len(data))...)
+	}
+	for off := 0; off < len(data); off += 0x200 {
+		end := min(off+0x200, len(data))
+		if err := c.WriteMemory(img.FDTAddr+uint64(off), data[off:end]); err != nil {
+			return fmt.Errorf("qemu: writing the device tree: %w", err)
+		}
+	}
+	return nil
 }
 
 // dialWhileRunning dials addr until it answers, QEMU exits, or timeout.

@@ -2,6 +2,7 @@ package gdb
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/vcheck-dev/vcheck/diff"
 	"github.com/vcheck-dev/vcheck/spec"
@@ -106,4 +107,61 @@ func (t *Target) SetState(want spec.ArchState) error {
 func (t *Target) HasCSR(addr uint16) bool {
 	_, ok := t.regNum[addr]
 	return ok
+}
+
+// Registers returns a hart's pc, mode and integer registers as the client
+// last read them (after the last step): the cheap part of State.
+func (t *Target) Registers(hart int) (spec.ArchState, bool) {
+	if hart < 0 || hart >= len(t.harts) || !t.harts[hart].fresh {
+		return spec.ArchState{Hart: -1}, false
+	}
+	h := t.harts[hart]
+	return spec.ArchState{Hart: hart, PC: h.pc, Mode: h.mode, X: h.x}, true
+}
+
+// RunTo runs the stub at full speed until hart 0 is about to execute pc
+// for the hits-th time (a software breakpoint and continue; a stop that
+// is not the breakpoint is an error), within timeout. The client's view
+// is read afresh afterwards.
+func (t *Target) RunTo(pc uint64, hits int, timeout time.Duration) error {
+	if len(t.harts) != 1 {
+		return fmt.Errorf("gdb %s: running to a breakpoint needs one hart", t.c.Addr)
+	}
+	h := t.harts[0]
+	if err := t.c.Breakpoint(pc, true); err != nil {
+		return err
+	}
+	remaining := hits
+	if h.pc == pc {
+		remaining-- // already there: that is the first hit
+	}
+	for ; remaining > 0; remaining-- {
+		if h.pc == pc {
+			// Leave the breakpoint's address first: a continue from it
+			// would stop there at once.
+			if _, err := t.c.Step(h.tid); err != nil {
+				return err
+			}
+		}
+		s, err := t.c.Continue(timeout)
+		if err != nil {
+			return fmt.Errorf("gdb %s: running to %#x (%d hits to go): %w", t.c.Addr, pc, remaining, err)
+		}
+		if s.Exited() {
+			return fmt.Errorf("gdb %s: the target exited before reaching %#x", t.c.Addr, pc)
+		}
+		if err := t.readGPRs(h); err != nil {
+			return err
+		}
+		if h.pc != pc {
+			return fmt.Errorf("gdb %s: running to %#x, the target stopped at %#x (signal %d)", t.c.Addr, pc, h.pc, s.Signal)
+		}
+	}
+	if err := t.c.Breakpoint(pc, false); err != nil {
+		return err
+	}
+	clear(t.icache)
+	clear(t.tlb)
+	clear(t.ptPage)
+	return t.refresh(h)
 }

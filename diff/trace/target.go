@@ -19,6 +19,17 @@ type Options struct {
 	// there by device 0 ends the run (Spike keeps running after it, and
 	// its log goes on; the target stops reading).
 	ToHost uint64
+	// Memory is the program's initial memory (the reset image's
+	// segments): where the bits of an instruction that trapped are read
+	// when the log has no -l line for it. Stores the log shows keep it
+	// current.
+	Memory []Segment
+}
+
+// Segment is initial memory content.
+type Segment struct {
+	Addr uint64
+	Data []byte
 }
 
 // Target is a diff.Target that reads a commit log: each Step is the next
@@ -51,6 +62,8 @@ type Target struct {
 	sawTrapLine bool
 	steps       uint64
 	unobs       []string
+	mem         map[uint64]*[4096]byte
+	satp        uint64
 }
 
 // step is one step of the log: a commit line, or an exception (and its
@@ -93,7 +106,12 @@ func New(r io.Reader, name string, opts Options) (*Target, error) {
 	if opts.Config.Harts > 1 {
 		return nil, fmt.Errorf("%s: a commit log is compared on one hart (Spike interleaves harts in its own quanta)", name)
 	}
-	t := &Target{r: NewReader(r, name), cfg: opts.Config, toHost: opts.ToHost, mode: spec.ModeM}
+	t := &Target{r: NewReader(r, name), cfg: opts.Config, toHost: opts.ToHost, mode: spec.ModeM, mem: map[uint64]*[4096]byte{}}
+	for _, seg := range opts.Memory {
+		for i, b := range seg.Data {
+			t.poke(seg.Addr+uint64(i), b)
+		}
+	}
 	// Skip the log's boot ROM: everything before the first step in RAM.
 	for {
 		s, err := t.readStep()
@@ -309,6 +327,8 @@ func (t *Target) commitRecord(s *step) (spec.Retire, error) {
 	}
 	for addr, v := range logged {
 		switch addr {
+		case spec.CSRSatp:
+			t.satp = v
 		case spec.CSRMstatus:
 			t.mstatus = v
 		case spec.CSRMedeleg:
@@ -384,8 +404,102 @@ func (t *Target) memory(r *spec.Retire, e *Event, ops spec.Operands, pre *[32]ui
 			return fmt.Errorf("%w: %s:%d: a %d-byte store logged for %s", ErrFormat, t.r.name, e.Line, st.Size, ops.Row.Name)
 		}
 		r.Mem.Write, r.Mem.WData = true, st.Value&mask
+		mode := r.Mode
+		if mode == spec.ModeM && t.mstatus&spec.MstatusMPRV != 0 {
+			mode = spec.Mode(t.mstatus >> 11 & 3)
+		}
+		for i := uint64(0); i < size; i++ {
+			if pa, ok := t.translate(st.Addr+i, mode); ok {
+				t.poke(pa, byte(r.Mem.WData>>(8*i)))
+			}
+		}
+		if pa, ok := t.translate(st.Addr, mode); ok && pa == spec.TestBase {
+			t.finisherStore(r)
+		}
 	}
 	return nil
+}
+
+func (t *Target) poke(a uint64, b byte) {
+	p := t.mem[a>>12]
+	if p == nil {
+		p = new([4096]byte)
+		t.mem[a>>12] = p
+	}
+	p[a&0xfff] = b
+}
+
+func (t *Target) peek(a uint64) (byte, bool) {
+	p := t.mem[a>>12]
+	if p == nil {
+		return 0, false
+	}
+	return p[a&0xfff], true
+}
+
+// translate maps va for mode through the page tables in the copy of
+// memory (spec.WalkSv39), with satp as the log showed it.
+func (t *Target) translate(va uint64, mode spec.Mode) (uint64, bool) {
+	if mode == spec.ModeM || t.satp>>60 != spec.SatpModeSv39 {
+		return va, true
+	}
+	pa, _, ok := spec.WalkSv39(va, t.satp, func(pa uint64) (uint64, bool) {
+		var v uint64
+		for i := uint64(0); i < 8; i++ {
+			b, ok := t.peek(pa + i)
+			if !ok {
+				return 0, false
+			}
+			v |= uint64(b) << (8 * i)
+		}
+		return v, true
+	})
+	return pa, ok
+}
+
+// fetch reads the instruction at pc from the copy of memory.
+func (t *Target) fetch(pc uint64, mode spec.Mode) (uint32, bool) {
+	pa, ok := t.translate(pc, mode)
+	if !ok {
+		return 0, false
+	}
+	var w uint32
+	for i := uint64(0); i < 4; i++ {
+		b, ok := t.peek(pa + i)
+		if !ok {
+			if i == 2 && w&3 != 3 {
+				break
+			}
+			return 0, false
+		}
+		w |= uint32(b) << (8 * i)
+	}
+	if w&3 != 3 {
+		w &= 0xffff
+	}
+	return w, true
+}
+
+// finisherStore ends the run at a sifive_test command the log shows as a
+// store (a log of one of our models, or of an implementation that has the
+// finisher).
+func (t *Target) finisherStore(r *spec.Retire) {
+	if r.Mem.Size < 2 {
+		return
+	}
+	v := r.Mem.WData
+	code := int(v>>16) & 0xffff
+	if r.Mem.Size == 2 {
+		code = 0
+	}
+	switch v & 0xffff {
+	case spec.FinisherPass:
+		t.exit = spec.Exit{Reason: spec.HaltFinisher, Detail: "sifive_test: pass"}
+	case spec.FinisherFail:
+		t.exit = spec.Exit{Reason: spec.HaltFinisher, Code: code, Detail: fmt.Sprintf("sifive_test: fail, code %d", code)}
+	case spec.FinisherReset:
+		t.exit = spec.Exit{Reason: spec.HaltReset, Detail: "sifive_test: reset"}
+	}
 }
 
 // trapRecord builds the record of an exception step, or, for a store
@@ -397,14 +511,25 @@ func (t *Target) trapRecord(s *step) (spec.Retire, error) {
 		return spec.Retire{}, fmt.Errorf("%w: %s:%d: unknown trap %q", ErrFormat, t.r.name, e.Line, e.Trap)
 	}
 	r := spec.Retire{PC: e.EPC, Mode: t.mode}
-	if !interrupt && cause == spec.CauseStoreAccess && s.tval == spec.TestBase && s.haveIn {
-		if rec, ok := t.finisher(s, r); ok {
-			return rec, nil
+	if !interrupt && cause == spec.CauseStoreAccess && s.tval == spec.TestBase {
+		if !s.haveIn {
+			s.insn, s.haveIn = t.fetch(e.EPC, t.mode)
+		}
+		if s.haveIn {
+			if rec, ok := t.finisher(s, r); ok {
+				return rec, nil
+			}
 		}
 	}
 	r.Trap = spec.Trap{Valid: true, Interrupt: interrupt, Cause: cause, Tval: s.tval, Target: t.target(interrupt, cause)}
-	if !interrupt && s.haveIn && cause != spec.CauseFetchAccess && cause != spec.CauseFetchPageFault && cause != spec.CauseMisalignedFetch {
+	if !interrupt && cause != spec.CauseFetchAccess && cause != spec.CauseFetchPageFault && cause != spec.CauseMisalignedFetch {
+		if !s.haveIn {
+			s.insn, s.haveIn = t.fetch(e.EPC, t.mode)
+		}
 		r.Insn = s.insn
+		if !s.haveIn {
+			t.unobs = append(t.unobs, "Insn")
+		}
 	}
 	// Trap entry (Priv. 1.12 §3.1.6.1): xPP takes the mode.
 	if r.Trap.Target == spec.ModeS {

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -103,6 +104,9 @@ func Compare(a, b diff.Target, opts CompareOptions) (Comparison, error) {
 	var total uint64
 	nDep := 0
 	for {
+		if total >= limit {
+			return out, nil
+		}
 		o := opts.Options
 		o.Sequential = true
 		o.Ignore = out.Ignored
@@ -127,7 +131,7 @@ func Compare(a, b diff.Target, opts CompareOptions) (Comparison, error) {
 		if offset > 0 {
 			d.Reason = strings.Replace(d.Reason, fmt.Sprintf("record %d", d.Index-offset), fmt.Sprintf("record %d", d.Index), 1)
 		}
-		if len(d.Fields) == 0 || total+1 >= limit {
+		if len(d.Fields) == 0 {
 			return out, nil
 		}
 		if unobserved(d, a, b) {
@@ -290,3 +294,181 @@ func AdjustConfig(cfg spec.Config, names ...string) spec.Config {
 	}
 	return cfg
 }
+
+// FastForwarder is implemented by targets that can run at full speed to
+// a pc (a gdbstub: a breakpoint and continue), and show their registers
+// cheaply afterwards.
+type FastForwarder interface {
+	diff.Target
+	RunTo(pc uint64, hits int, timeout time.Duration) error
+	Registers(hart int) (spec.ArchState, bool)
+}
+
+// FastOptions control FastCompare.
+type FastOptions struct {
+	CompareOptions
+	// Checkpoint says which of A's records B is stopped at and compared
+	// on: by default Checkpoint (departure-prone instructions, traps and
+	// device accesses).
+	Checkpoint func(r *spec.Retire) bool
+	// StateEvery compares the whole state (CSRs too) every so many
+	// checkpoints (0: 64), and always at the end.
+	StateEvery int
+	// Timeout bounds each run of B to a checkpoint (0: 60 s).
+	Timeout time.Duration
+	// Skip lists CSRs left out of the state comparisons (counters that
+	// run differently, as documented departures say).
+	Skip map[uint16]bool
+}
+
+// FastComparison is the outcome of FastCompare.
+type FastComparison struct {
+	Comparison
+	Checkpoints int // records compared one by one
+	States      int // whole-state comparisons
+	// StateDiff is set when B's state differed from A's at a checkpoint:
+	// the first divergence lies between the previous checkpoint and
+	// CheckpointIndex (a full lockstep up to there finds it).
+	StateDiff       string
+	CheckpointIndex uint64
+}
+
+// Checkpoint is FastCompare's default: the records where an
+// implementation can part from the reference without it showing in the
+// registers: Zicsr instructions, AMOs, LR/SC, xRET, WFI, fences, traps
+// and interrupts, and every access outside RAM (devices).
+func Checkpoint(r *spec.Retire) bool {
+	if r.Trap.Valid || r.Mem.Valid && (r.Mem.Addr < spec.RAMBase) {
+		return true
+	}
+	ops, ok := spec.DecodeOperands(r.Insn)
+	if !ok {
+		return true
+	}
+	n := ops.Base.Name
+	return ops.HasCSR || strings.HasPrefix(n, "amo") || strings.HasPrefix(n, "lr.") || strings.HasPrefix(n, "sc.") ||
+		n == "mret" || n == "sret" || n == "wfi" || n == "sfence.vma" || n == "fence.i" || n == "ecall" || n == "ebreak"
+}
+
+// FastCompare compares a (the reference) with b at checkpoints: a runs
+// ahead to its next checkpoint record, b runs at full speed to the same
+// instruction (the same dynamic instance: a breakpoint hit as many times
+// as a executed it since the last checkpoint), steps it, and the two
+// records are compared as Compare compares them (documented departures
+// included); then b's registers, pc and mode must equal a's, and every
+// StateEvery checkpoints the CSRs too. What b did between checkpoints is
+// not seen record by record: this is a sampled lockstep, as fast as b
+// runs, for long boots; a state difference names the stretch where a
+// full lockstep finds the first divergence.
+func FastCompare(a diff.Target, b FastForwarder, opts FastOptions) (FastComparison, error) {
+	var out FastComparison
+	out.Unobserved = map[string]uint64{}
+	cp := opts.Checkpoint
+	if cp == nil {
+		cp = Checkpoint
+	}
+	every := opts.StateEvery
+	if every <= 0 {
+		every = 64
+	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
+	limit := opts.Limit
+	if limit == 0 {
+		limit = diff.DefaultLimit
+	}
+	byName := map[string]int{}
+	var total uint64
+	for total < limit {
+		if a.Exit().Reason != spec.Running || b.Exit().Reason != spec.Running {
+			break
+		}
+		counts := map[uint64]int{}
+		var r spec.Retire
+		found := false
+		for total < limit && a.Exit().Reason == spec.Running {
+			r = a.Step()
+			total++
+			counts[r.PC]++
+			if cp(&r) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			break // the limit or a's exit without a checkpoint: compare the states below
+		}
+		if err := b.RunTo(r.PC, counts[r.PC], timeout); err != nil {
+			return out, fmt.Errorf("target B: %w", err)
+		}
+		res, err := Compare(replay{a, r}, b, CompareOptions{Options: diff.Options{Limit: 1, Ignore: opts.Ignore}, Departures: opts.Departures})
+		out.Checkpoints++
+		for k, v := range res.Unobserved {
+			out.Unobserved[k] += v
+		}
+		for _, d := range res.Departures {
+			d.Index = total - 1
+			i, seen := byName[d.Name]
+			if !seen {
+				byName[d.Name] = len(out.Departures)
+				out.Departures = append(out.Departures, d)
+			} else {
+				out.Departures[i].Count += d.Count
+			}
+		}
+		out.Ignored = res.Ignored
+		if err != nil {
+			return out, err
+		}
+		if res.Divergence != nil || res.StoppedAt != nil {
+			if res.Divergence != nil {
+				res.Divergence.Index = total - 1
+			}
+			out.Result, out.StoppedAt, out.SyncError = res.Result, res.StoppedAt, res.SyncError
+			out.Compared = total
+			return out, nil
+		}
+		full := out.Checkpoints%every == 0
+		if d := fastState(a, b, full, opts.Skip); d != "" {
+			out.StateDiff, out.CheckpointIndex, out.Compared = d, total-1, total
+			return out, nil
+		}
+		if full {
+			out.States++
+		}
+	}
+	out.Compared = total
+	out.ExitA, out.ExitB = a.Exit(), b.Exit()
+	if d := fastState(a, b, true, opts.Skip); d != "" && out.ExitA.Reason == spec.Running {
+		out.StateDiff, out.CheckpointIndex = d, total
+	}
+	out.States++
+	return out, nil
+}
+
+// fastState compares b's registers (and with full its CSRs) with a's.
+func fastState(a diff.Target, b FastForwarder, full bool, skip map[uint16]bool) string {
+	sa := a.State(0)
+	if full {
+		return CompareStates(sa, b.State(0), skip)
+	}
+	sb, ok := b.Registers(0)
+	if !ok {
+		return ""
+	}
+	sa.CSRs, sb.CSRs = nil, nil
+	return cmp.Diff(sa, sb)
+}
+
+// replay is a target that returns one record already stepped (then
+// behaves as its target): Compare's one-record comparison at a checkpoint.
+type replay struct {
+	diff.Target
+	r spec.Retire
+}
+
+func (p replay) Step() spec.Retire { return p.r }
+
+func (p replay) Exit() spec.Exit { return spec.Exit{} }
