@@ -21,7 +21,9 @@ import (
 )
 
 // consoled is a model with a UART console.
-type consoled interface{ SetConsole(in io.Reader, out io.Writer) }
+type consoled interface {
+	SetConsole(in io.Reader, out io.Writer)
+}
 
 var long = flag.Bool("long", false, "also run the long QEMU lockstep tests (full lockstep of OpenSBI's first 200 000 steps, more random programs)")
 
