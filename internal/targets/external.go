@@ -392,13 +392,15 @@ func FastCompare(a diff.Target, b FastForwarder, opts FastOptions) (FastComparis
 			r = a.Step()
 			total++
 			counts[r.PC]++
-			if cp(&r) {
+			// The last record before the limit or a's exit is a
+			// checkpoint too: b must be where a is at the end.
+			if cp(&r) || total >= limit || a.Exit().Reason != spec.Running {
 				found = true
 				break
 			}
 		}
 		if !found {
-			break // the limit or a's exit without a checkpoint: compare the states below
+			break
 		}
 		if err := b.RunTo(r.PC, counts[r.PC], timeout); err != nil {
 			return out, fmt.Errorf("target B: %w", err)
@@ -441,8 +443,10 @@ func FastCompare(a diff.Target, b FastForwarder, opts FastOptions) (FastComparis
 	}
 	out.Compared = total
 	out.ExitA, out.ExitB = a.Exit(), b.Exit()
-	if d := fastState(a, b, true, opts.Skip); d != "" && out.ExitA.Reason == spec.Running {
-		out.StateDiff, out.CheckpointIndex = d, total
+	if out.ExitA.Reason == spec.Running && out.ExitB.Reason == spec.Running {
+		if d := fastState(a, b, true, opts.Skip); d != "" {
+			out.StateDiff, out.CheckpointIndex = d, total
+		}
 	}
 	out.States++
 	return out, nil

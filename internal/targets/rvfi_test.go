@@ -16,7 +16,7 @@ import (
 )
 
 // serveRVFI serves a registered model over RVFI-DII on a loopback port.
-func serveRVFI(t *testing.T, model string) string {
+func serveRVFI(t testing.TB, model string) string {
 	t.Helper()
 	srv, err := RVFIServer(model, spec.DefaultConfig())
 	if err != nil {
