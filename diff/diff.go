@@ -63,7 +63,14 @@ type Options struct {
 	// Progress, when set, is called every ProgressEvery records.
 	Progress      func(compared uint64)
 	ProgressEvery uint64
+	// Stop, when set, ends the run early once it is closed (the CLI closes
+	// it on Ctrl-C): Lockstep then returns the records compared so far,
+	// with Result.Stopped set. It is looked at every stopEvery records.
+	Stop <-chan struct{}
 }
+
+// stopEvery is how often (in records) Lockstep looks at Options.Stop.
+const stopEvery = 1024
 
 // DefaultLimit bounds a run when Options.Limit is zero, so a guest that
 // loops forever ends with a limit, not a hang.
@@ -75,6 +82,51 @@ type Result struct {
 	ExitA      spec.Exit   // how A stopped (Running if the limit came first)
 	ExitB      spec.Exit   // how B stopped
 	Divergence *Divergence // the first divergence, or nil
+	Stopped    bool        // Options.Stop ended the run before a verdict
+}
+
+// Verdict is what a Result says about the two targets.
+type Verdict uint8
+
+const (
+	// Equal: every record agreed and both targets stopped the same way.
+	Equal Verdict = iota
+	// Diverged: a record, a state snapshot or the exits differ.
+	Diverged
+	// Unfinished: every record agreed, but the limit came before either
+	// target stopped, so there is no verdict ("no divergence in N
+	// records; neither finished").
+	Unfinished
+	// Interrupted: Options.Stop ended the run first.
+	Interrupted
+)
+
+func (v Verdict) String() string {
+	switch v {
+	case Equal:
+		return "equal"
+	case Diverged:
+		return "diverged"
+	case Unfinished:
+		return "unfinished"
+	case Interrupted:
+		return "interrupted"
+	}
+	return fmt.Sprintf("Verdict(%d)", uint8(v))
+}
+
+// Verdict classifies r. A divergence found before an interruption still
+// counts as Diverged.
+func (r Result) Verdict() Verdict {
+	switch {
+	case r.Divergence != nil:
+		return Diverged
+	case r.Stopped:
+		return Interrupted
+	case r.ExitA.Reason == spec.Running && r.ExitB.Reason == spec.Running:
+		return Unfinished
+	}
+	return Equal
 }
 
 // Divergence is the first pair of records (or states) that differ.
@@ -144,6 +196,15 @@ func Lockstep(a, b Target, opts Options) (res Result, err error) {
 		a, b = pa, pb
 	}
 	for res.Compared < limit {
+		if opts.Stop != nil && res.Compared%stopEvery == 0 {
+			select {
+			case <-opts.Stop:
+				res.Stopped = true
+				res.ExitA, res.ExitB = a.Exit(), b.Exit()
+				return res, nil
+			default:
+			}
+		}
 		side = "A"
 		ea := a.Exit()
 		side = "B"

@@ -1,10 +1,10 @@
 package diff
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vcheck-dev/vcheck/spec"
 )
@@ -88,14 +88,6 @@ func TestLockstepFindsFirstDivergence(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("report lacks %q:\n%s", want, text)
 		}
-	}
-	js, err := d.JSON(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back map[string]any
-	if err := json.Unmarshal(js, &back); err != nil || back["index"].(float64) != 30 {
-		t.Errorf("bad JSON %s: %v", js, err)
 	}
 }
 
@@ -234,6 +226,48 @@ func TestTargetPanicIsAnError(t *testing.T) {
 			if tp.Target != "B" || tp.Index != uint64(at) || !strings.Contains(tp.Error(), "nil map") {
 				t.Errorf("sequential=%v at=%d: %+v", seq, at, tp)
 			}
+		}
+	}
+}
+
+// loopTarget steps forever: a guest that never exits.
+type loopTarget struct{ n uint64 }
+
+func (l *loopTarget) Step() spec.Retire {
+	l.n++
+	return spec.Retire{PC: 0x80000000, NextPC: 0x80000000, Insn: 0x0000006f}
+}
+func (l *loopTarget) Exit() spec.Exit               { return spec.Exit{} }
+func (l *loopTarget) State(hart int) spec.ArchState { return spec.ArchState{Hart: -1} }
+
+// TestVerdicts: a run that reaches its limit with neither target stopped
+// is Unfinished, not Equal; one that both finish the same way is Equal.
+func TestVerdicts(t *testing.T) {
+	res, err := Lockstep(&loopTarget{}, &loopTarget{}, Options{Limit: 5000})
+	if err != nil || res.Compared != 5000 || res.Verdict() != Unfinished || res.Verdict().String() != "unfinished" {
+		t.Errorf("neither finished: %v, %+v, verdict %v", err, res, res.Verdict())
+	}
+	res, err = Lockstep(&fakeTarget{recs: program(10), exit: pass()}, &fakeTarget{recs: program(10), exit: pass()}, Options{})
+	if err != nil || res.Verdict() != Equal {
+		t.Errorf("both finished: %v, verdict %v", err, res.Verdict())
+	}
+	rb := program(10)
+	rb[3].Rd.Value = 99
+	res, _ = Lockstep(&fakeTarget{recs: program(10), exit: pass()}, &fakeTarget{recs: rb, exit: pass()}, Options{})
+	if res.Verdict() != Diverged {
+		t.Errorf("a divergence: verdict %v", res.Verdict())
+	}
+}
+
+// TestStop: closing Options.Stop ends a run that would never end, with the
+// records compared so far, in both the concurrent and the sequential mode.
+func TestStop(t *testing.T) {
+	for _, seq := range []bool{false, true} {
+		stop := make(chan struct{})
+		time.AfterFunc(100*time.Millisecond, func() { close(stop) })
+		res, err := Lockstep(&loopTarget{}, &loopTarget{}, Options{Limit: 1 << 62, Stop: stop, Sequential: seq})
+		if err != nil || !res.Stopped || res.Verdict() != Interrupted || res.Compared == 0 || res.Compared%stopEvery != 0 {
+			t.Errorf("sequential %v: %v, stopped %v, verdict %v, %d compared", seq, err, res.Stopped, res.Verdict(), res.Compared)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package diff
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -78,30 +77,4 @@ func (d *Divergence) Text(nameA, nameB string, dis Disassembler) string {
 		fmt.Fprintf(&b, "\nstate diff (-%s +%s):\n%s", nameA, nameB, d.StateDiff)
 	}
 	return b.String()
-}
-
-// jsonDivergence is the JSON form of a Divergence: records as objects,
-// plus the disassembly, for CI tooling.
-type jsonDivergence struct {
-	Index     uint64        `json:"index"`
-	Reason    string        `json:"reason"`
-	Disasm    string        `json:"disasm,omitempty"`
-	Fields    []string      `json:"fields,omitempty"`
-	A         *spec.Retire  `json:"a,omitempty"`
-	B         *spec.Retire  `json:"b,omitempty"`
-	HistoryA  []spec.Retire `json:"history_a,omitempty"`
-	HistoryB  []spec.Retire `json:"history_b,omitempty"`
-	Diff      string        `json:"diff,omitempty"`
-	StateDiff string        `json:"state_diff,omitempty"`
-}
-
-// JSON renders the divergence as a JSON object.
-func (d *Divergence) JSON(dis Disassembler) ([]byte, error) {
-	j := jsonDivergence{Index: d.Index, Reason: d.Reason, Fields: d.Fields, HistoryA: d.HistoryA, HistoryB: d.HistoryB, Diff: d.Diff, StateDiff: d.StateDiff}
-	if d.Diff != "" {
-		a, b := d.A, d.B
-		j.A, j.B = &a, &b
-		j.Disasm = render(dis, d.A)
-	}
-	return json.MarshalIndent(j, "", "  ")
 }

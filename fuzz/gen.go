@@ -185,7 +185,7 @@ var csrAddrs = func() []int64 {
 	for _, c := range spec.CSRs {
 		out = append(out, int64(c.Addr))
 	}
-	return append(out, 0x7c0, 0x5c0, 0x800, 0xcc0, 0x7a0, 0x001)
+	return append(out, 0x7c0, 0x5c0, 0x800, 0xcc0, 0x7a5, 0x001)
 }()
 
 // item draws one body Item; inLoop limits it to straight-line code.
@@ -507,8 +507,84 @@ func Gen(opts Options) *rapid.Generator[*Test] {
 		}
 		g := newGenerator(opts, ts.Mode)
 		ts.Body = rapid.SliceOfN(rapid.Custom(func(t *rapid.T) Item { return g.item(t, false) }), 0, maxItems).Draw(t, "body")
+		// Drawn last, so a seed's program is the same otherwise.
+		if rapid.IntRange(0, 7).Draw(t, "triggers") == 0 {
+			ts.Triggers = drawTriggers(t, ts.Mode, ts.Body)
+		}
 		return &ts
 	})
+}
+
+// drawTriggers draws one or two debug triggers (Sdtrig) for the setup to
+// arm: an execute trigger on the entry nop, or a load/store trigger on
+// the data pages around sp, in the body's mode, all modes, none or a
+// random set, of type mcontrol or mcontrol6 (now and then another type),
+// with random sizes; sometimes tdata1 is random bits altogether. The
+// models legalize tdata1 themselves (it is WARL), so the writes fuzz that
+// too. Nothing else can match: the handlers touch only the code and the
+// log, so termination holds (insn.go).
+func drawTriggers(t *rapid.T, mode spec.Mode, body []Item) []Trigger {
+	near := spAddresses(body)
+	modeBit := map[spec.Mode]uint64{spec.ModeU: spec.McontrolU, spec.ModeS: spec.McontrolS, spec.ModeM: spec.McontrolM}
+	var out []Trigger
+	for n := rapid.IntRange(1, spec.Triggers).Draw(t, "ntrig"); n > 0; n-- {
+		typ := rapid.SampledFrom([]uint64{spec.TriggerTypeMcontrol, spec.TriggerTypeMcontrol6, spec.TriggerTypeMcontrol, 0, 3, 15}).Draw(t, "ttype")
+		modes := rapid.SampledFrom([]uint64{modeBit[mode], spec.McontrolM | spec.McontrolS | spec.McontrolU, 0,
+			rapid.Uint64().Draw(t, "tmodes") & (spec.McontrolM | spec.McontrolS | spec.McontrolU)}).Draw(t, "tmode")
+		size := uint64(rapid.IntRange(0, 15).Draw(t, "tsize"))<<16 | uint64(rapid.IntRange(0, 3).Draw(t, "tsizehi"))<<21
+		tr := Trigger{}
+		if rapid.IntRange(0, 2).Draw(t, "tkind") == 0 {
+			tr.Entry = true
+			tr.Tdata1 = typ<<spec.TriggerTypeShift | modes | spec.McontrolExecute | size
+		} else {
+			off := rapid.Int64Range(-2048, 2047).Draw(t, "toff")
+			if rapid.IntRange(0, 3).Draw(t, "talign") != 0 {
+				off &^= 7
+			}
+			if len(near) > 0 && rapid.IntRange(0, 3).Draw(t, "tnear") != 0 {
+				// Mostly where the body does load or store, give or take a
+				// byte or two: a random byte is rarely accessed.
+				off = rapid.SampledFrom(near).Draw(t, "tat") + int64(rapid.IntRange(-2, 2).Draw(t, "tby"))
+			}
+			tr.Tdata2 = uint64(int64(SPValue) + off)
+			kinds := uint64(rapid.IntRange(1, 3).Draw(t, "tls")) // load, store or both
+			tr.Tdata1 = typ<<spec.TriggerTypeShift | modes | kinds | size
+			if rapid.IntRange(0, 5).Draw(t, "tjunk") == 0 {
+				// Any bits but execute: WARL must hold whatever is written.
+				tr.Tdata1 = rapid.Uint64().Draw(t, "tdata1") &^ spec.McontrolExecute
+			}
+		}
+		out = append(out, tr)
+	}
+	return out
+}
+
+// spAddresses lists the offsets from sp that the body's instructions
+// name: the loads and stores through sp, and the sp+offset bases of the
+// AMOs and compressed loads and stores.
+func spAddresses(body []Item) []int64 {
+	var out []int64
+	for _, it := range body {
+		for _, in := range it.Insns {
+			if in.Row == nil {
+				continue
+			}
+			implicit := in.Row.Name == "c.lwsp" || in.Row.Name == "c.ldsp" || in.Row.Name == "c.swsp" || in.Row.Name == "c.sdsp"
+			viaSP, imm, hasImm := implicit, int64(0), false
+			for i, a := range in.Row.Args {
+				switch spec.ArgSpecs[a].Role {
+				case "rs1":
+					viaSP = viaSP || in.Ops[i] == regSP
+				case "imm":
+					imm, hasImm = in.Ops[i], true
+				}
+			}
+			if viaSP && hasImm {
+				out = append(out, imm)
+			}
+		}
+	}
+	return out
 }
 
 // drawPMP draws up to three PMP entries over the data pages (never over

@@ -71,3 +71,59 @@ func TestExtsLimitTheBody(t *testing.T) {
 		}
 	}
 }
+
+// TestGeneratedTriggersFire: some generated programs arm debug triggers,
+// and their breakpoints fire, both on the entry nop (an execute trigger:
+// a breakpoint with no instruction fetched) and on loads and stores of the
+// data pages, so fuzzing reaches the trigger code of both models. Those
+// programs end, and the reference model and the engine agree on them.
+func TestGeneratedTriggersFire(t *testing.T) {
+	ref, err := targets.Lookup("ref")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := targets.Lookup("engine")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := fuzz.Pair{NameA: "ref", NameB: "engine", A: fuzz.Factory(ref), B: fuzz.Factory(eng)}
+	cfg := fuzz.Config()
+	armed, execHits, dataHits := 0, 0, 0
+	for seed := 0; seed < 400 && (execHits == 0 || dataHits == 0 || armed < 20); seed++ {
+		ts := fuzz.Gen(fuzz.Options{}).Example(seed)
+		if len(ts.Triggers) == 0 {
+			continue
+		}
+		armed++
+		o, err := fuzz.RunTest(cfg, ts, p)
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		if o.Failed() || o.Result.ExitA.Code != 0 {
+			t.Fatalf("seed %d: %s; exit %+v\n%s", seed, o.Reason, o.Result.ExitA, o.Listing.Source(nil))
+		}
+		img, err := fuzz.BuildImage(cfg, o.Listing.Program("generated"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := ref(cfg, img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n := 0; n < fuzz.RecordLimit && m.Exit().Reason == spec.Running; n++ {
+			r := m.Step()
+			if !r.Trap.Valid || r.Trap.Interrupt || r.Trap.Cause != spec.CauseBreakpoint {
+				continue
+			}
+			if r.Insn == 0 {
+				execHits++
+			} else if in := spec.Decode(r.Insn); in != nil && in.Name != "ebreak" && in.Name != "c.ebreak" {
+				dataHits++
+			}
+		}
+	}
+	t.Logf("%d programs armed triggers: %d execute and %d load/store breakpoints", armed, execHits, dataHits)
+	if armed == 0 || execHits == 0 || dataHits == 0 {
+		t.Errorf("the generator does not reach the triggers: %d programs armed, %d execute and %d load/store breakpoints", armed, execHits, dataHits)
+	}
+}

@@ -8,7 +8,8 @@
 // zero. Layout turns a Test into memory content:
 //
 //	0x80000000  setup (M-mode): mtvec, stvec, sp, medeleg/mideleg, mie,
-//	            PMP, satp, mstatus, mepc; then mret into M, S or U
+//	            PMP, satp, triggers, mstatus, mepc; then mret into M, S or U
+//	            [entry: a nop an execute trigger may aim at]
 //	            body: the generated Items
 //	            exit: li tp, ExitMagic; ecall  (the M handler writes the finisher)
 //	0x8000f000  trap handlers: M (at mtvec) and S (at stvec). Each logs
@@ -21,7 +22,10 @@
 // except in counted loops on the reserved register gp, the handlers always
 // advance mepc/sepc past a faulting instruction, an interrupt handler
 // disables further interrupts, and nothing the body may do can move mtvec,
-// the exit path or M-mode's access to the finisher.
+// the exit path or M-mode's access to the finisher. The debug triggers the
+// setup may arm fire only where skipping is harmless: an execute trigger
+// on the entry nop, load/store triggers on the data pages, which the
+// handlers never touch.
 package fuzz
 
 import (

@@ -70,6 +70,18 @@ type Test struct {
 	PMP      []PMPEntry // entries 0..len-1; entry 15 always grants RWX on everything to S and U
 	Regs     [32]uint64 // initial values of the non-reserved registers
 	Body     []Item
+	// Triggers are the debug triggers (Sdtrig) the setup arms, trigger i
+	// from Triggers[i]; most programs have none.
+	Triggers []Trigger
+}
+
+// Trigger is one trigger as the setup writes it: tdata2, then tdata1
+// (any value: the models legalize it, tdata1 is WARL). With Entry set,
+// tdata2 is the address of the entry nop the body starts with instead of
+// Tdata2, so that an execute trigger fires there and nowhere else.
+type Trigger struct {
+	Tdata1, Tdata2 uint64
+	Entry          bool
 }
 
 // BodyInsns counts the body's instructions: the size of a shrunk program.
@@ -120,6 +132,13 @@ func (t *Test) Layout() (*Listing, error) {
 		}
 		if err := emit(in, note); err != nil {
 			return nil, fmt.Errorf("setup: %w", err)
+		}
+	}
+	if len(t.Triggers) > 0 {
+		// The entry nop: what an execute trigger aims at, so that the one
+		// instruction it makes the handler skip is harmless.
+		if err := emit(mk("addi", regZero, regZero, 0), "entry: an execute trigger may fire here"); err != nil {
+			return nil, err
 		}
 	}
 	// Body: the item starts are known before encoding, because every
@@ -288,6 +307,13 @@ func (t *Test) setup() []Insn {
 			add(mk("sfence.vma", regZero, regZero))
 		}
 	}
+	// Triggers on the data pages; those on the entry are armed below,
+	// once its address is known.
+	for i, tr := range t.Triggers {
+		if !tr.Entry {
+			add(trigger(i, tr.Tdata2, tr.Tdata1)...)
+		}
+	}
 	// MIE takes effect only at the mret (through MPIE): an interrupt
 	// during setup would take the handler's mret through MPP.
 	ms := t.Mstatus &^ (spec.MstatusMIE | spec.MstatusMPIE)
@@ -306,10 +332,17 @@ func (t *Test) setup() []Insn {
 	for _, in := range out {
 		start += uint64(in.Len())
 	}
-	// li t0, body; csrw mepc, t0; [li t0, value]; mret. The li of the
-	// body address has a fixed length for a given value, so iterate.
+	// [triggers on the entry;] li t0, body; csrw mepc, t0; [li t0,
+	// value]; mret. The li of the body address has a fixed length for a
+	// given value, so iterate.
 	for guess := start; ; {
-		tail := li(regT0, int64(guess))
+		var tail []Insn
+		for i, tr := range t.Triggers {
+			if tr.Entry {
+				tail = append(tail, trigger(i, guess, tr.Tdata1)...)
+			}
+		}
+		tail = append(tail, li(regT0, int64(guess))...)
 		tail = append(tail, csrw(spec.CSRMepc, regT0))
 		if t.Regs[regT0] != 0 {
 			tail = append(tail, li(regT0, int64(t.Regs[regT0]))...)
@@ -324,6 +357,15 @@ func (t *Test) setup() []Insn {
 		}
 		guess = end
 	}
+}
+
+// trigger arms trigger i: tselect, tdata2, tdata1, through t0.
+func trigger(i int, tdata2, tdata1 uint64) []Insn {
+	out := append(li(regT0, int64(i)), csrw(spec.CSRTselect, regT0))
+	out = append(out, li(regT0, int64(tdata2))...)
+	out = append(out, csrw(spec.CSRTdata2, regT0))
+	out = append(out, li(regT0, int64(tdata1))...)
+	return append(out, csrw(spec.CSRTdata1, regT0))
 }
 
 // exitSequence ends every program: the M handler recognises tp.

@@ -373,6 +373,10 @@ type Campaign struct {
 	// Progress is called about every ProgressEvery with the counters.
 	Progress      func(Stats)
 	ProgressEvery time.Duration
+	// Stop, when set, ends the campaign early once it is closed (the CLI
+	// closes it on Ctrl-C). It is looked at between batches, so a finding
+	// being shrunk is still shrunk and saved.
+	Stop <-chan struct{}
 }
 
 // rapidMu serializes campaigns: rapid's settings are process-wide flags.
@@ -415,6 +419,11 @@ func (c *Campaign) Run() (Stats, []*Finding, error) {
 		every = time.Second
 	}
 	within := func() bool {
+		select {
+		case <-c.Stop: // a nil channel never is
+			return false
+		default:
+		}
 		return (c.Duration <= 0 || time.Since(start) < c.Duration) && (c.MaxPrograms == 0 || st.Programs < c.MaxPrograms)
 	}
 	for batch := uint64(0); within(); batch++ {

@@ -29,6 +29,9 @@ type Options struct {
 	// Declare overrides declared classes by subject name: "what if the
 	// table said so", for tests that show a wrong declaration is caught.
 	Declare map[string]spec.Class
+	// Progress, when set, is called after each subject with the number
+	// analyzed so far and the total, one call at a time.
+	Progress func(done, total int)
 }
 
 // DefaultSamples keeps `vcheck pg` well under a minute on two cores.
@@ -43,13 +46,13 @@ const (
 
 // Witness is evidence that a subject is sensitive.
 type Witness struct {
-	Kind    string  `json:"kind"`
-	Word    uint32  `json:"word"`
-	A       State   `json:"a"`
-	B       *State  `json:"b,omitempty"`
-	EffectA Effect  `json:"effect_a"`
-	EffectB *Effect `json:"effect_b,omitempty"`
-	Detail  string  `json:"detail"`
+	Kind    string
+	Word    uint32
+	A       State
+	B       *State
+	EffectA Effect
+	EffectB *Effect
+	Detail  string
 }
 
 // UserLevel reports whether the witness lies entirely in U-mode: what
@@ -60,29 +63,29 @@ func (w *Witness) UserLevel() bool {
 
 // Result is what the analysis found for one subject.
 type Result struct {
-	Subject  Subject    `json:"subject"`
-	Declared spec.Class `json:"declared"`
-	Observed spec.Class `json:"observed"`
+	Subject  Subject
+	Declared spec.Class
+	Observed spec.Class
 	// Runs is the number of probes, by mode; Traps how many trapped.
-	Runs  map[string]int `json:"runs"`
-	Traps map[string]int `json:"traps"`
+	Runs  map[string]int
+	Traps map[string]int
 	// InScopeU counts the U-mode runs in the VMM's configuration, and
 	// InScopeUIllegal those that trapped as illegal instructions.
-	InScopeU        int `json:"in_scope_u"`
-	InScopeUIllegal int `json:"in_scope_u_illegal"`
+	InScopeU        int
+	InScopeUIllegal int
 	// OutOfScopeUNoTrap counts U-mode runs outside the VMM's
 	// configuration (counters enabled) that did not trap.
-	OutOfScopeUNoTrap int       `json:"out_of_scope_u_no_trap"`
-	OutOfScopeExample *Witness  `json:"out_of_scope_example,omitempty"`
-	NoFetch           int       `json:"no_fetch"` // runs whose instruction fetch faulted: not counted
-	Privileged        bool      `json:"privileged"`
-	AlwaysTraps       bool      `json:"always_traps"`
-	Control           int       `json:"control_witnesses"`
-	Behavior          int       `json:"behavior_witnesses"`
-	UserSensitive     bool      `json:"user_sensitive"`
-	Witnesses         []Witness `json:"witnesses,omitempty"` // the first few of each kind
-	Explanation       string    `json:"explanation,omitempty"`
-	Mismatch          bool      `json:"mismatch"` // declared != observed and no explanation
+	OutOfScopeUNoTrap int
+	OutOfScopeExample *Witness
+	NoFetch           int // runs whose instruction fetch faulted: not counted
+	Privileged        bool
+	AlwaysTraps       bool
+	Control           int
+	Behavior          int
+	UserSensitive     bool
+	Witnesses         []Witness // the first few of each kind
+	Explanation       string
+	Mismatch          bool // declared != observed and no explanation
 }
 
 // Sensitive reports whether a witness was found.
@@ -90,24 +93,24 @@ func (r *Result) Sensitive() bool { return r.Control+r.Behavior > 0 }
 
 // Theorem is a verdict with its offenders.
 type Theorem struct {
-	Name      string   `json:"name"`
-	Statement string   `json:"statement"`
-	Holds     bool     `json:"holds"`
-	Offenders []string `json:"offenders,omitempty"` // subjects sensitive (user-sensitive) and not privileged
+	Name      string
+	Statement string
+	Holds     bool
+	Offenders []string // subjects sensitive (user-sensitive) and not privileged
 }
 
 // Report is a whole analysis.
 type Report struct {
-	Variant    string    `json:"variant"`
-	Samples    int       `json:"samples"`
-	Seed       uint64    `json:"seed"`
-	Subjects   int       `json:"subjects"`
-	States     int       `json:"states_tried"`
-	Elapsed    string    `json:"elapsed"`
-	Results    []*Result `json:"results"`
-	Theorem1   Theorem   `json:"theorem1"`
-	Theorem3   Theorem   `json:"theorem3"`
-	Mismatches int       `json:"unexplained_mismatches"`
+	Variant    string
+	Samples    int
+	Seed       uint64
+	Subjects   int
+	States     int
+	Elapsed    time.Duration
+	Results    []*Result
+	Theorem1   Theorem
+	Theorem3   Theorem
+	Mismatches int
 }
 
 // maxWitnesses bounds the witnesses a result keeps per kind.
@@ -152,6 +155,8 @@ func Analyze(opts Options) (*Report, error) {
 	results := make([]*Result, len(subjects))
 	errs := make([]error, len(subjects))
 	var wg sync.WaitGroup
+	var progMu sync.Mutex
+	done := 0
 	next := make(chan int)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -159,6 +164,12 @@ func Analyze(opts Options) (*Report, error) {
 			defer wg.Done()
 			for i := range next {
 				results[i], errs[i] = analyzeSubject(opts, &subjects[i])
+				if opts.Progress != nil {
+					progMu.Lock()
+					done++
+					opts.Progress(done, len(subjects))
+					progMu.Unlock()
+				}
 			}
 		}()
 	}
@@ -197,7 +208,7 @@ func Analyze(opts Options) (*Report, error) {
 			rep.Theorem3.Offenders = append(rep.Theorem3.Offenders, r.Subject.Name)
 		}
 	}
-	rep.Elapsed = time.Since(start).Round(time.Millisecond).String()
+	rep.Elapsed = time.Since(start).Round(time.Millisecond)
 	return rep, nil
 }
 

@@ -10,18 +10,18 @@ import (
 // Subject is one instruction form under analysis: a row of spec.Insts,
 // and for the Zicsr rows one CSR number (implemented or not).
 type Subject struct {
-	Name     string     `json:"name"`  // "addi", "csrrs sstatus", "csrrw csr0x7c0"
-	Group    string     `json:"group"` // the row of the summary table
-	Inst     *spec.Inst `json:"-"`
-	CSR      uint16     `json:"csr,omitempty"`
-	HasCSR   bool       `json:"-"`
-	Declared spec.Class `json:"-"`
+	Name     string // "addi", "csrrs sstatus", "csrrw csr0x7c0"
+	Group    string // the row of the summary table
+	Inst     *spec.Inst
+	CSR      uint16
+	HasCSR   bool
+	Declared spec.Class
 }
 
 // unimplementedCSRs are CSR numbers rv64pg does not have: F, seed, the
-// hypervisor, debug, hpmcounter3 (pmu-num=0) and custom space. Every
+// hypervisor, tcontrol and dcsr (debug), hpmcounter3 (pmu-num=0) and custom space. Every
 // access must be illegal in every mode.
-var unimplementedCSRs = []uint16{0x001, 0x003, 0x015, 0x200, 0x600, 0x7a0, 0x7b0, 0x5c0, 0x800, 0xbc0, 0xc03, 0xcc0}
+var unimplementedCSRs = []uint16{0x001, 0x003, 0x015, 0x200, 0x600, 0x7a5, 0x7b0, 0x5c0, 0x800, 0xbc0, 0xc03, 0xcc0}
 
 // Subjects returns every instruction form of the table: each non-Zicsr
 // row once, each Zicsr row once per CSR of spec.CSRs and per number of
@@ -36,7 +36,7 @@ func Subjects() []Subject {
 		}
 		for j := range spec.CSRs {
 			c := &spec.CSRs[j]
-			out = append(out, Subject{Name: in.Name + " " + c.Name, Group: csrGroup(c), Inst: in,
+			out = append(out, Subject{Name: in.Name + " " + c.Name, Group: csrGroup(in, c), Inst: in,
 				CSR: c.Addr, HasCSR: true, Declared: c.Class})
 		}
 		for _, a := range unimplementedCSRs {
@@ -58,7 +58,21 @@ func instGroup(in *spec.Inst) string {
 	return fmt.Sprintf("%v (unprivileged)", in.Ext)
 }
 
-func csrGroup(c *spec.CSR) string {
+// csrGroup names the summary row of in on c. On a read-only CSR,
+// csrrw/csrrwi (which always write, and so trap in every mode) and the
+// other four forms behave differently and get rows of their own.
+func csrGroup(in *spec.Inst, c *spec.CSR) string {
+	g := csrKind(c)
+	if c.ReadOnly {
+		if in.Name == "csrrw" || in.Name == "csrrwi" {
+			return g + ": csrrw/csrrwi"
+		}
+		return g + ": csrrs/csrrc/csrrsi/csrrci"
+	}
+	return g
+}
+
+func csrKind(c *spec.CSR) string {
 	switch {
 	case c.Addr == spec.CSRCycle || c.Addr == spec.CSRTime || c.Addr == 0xc02:
 		return "Zicsr x cycle/time/instret"

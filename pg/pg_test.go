@@ -224,3 +224,42 @@ func TestPairsDifferOnlyInModeOrPlacement(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupNamesUnique: the summary never prints two rows of the same
+// name: the read-only CSRs' write forms (which trap everywhere) and read
+// forms are groups of their own, and a --declare override that splits a
+// group names its rows apart by their classes.
+func TestGroupNamesUnique(t *testing.T) {
+	only := []string{"csrrw cycle", "csrrs cycle", "csrrwi mhartid", "csrrc mhartid", "addi", "add"}
+	for _, declare := range []map[string]spec.Class{nil, {"addi": spec.Privileged}} {
+		rep, err := Analyze(Options{Samples: 2, Seed: 1, Only: only, Declare: declare})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		groups := rep.Groups()
+		for _, g := range groups {
+			if seen[g.Name] {
+				t.Errorf("declare %v: two groups named %q", declare, g.Name)
+			}
+			seen[g.Name] = true
+		}
+		if declare == nil && strings.Contains(strings.Join(names(groups), " "), "[declared") {
+			t.Errorf("groups %v: the table's own groups need the fallback names", names(groups))
+		}
+		if declare == nil && len(groups) != 5 {
+			t.Errorf("groups %v: want the write and read forms of cycle and of mhartid apart, and I", names(groups))
+		}
+		if declare != nil && !seen["I (unprivileged) [declared privileged, observed innocuous]"] {
+			t.Errorf("declare addi=privileged: groups %v", names(groups))
+		}
+	}
+}
+
+func names(gs []Group) []string {
+	var out []string
+	for _, g := range gs {
+		out = append(out, g.Name)
+	}
+	return out
+}

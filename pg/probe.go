@@ -96,8 +96,8 @@ const controlMstatus = spec.MstatusSIE | spec.MstatusMIE | spec.MstatusSPIE | sp
 	spec.MstatusSPP | spec.MstatusMPP | spec.MstatusMPRV | spec.MstatusSUM | spec.MstatusMXR |
 	spec.MstatusTVM | spec.MstatusTW | spec.MstatusTSR
 
-// controlCSR says whether a CSR configures mode, translation, protection
-// or interrupts, and which of its bits do.
+// controlCSR says whether a CSR configures mode, translation, protection,
+// interrupts or debug triggers, and which of its bits do.
 func controlCSR(addr uint16) (uint64, bool) {
 	switch {
 	case addr == spec.CSRMstatus || addr == spec.CSRSstatus:
@@ -109,7 +109,8 @@ func controlCSR(addr uint16) (uint64, bool) {
 		addr == spec.CSRMcounteren, addr == spec.CSRScounteren,
 		addr == spec.CSRMenvcfg, addr == spec.CSRSenvcfg,
 		addr >= spec.CSRPmpcfg0 && addr < spec.CSRPmpcfg0+4,
-		addr >= spec.CSRPmpaddr0 && addr < spec.CSRPmpaddr0+spec.PMPEntries:
+		addr >= spec.CSRPmpaddr0 && addr < spec.CSRPmpaddr0+spec.PMPEntries,
+		addr >= spec.CSRTselect && addr <= spec.CSRTdata3: // triggers: which accesses trap
 		return ^uint64(0), true
 	}
 	return 0, false
@@ -151,13 +152,13 @@ func sortedKeys(m map[uint16]uint64) []uint16 {
 // a pair are compared: register result, memory access, CSR write, the
 // next pc and mode, and the CSRs whose values changed.
 type Effect struct {
-	Trap     spec.Trap      `json:"trap"`
-	Rd       spec.RegWrite  `json:"rd"`
-	Mem      spec.MemAccess `json:"mem"`
-	CSR      spec.CSRWrite  `json:"csr"`
-	NextPC   uint64         `json:"next_pc"`
-	ModeStep string         `json:"mode_step"` // "" or the mode it switched to
-	Changed  string         `json:"changed"`   // CSRs that changed, name=value, sorted
+	Trap     spec.Trap
+	Rd       spec.RegWrite
+	Mem      spec.MemAccess
+	CSR      spec.CSRWrite
+	NextPC   uint64
+	ModeStep string // "" or the mode it switched to
+	Changed  string // CSRs that changed, name=value, sorted
 }
 
 // Effect returns o's visible effect.

@@ -176,28 +176,28 @@ const (
 // State is one machine state a probe starts the instruction under test
 // in. It is plain data, so a witness can be printed, stored and replayed.
 type State struct {
-	Mode  spec.Mode `json:"mode"`
-	Reloc int       `json:"reloc"` // physical placement 0..Relocations-1 (0: identity)
+	Mode  spec.Mode
+	Reloc int // physical placement 0..Relocations-1 (0: identity)
 	// Regs are x0..x31 when the instruction starts (x0 ignored).
-	Regs [32]uint64 `json:"regs"`
+	Regs [32]uint64
 	// Mstatus is mstatus when the instruction starts. For S and U the
 	// prologue reaches it through mret, so MPP = U, MPIE = 1, MPRV = 0.
-	Mstatus uint64 `json:"mstatus"`
-	Sv39    bool   `json:"sv39"`
-	ASID    uint16 `json:"asid"`
+	Mstatus uint64
+	Sv39    bool
+	ASID    uint16
 	// PTE flag bytes (V, R, W, X, G, A, D; U is set by the mode that
 	// accesses the page) of the code page and the two data pages.
-	CodePTE  uint8    `json:"code_pte"`
-	DataPTE  [2]uint8 `json:"data_pte"`
-	PMP      int      `json:"pmp"`
-	PMPPerm  uint8    `json:"pmp_perm"` // entry 0's R/W/X/L bits
-	Mcounter uint64   `json:"mcounteren"`
-	Scounter uint64   `json:"scounteren"`
-	Mie      uint64   `json:"mie"`
-	Mideleg  uint64   `json:"mideleg"`
-	Mscratch uint64   `json:"mscratch"`
-	Sscratch uint64   `json:"sscratch"`
-	DataSeed uint64   `json:"data_seed"` // the data pages' content
+	CodePTE  uint8
+	DataPTE  [2]uint8
+	PMP      int
+	PMPPerm  uint8 // entry 0's R/W/X/L bits
+	Mcounter uint64
+	Scounter uint64
+	Mie      uint64
+	Mideleg  uint64
+	Mscratch uint64
+	Sscratch uint64
+	DataSeed uint64 // the data pages' content
 }
 
 // InScope reports whether the state is one the VMM of Theorem 1 can put

@@ -1,7 +1,6 @@
 package pg
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -14,18 +13,19 @@ import (
 // Group is one row of the summary: the subjects of one group with the
 // same declared and observed class.
 type Group struct {
-	Name        string     `json:"name"`
-	Forms       int        `json:"forms"`
-	Declared    spec.Class `json:"declared"`
-	Observed    spec.Class `json:"observed"`
-	States      int        `json:"states_tried"`
-	NoFetch     int        `json:"no_fetch"`
-	UTrapped    string     `json:"u_in_scope_illegal"` // "n/m"
-	Control     int        `json:"control_witnesses"`
-	Behavior    int        `json:"behavior_witnesses"`
-	Explained   int        `json:"explained"`
-	Mismatches  int        `json:"unexplained"`
-	AlwaysTraps int        `json:"always_trap"`
+	Name          string
+	Forms         int
+	Declared      spec.Class
+	Observed      spec.Class
+	States        int
+	NoFetch       int
+	InScopeU      int // U-mode runs in the VMM's configuration
+	InScopeUTraps int // those that trapped as illegal instructions
+	Control       int
+	Behavior      int
+	Explained     int
+	Mismatches    int
+	AlwaysTraps   int
 }
 
 // Groups summarizes the report, in the order subjects first appear.
@@ -65,17 +65,20 @@ func (rep *Report) Groups() []Group {
 			g.AlwaysTraps++
 		}
 	}
+	names := map[string]int{}
 	for i := range out {
-		out[i].UTrapped = fmt.Sprintf("%d/%d", uIll[i], uAll[i])
+		out[i].InScopeUTraps, out[i].InScopeU = uIll[i], uAll[i]
+		names[out[i].Name]++
+	}
+	// Subjects of one group whose classes differ (a --declare override,
+	// or forms that behave apart) make rows of the same name: name them
+	// apart by their classes.
+	for i := range out {
+		if names[out[i].Name] > 1 {
+			out[i].Name = fmt.Sprintf("%s [declared %v, observed %v]", out[i].Name, out[i].Declared, out[i].Observed)
+		}
 	}
 	return out
-}
-
-// WriteJSON writes the whole report, witnesses included.
-func (rep *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rep)
 }
 
 // WriteText writes the summary table, the verdicts with their offenders
@@ -97,8 +100,8 @@ func (rep *Report) WriteText(w io.Writer, all bool) {
 		if g.AlwaysTraps == g.Forms {
 			note = strings.TrimSpace("traps in every mode " + note)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%v\t%v\t%d\t%s\t%d\t%d\t%s\n", g.Name, g.Forms, g.Declared, g.Observed,
-			g.States, g.UTrapped, g.Control, g.Behavior, note)
+		fmt.Fprintf(tw, "%s\t%d\t%v\t%v\t%d\t%d/%d\t%d\t%d\t%s\n", g.Name, g.Forms, g.Declared, g.Observed,
+			g.States, g.InScopeUTraps, g.InScopeU, g.Control, g.Behavior, note)
 	}
 	tw.Flush()
 	if all {

@@ -3,9 +3,13 @@ package refmodel
 import "github.com/vcheck-dev/vcheck/spec"
 
 // lr loads a word or doubleword and reserves its address (Unpriv. §8.2).
-// A misaligned LR raises load-address-misaligned (cause 4).
+// A misaligned LR raises load-address-misaligned (cause 4), after the
+// load triggers (trigger.go).
 func (h *Hart) lr(o *operands, size int) *exception {
 	va := h.x[o.rs1]
+	if exc := h.dataTrigger(spec.McontrolLoad, va, size); exc != nil {
+		return exc
+	}
 	if va%uint64(size) != 0 {
 		return raise(spec.CauseMisalignedLoad, va)
 	}
@@ -34,9 +38,16 @@ func (h *Hart) lr(o *operands, size int) *exception {
 // checked as a store first, so a failing SC to a page or PMP region it may
 // not write faults. QEMU 7.2 checks the reservation first and lets it
 // fail quietly (docs/refmodel.md, "Where QEMU 7.2 departs"). A failing SC
-// then makes no memory access (docs/retire.md).
+// then makes no memory access (docs/retire.md). An SC that will store is a
+// store to the triggers, checked before anything else (trigger.go).
 func (h *Hart) sc(o *operands, size int) *exception {
 	va := h.x[o.rs1]
+	ok := h.reservationValid && h.reservation == va
+	if ok { // only an SC that will store is a store to the triggers
+		if exc := h.dataTrigger(spec.McontrolStore, va, size); exc != nil {
+			return exc
+		}
+	}
 	if va%uint64(size) != 0 {
 		return raise(spec.CauseMisalignedStore, va)
 	}
@@ -44,7 +55,6 @@ func (h *Hart) sc(o *operands, size int) *exception {
 	if exc != nil {
 		return exc
 	}
-	ok := h.reservationValid && h.reservation == va
 	h.reservationValid = false
 	if !ok {
 		h.rec.Mem = spec.MemAccess{Valid: true, Addr: va, Size: uint8(size)}
@@ -68,8 +78,12 @@ func (h *Hart) sc(o *operands, size int) *exception {
 // sign-extended) in rd. The address must be naturally aligned, else
 // store/AMO-address-misaligned (cause 6) — the specification's cause;
 // QEMU 7.2 reports load-address-misaligned instead (docs/refmodel.md).
+// Triggers see a load and a store, before the alignment (trigger.go).
 func (h *Hart) amo(o *operands, size int, op func(old, src uint64) uint64) *exception {
 	va := h.x[o.rs1]
+	if exc := h.dataTrigger(spec.McontrolLoad|spec.McontrolStore, va, size); exc != nil {
+		return exc
+	}
 	if va%uint64(size) != 0 {
 		return raise(spec.CauseMisalignedStore, va)
 	}

@@ -15,6 +15,9 @@ type Hart struct {
 	csr [4096]uint64
 	// pmp holds the PMP entries that are not OFF, decoded (pmp.go).
 	pmp []pmpEntry
+	// triggers are the trigger module's triggers (trigger.go); tselect
+	// lives in csr like a plain CSR.
+	triggers [spec.Triggers]trigger
 
 	// reservation is the LR/SC reservation (Unpriv. §8.2): the address of
 	// the last LR, valid until an SC or a store by another hart to it.
@@ -46,6 +49,9 @@ func newHart(m *Machine, id int, resetPC uint64) *Hart {
 		h.csr[c.Addr] = c.Reset
 	}
 	h.csr[spec.CSRMhartid] = uint64(id)
+	for i := range h.triggers {
+		h.triggers[i].tdata1 = spec.Tdata1Reset
+	}
 	// The integer registers reset to zero, as QEMU's riscv_cpu_reset
 	// leaves them; the boot ROM's reset vector then loads a0 (hartid)
 	// and a1 (the device tree), as on QEMU virt.
@@ -72,7 +78,13 @@ func (h *Hart) step(r *spec.Retire) {
 		r.NextPC, r.NextMode = h.pc, h.mode
 		return
 	}
-	word, exc := h.fetch()
+	// An execute trigger fires before the fetch, so before its faults
+	// (trigger.go).
+	var word uint32
+	exc := h.executeTrigger()
+	if exc == nil {
+		word, exc = h.fetch()
+	}
 	if exc != nil {
 		h.takeTrap(false, exc.cause, exc.tval)
 		r.NextPC, r.NextMode = h.pc, h.mode

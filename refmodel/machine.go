@@ -33,6 +33,7 @@ type Machine struct {
 	next    int    // the hart the next Step runs (round-robin)
 	retired uint64 // instructions retired over all harts
 	exit    spec.Exit
+	loops   []trapRun // per hart: the exceptions in a row its last steps took
 
 	tickers []devices.Ticker
 	timers  []devices.TimerTicker // ticked where mtime advances
@@ -66,6 +67,7 @@ func New(cfg spec.Config, img *boot.Image) (*Machine, error) {
 	for i := 0; i < cfg.Harts; i++ {
 		m.harts = append(m.harts, newHart(m, i, img.ResetPC))
 	}
+	m.loops = make([]trapRun, cfg.Harts)
 	return m, nil
 }
 
@@ -102,29 +104,60 @@ func (m *Machine) Step() spec.Retire {
 	if m.exit.Reason != spec.Running {
 		return spec.Retire{}
 	}
-	h := m.harts[m.next]
+	i := m.next
 	m.next = (m.next + 1) % len(m.harts)
 	var r spec.Retire
-	h.step(&r)
+	m.harts[i].step(&r)
+	m.loops[i].note(&r)
 	return r
 }
 
-// Run runs up to limit steps and returns how the machine stopped. When
-// the limit runs out first the reason is HaltLimit, with the counts in
-// Detail; Exit() still reports Running then, and Step or Run may go on.
+// Run runs up to limit steps and returns how the machine stopped, by the
+// rules of docs/retire.md ("Stop reasons"): when the limit runs out first
+// the reason is HaltLimit, code -1, and Exit() still reports Running (Step
+// or Run may go on); when a hart takes the same exception
+// spec.TrapLoopLimit times in a row without retiring, the machine stops
+// with HaltTrapLoop, code -1.
 func (m *Machine) Run(limit uint64) spec.Exit {
 	var r spec.Retire
 	for n := uint64(0); n < limit && m.exit.Reason == spec.Running; n++ {
-		h := m.harts[m.next]
+		i := m.next
 		m.next = (m.next + 1) % len(m.harts)
 		r = spec.Retire{}
-		h.step(&r)
+		m.harts[i].step(&r)
+		if l := &m.loops[i]; l.note(&r) >= spec.TrapLoopLimit {
+			m.halt(spec.Exit{Reason: spec.HaltTrapLoop, Code: -1,
+				Detail: fmt.Sprintf("trap loop: hart %d took %d traps in a row at pc %#x without retiring (%s, tval %#x)",
+					i, l.n, r.PC, spec.CauseName(false, r.Trap.Cause), r.Trap.Tval)})
+		}
 	}
 	if m.exit.Reason == spec.Running {
 		return spec.Exit{Reason: spec.HaltLimit, Code: -1,
 			Detail: fmt.Sprintf("instruction limit reached after %d steps (%d retired)", limit, m.retired)}
 	}
 	return m.exit
+}
+
+// trapRun is a run of identical exceptions one hart took in a row.
+type trapRun struct {
+	trap spec.Trap
+	n    int
+}
+
+// note adds a hart's step to its run and returns the run's length: a
+// retired instruction or an interrupt ends the run, an exception equal to
+// the last one (cause, tval, target) lengthens it, another one starts a
+// new run.
+func (l *trapRun) note(r *spec.Retire) int {
+	switch {
+	case !r.Trap.Valid || r.Trap.Interrupt:
+		l.n = 0
+	case l.n > 0 && r.Trap == l.trap:
+		l.n++
+	default:
+		l.trap, l.n = r.Trap, 1
+	}
+	return l.n
 }
 
 // Exit reports how the machine stopped, or Running.

@@ -98,6 +98,9 @@ func (h *Hart) bgeu(o *operands) *exception { return h.branch(h.x[o.rs1] >= h.x[
 // size bytes at rs1+imm, extend, write rd, and record the access.
 func (h *Hart) loadInsn(o *operands, size int, signed bool) *exception {
 	va := h.x[o.rs1] + uint64(o.imm)
+	if exc := h.dataTrigger(spec.McontrolLoad, va, size); exc != nil {
+		return exc
+	}
 	v, exc := h.readMem(va, size, accessLoad, spec.PMPR)
 	if exc != nil {
 		return exc
@@ -135,6 +138,9 @@ func (h *Hart) lwu(o *operands) *exception { return h.loadInsn(o, 4, false) }
 // storeInsn is the common part of the stores (Unpriv. §2.6, §5.3).
 func (h *Hart) storeInsn(o *operands, size int) *exception {
 	va := h.x[o.rs1] + uint64(o.imm)
+	if exc := h.dataTrigger(spec.McontrolStore, va, size); exc != nil {
+		return exc
+	}
 	v := h.x[o.rs2]
 	if size < 8 {
 		v &= 1<<(8*uint(size)) - 1

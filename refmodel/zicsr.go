@@ -140,6 +140,10 @@ func (h *Hart) csrRead(addr uint16) uint64 {
 		return h.csr[spec.CSRMinstret]
 	case spec.CSRTime:
 		return h.mtime()
+	case spec.CSRTdata1:
+		return h.selected().tdata1
+	case spec.CSRTdata2:
+		return h.selected().tdata2
 	}
 	row := spec.LookupCSR(addr)
 	if row == nil {
@@ -193,6 +197,12 @@ func (h *Hart) csrWrite(addr uint16, v uint64) {
 	case addr == spec.CSRMinstret:
 		h.csr[addr] = plain
 		h.wroteMinstret = true
+	case addr == spec.CSRTselect:
+		h.writeTselect(v)
+	case addr == spec.CSRTdata1:
+		h.writeTdata1(v)
+	case addr == spec.CSRTdata2:
+		h.selected().tdata2 = v
 	default:
 		h.csr[addr] = plain
 	}

@@ -114,6 +114,41 @@ const (
 	SatpASIDMask = 0xffff << 44
 )
 
+// The trigger module (Sdtrig, RISC-V Debug Specification 1.0 ch. 5, "Sdtrig"):
+// rv64pg has the one of QEMU 7.2 (target/riscv/debug.c): two triggers,
+// each an address match trigger of type 2 (mcontrol) or 6 (mcontrol6) whose
+// action is always a breakpoint exception. These constants are the
+// register layout; each model implements the WARL rules and the matching
+// itself (refmodel/trigger.go, impl/engine/trigger.go; docs/spec.md).
+const (
+	Triggers = 2 // the number of triggers: tselect holds 0 or 1
+
+	TriggerTypeShift     = 60 // tdata1.type is bits XLEN-1:XLEN-4
+	TriggerTypeMcontrol  = 2
+	TriggerTypeMcontrol6 = 6
+
+	// Fields mcontrol and mcontrol6 share (Debug spec 1.0 §5.7.4, §5.7.9).
+	McontrolLoad    = 1 << 0
+	McontrolStore   = 1 << 1
+	McontrolExecute = 1 << 2
+	McontrolU       = 1 << 3
+	McontrolS       = 1 << 4
+	McontrolM       = 1 << 6
+	// mcontrol.sizelo (17:16) and sizehi (22:21); mcontrol6.size (19:16).
+	McontrolSizelo = 3 << 16
+	McontrolSizehi = 3 << 21
+	Mcontrol6Size  = 0xf << 16
+
+	// Tdata1Reset: every trigger resets to a disabled mcontrol.
+	Tdata1Reset = TriggerTypeMcontrol << TriggerTypeShift
+	// TinfoValue: tinfo.info has a bit per type a trigger supports; the
+	// version field (31:24) is 0, as in QEMU 7.2.
+	TinfoValue = 1<<TriggerTypeMcontrol | 1<<TriggerTypeMcontrol6
+
+	tdata1Writable = 0xf<<TriggerTypeShift | McontrolSizehi | Mcontrol6Size |
+		McontrolM | McontrolS | McontrolU | McontrolExecute | McontrolStore | McontrolLoad
+)
+
 // CSR addresses, for code that names one.
 const (
 	CSRSstatus    = 0x100
@@ -145,6 +180,11 @@ const (
 	CSRMip           = 0x344
 	CSRPmpcfg0       = 0x3a0
 	CSRPmpaddr0      = 0x3b0
+	CSRTselect       = 0x7a0
+	CSRTdata1        = 0x7a1
+	CSRTdata2        = 0x7a2
+	CSRTdata3        = 0x7a3
+	CSRTinfo         = 0x7a4
 	CSRMcycle        = 0xb00
 	CSRMinstret      = 0xb02
 	CSRMhpmcounter3  = 0xb03
@@ -209,6 +249,18 @@ func buildCSRs() []CSR {
 		csrRow(CSRMimpid, "mimpid", 0, all, 0, ""),
 		csrRow(CSRMhartid, "mhartid", 0, all, 0, "the hart's index"),
 		csrRow(CSRMconfigptr, "mconfigptr", 0, all, 0, ""),
+
+		// Trigger module (Debug spec 1.0 §5.7): M-mode CSRs, so a Zicsr
+		// access below M is illegal, and privileged in the P&G sense.
+		// tdata1, tdata2 and tinfo show the trigger tselect selects.
+		csrRow(CSRTselect, "tselect", Triggers-1, all, 0, "WARL: a write of 2 or more (the trigger count) is ignored, as in QEMU 7.2"),
+		csrRow(CSRTdata1, "tdata1", tdata1Writable, all, Tdata1Reset,
+			"the selected trigger: type 2 (mcontrol) or 6 (mcontrol6); a write of type 0 disables it (keeps the type, clears the rest), "+
+				"a write of another type is ignored; keeps m, s, u, execute, store, load and a size of 0, 8, 16, 32 or 64 bits "+
+				"(0 when execute is set); dmode, maskmax, hit, select, timing, action, chain, match, vs and vu read zero"),
+		csrRow(CSRTdata2, "tdata2", all, all, 0, "the selected trigger's compare address"),
+		csrRow(CSRTdata3, "tdata3", 0, all, 0, "textra is not implemented: reads zero, writes are ignored"),
+		csrRow(CSRTinfo, "tinfo", 0, all, TinfoValue, "types 2 and 6 for every trigger, version 0; writes are ignored"),
 	}
 	for i := uint16(0); i < 4; i += 2 { // RV64: only the even pmpcfg registers exist
 		t = append(t, csrRow(CSRPmpcfg0+i, fmt.Sprintf("pmpcfg%d", i), 0x9f9f9f9f9f9f9f9f, all, 0,

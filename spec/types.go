@@ -269,9 +269,13 @@ type Retire struct {
 }
 
 // InsnLen returns the length in bytes of the instruction in r (2 or 4),
-// or 0 when the step fetched no instruction (an interrupt, or a fetch fault).
+// or 0 when the step fetched no instruction: an interrupt, a fetch fault,
+// or an execute trigger's breakpoint, which fires before the fetch (a
+// breakpoint with Insn 0: the all-zero word is illegal, and so never
+// raises a breakpoint itself).
 func (r *Retire) InsnLen() int {
-	if r.Trap.Valid && (r.Trap.Interrupt || isFetchCause(r.Trap.Cause)) {
+	if r.Trap.Valid && (r.Trap.Interrupt || isFetchCause(r.Trap.Cause) ||
+		r.Trap.Cause == CauseBreakpoint && r.Insn == 0) {
 		return 0
 	}
 	return InsnLen(r.Insn)
@@ -299,7 +303,15 @@ const (
 	HaltHTIF                // the program wrote tohost
 	HaltLimit               // the instruction limit was reached
 	HaltReset               // the finisher asked for a reset
+	HaltTrapLoop            // Run stopped a hart that took the same exception TrapLoopLimit times in a row
 )
+
+// TrapLoopLimit is how many identical exceptions in a row, with no
+// instruction retired by that hart in between, make Run stop the machine
+// with HaltTrapLoop (docs/retire.md, "Stop reasons"): a program whose trap
+// vector itself traps (mtvec at unmapped memory) would otherwise burn its
+// whole budget. Step never stops for it.
+const TrapLoopLimit = 10000
 
 func (h HaltReason) String() string {
 	switch h {
@@ -313,6 +325,8 @@ func (h HaltReason) String() string {
 		return "instruction limit"
 	case HaltReset:
 		return "reset"
+	case HaltTrapLoop:
+		return "trap loop"
 	}
 	return fmt.Sprintf("HaltReason(%d)", uint8(h))
 }

@@ -49,11 +49,11 @@ func TestAsmCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &j); err != nil {
 		t.Fatalf("--json output: %v\n%s", err, stdout)
 	}
-	syms := map[string]string{}
+	syms := map[string]uint64{}
 	for _, s := range j.Symbols {
-		syms[s.Name] = s.Value
+		syms[s.Name] = uint64(s.Value)
 	}
-	if j.Entry != "0x80200000" || len(j.Segments) != 2 || syms["_start"] != "0x80200000" || syms["v"] != "0x80201000" || syms["LIMIT"] != "0x40" {
+	if j.Entry != 0x80200000 || len(j.Segments) != 2 || syms["_start"] != 0x80200000 || syms["v"] != 0x80201000 || syms["LIMIT"] != 0x40 {
 		t.Errorf("--json = %+v", j)
 	}
 	if _, stderr, rc := runAsmCmd(src); rc != exitOK {

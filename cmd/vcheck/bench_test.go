@@ -8,7 +8,7 @@ import (
 
 func TestBenchCommand(t *testing.T) {
 	var out, errb bytes.Buffer
-	code := benchCommand([]string{"--qemu", "", "--ref=false", "../../corpus/bench/coremark.elf"}, &out, &errb)
+	code := run([]string{"bench", "--qemu", "", "--ref=false", "../../corpus/bench/coremark.elf"}, &out, &errb)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, out.String(), errb.String())
 	}
@@ -19,7 +19,7 @@ func TestBenchCommand(t *testing.T) {
 
 func TestBenchCommandNoPrograms(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := benchCommand([]string{"--dir", t.TempDir()}, &out, &errb); code != exitUsage {
+	if code := run([]string{"bench", "--dir", t.TempDir()}, &out, &errb); code != exitUsage {
 		t.Fatalf("exit %d, want %d", code, exitUsage)
 	}
 }

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -9,13 +9,36 @@ import (
 
 	"github.com/vcheck-dev/vcheck/corpus"
 	"github.com/vcheck-dev/vcheck/diff"
+	"github.com/vcheck-dev/vcheck/internal/jsonout"
 	"github.com/vcheck-dev/vcheck/internal/targets"
 	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/toolchain/disasm"
 )
 
 func init() {
-	register(command{name: "check", summary: "check impl against refmodel on the built-in corpus; print the P&G verdict", run: checkCommand})
+	register(&command{
+		name:    "check",
+		summary: "check impl against refmodel on the built-in corpus; print the P&G verdict",
+		about: `Runs every program of the built-in corpus (corpus/: seed programs, riscv-tests
+style programs, firmware and every divergence ever found) on two targets in
+lockstep, record by record, and prints the Popek and Goldberg verdict:
+equivalence (every program agrees), Theorem 1 as the spec tables declare it
+(vcheck pg checks the declarations by observation), and where resource
+control and efficiency are checked. Known open findings count against
+equivalence: the verdict is about the implementation as it is.`,
+		examples: []example{
+			{"vcheck check", "the engine against the reference model, on the whole corpus"},
+			{"vcheck check --b engine-nojit --dirs seed,ref -v", "the interpreter only, on two directories, every program listed"},
+			{"vcheck check --json | jq '.programs[] | select(.status != \"equal\")'", "what failed, for CI"},
+		},
+		exits: map[int]string{
+			exitOK:      "every program agrees: equivalence holds",
+			exitFailure: "a program diverged, did not exit, or could not be built (known open findings included)",
+		},
+		progress:  true,
+		interrupt: true,
+		flags:     checkFlags,
+	})
 }
 
 // checkLimit bounds one corpus program; the benchmark programs are
@@ -25,25 +48,24 @@ const (
 	benchCheckLimit = 1_000_000
 )
 
-// checkProgram is one program's outcome, also the --json form.
+// checkProgram is one program's outcome, also its --json form.
 type checkProgram struct {
-	Path     string `json:"path"`
-	Status   string `json:"status"` // equal, diverged, known-open, now-agrees, no-exit, error
-	Records  uint64 `json:"records"`
-	Exit     string `json:"exit,omitempty"`
-	Code     int    `json:"code"`
-	Reason   string `json:"reason,omitempty"`
-	Report   string `json:"report,omitempty"`
-	Duration string `json:"duration"`
+	Path    string        `json:"path"`
+	Status  string        `json:"status"` // equal, diverged, known-open, now-agrees, no-exit, error, interrupted
+	Records uint64        `json:"records"`
+	Exit    *jsonout.Exit `json:"exit,omitempty"` // how the first target stopped
+	Reason  string        `json:"reason,omitempty"`
+	Report  string        `json:"report,omitempty"`
+	Seconds float64       `json:"seconds"`
 }
 
-// checkVerdict is the --json output of `vcheck check`.
+// checkVerdict is the --json output of vcheck check.
 type checkVerdict struct {
-	A, B        string         `json:"-"`
-	Targets     [2]string      `json:"targets"`
+	A           string         `json:"a"`
+	B           string         `json:"b"`
 	Programs    []checkProgram `json:"programs"`
 	Compared    uint64         `json:"records_compared"`
-	Equivalence string         `json:"equivalence"` // holds, fails
+	Equivalence string         `json:"equivalence"` // holds, fails, interrupted
 	Theorem1    theorem1Result `json:"theorem1"`
 	Resource    string         `json:"resource_control"`
 	Efficiency  string         `json:"efficiency"`
@@ -56,103 +78,86 @@ type theorem1Result struct {
 	Basis      string   `json:"basis"`
 	Sensitive  int      `json:"sensitive"`
 	Privileged int      `json:"privileged"`
-	Offending  []string `json:"offending,omitempty"`
+	Offending  []string `json:"offending"`
 }
 
-// checkCommand is `vcheck check [--a ref] [--b engine] [--json]`: every
-// program of the embedded corpus runs on both targets in lockstep, and
-// the verdict is printed. Exit 0 when every program agrees, 1 when any
-// diverges (known open findings included: the verdict is about the
-// implementation as it is), 2 on bad usage.
-func checkCommand(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("check", stderr)
-	nameA := fs.String("a", "ref", "reference target")
-	nameB := fs.String("b", "engine", "target under check")
-	asJSON := fs.Bool("json", false, "print the verdict as JSON")
+func checkFlags(fs *flag.FlagSet) func(e *env) int {
+	nameA := fs.String("a", "ref", "the reference `target`: "+strings.Join(targets.Names(), ", "))
+	nameB := fs.String("b", "engine", "the `target` under check")
 	verbose := fs.Bool("v", false, "print every program's line, not only the failures")
-	dirs := fs.String("dirs", "", "comma-separated corpus directories to run (default: all)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: vcheck check [flags]")
-		fmt.Fprintln(stderr, "Checks one target against another on the built-in corpus, instruction by instruction.")
-		fs.PrintDefaults()
-	}
-	if err := parseArgs(fs, args); err != nil {
-		return exitUsage
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return exitUsage
-	}
-	fa, fb, ok := lookupTargets("check", "a", *nameA, "b", *nameB, stderr)
-	if !ok {
-		return exitUsage
-	}
-	var only []string
-	if *dirs != "" {
-		only = strings.Split(*dirs, ",")
-	}
-	var progs []corpus.Program
-	for _, p := range corpus.Programs(only...) {
-		if p.Runnable() {
-			progs = append(progs, p)
+	dirs := fs.String("dirs", "", "comma-separated corpus `directories` to run (default: all)")
+	return func(e *env) int {
+		fa, fb, code := lookupTargets(e, "a", *nameA, "b", *nameB)
+		if code != exitOK {
+			return code
 		}
-	}
-	if len(progs) == 0 {
-		fmt.Fprintf(stderr, "vcheck check: no corpus programs in %q\n", *dirs)
-		return exitUsage
-	}
+		var only []string
+		if *dirs != "" {
+			only = strings.Split(*dirs, ",")
+		}
+		var progs []corpus.Program
+		for _, p := range corpus.Programs(only...) {
+			if p.Runnable() {
+				progs = append(progs, p)
+			}
+		}
+		if len(progs) == 0 {
+			return e.usagef("--dirs %q: no corpus programs there", *dirs)
+		}
 
-	dis := disasm.NewDecoder(disasm.Options{})
-	disFn := func(w uint32, pc uint64) string {
-		s, _ := dis.Decode(w, pc)
-		return s
-	}
-	v := checkVerdict{Targets: [2]string{*nameA, *nameB}}
-	start := time.Now()
-	cfg := spec.DefaultConfig()
-	failed := 0
-	prog := newProgress(stderr)
-	for i, p := range progs {
-		prog.Printf("[%d/%d] %s  (%d records compared so far)", i+1, len(progs), p.Path, v.Compared)
-		r := checkOne(cfg, p, fa, fb, *nameA, *nameB, disFn)
-		v.Compared += r.Records
-		v.Programs = append(v.Programs, r)
-		switch r.Status {
-		case "equal", "now-agrees":
+		dis := disasm.NewDecoder(disasm.Options{})
+		disFn := func(w uint32, pc uint64) string {
+			s, _ := dis.Decode(w, pc)
+			return s
+		}
+		v := checkVerdict{A: *nameA, B: *nameB, Programs: []checkProgram{}}
+		start := time.Now()
+		cfg := spec.DefaultConfig()
+		failed := 0
+		prog := e.newProgress()
+		for i, p := range progs {
+			prog.Printf("check [%d/%d] %s (%d records compared so far)", i+1, len(progs), p.Path, v.Compared)
+			r := checkOne(e, cfg, p, fa, fb, *nameA, *nameB, disFn)
+			v.Compared += r.Records
+			v.Programs = append(v.Programs, r)
+			switch r.Status {
+			case "equal", "now-agrees", "interrupted":
+			default:
+				failed++
+			}
+			if e.interrupted() {
+				break
+			}
+		}
+		prog.Done()
+		v.Seconds = time.Since(start).Seconds()
+		switch {
+		case failed > 0:
+			v.Equivalence, code = "fails", exitFailure
+		case e.interrupted():
+			v.Equivalence, code = "interrupted", exitInterrupted
 		default:
-			failed++
+			v.Equivalence, code = "holds", exitOK
 		}
-	}
-	prog.Done()
-	v.Seconds = time.Since(start).Seconds()
-	v.Equivalence = "holds"
-	if failed > 0 {
-		v.Equivalence = "fails"
-	}
-	v.Theorem1 = declaredTheorem1()
-	v.Resource = "not part of this check: `vcheck tla` model-checks the resource-control spec (tla/VMM.tla)"
-	v.Efficiency = "not measured yet: no VMM"
+		v.Theorem1 = declaredTheorem1()
+		v.Resource = "not part of this check: `vcheck tla` model-checks the resource-control spec (tla/VMM.tla)"
+		v.Efficiency = "not measured yet: no VMM"
 
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(v); err != nil {
-			fmt.Fprintln(stderr, "vcheck check:", err)
-			return exitInternal
+		if e.json {
+			if c := e.writeJSON(v); c != exitOK {
+				return c
+			}
+		} else {
+			printCheck(e.stdout, v, len(progs), *verbose)
 		}
-	} else {
-		printCheck(stdout, v, *verbose)
+		return code
 	}
-	if failed > 0 {
-		return exitFailure
-	}
-	return exitOK
 }
 
-func checkOne(cfg spec.Config, p corpus.Program, fa, fb targets.Factory, nameA, nameB string, dis diff.Disassembler) (r checkProgram) {
+func checkOne(e *env, cfg spec.Config, p corpus.Program, fa, fb targets.Factory, nameA, nameB string, dis diff.Disassembler) (r checkProgram) {
 	t0 := time.Now()
 	r.Path = p.Path
-	defer func() { r.Duration = time.Since(t0).Round(time.Millisecond).String() }()
+	defer func() { r.Seconds = time.Since(t0).Seconds() }()
 	fail := func(err error) checkProgram {
 		r.Status, r.Reason = "error", err.Error()
 		return r
@@ -174,21 +179,24 @@ func checkOne(cfg spec.Config, p corpus.Program, fa, fb targets.Factory, nameA, 
 	if p.Dir() == "bench" {
 		limit = benchCheckLimit
 	}
-	res, err := diff.Lockstep(a, b, diff.Options{Limit: limit})
+	res, err := diff.Lockstep(a, b, diff.Options{Limit: limit, Stop: e.stopChan()})
 	if err != nil {
 		return fail(err)
 	}
 	r.Records = res.Compared
-	r.Exit, r.Code = res.ExitA.Reason.String(), res.ExitA.Code
+	x := jsonout.ExitOf(res.ExitA)
+	r.Exit = &x
 	open := p.OpenFinding()
-	switch {
-	case res.Divergence != nil && open:
+	switch v := res.Verdict(); {
+	case v == diff.Diverged && open:
 		r.Status, r.Reason = "known-open", res.Divergence.Reason
 		r.Report = res.Divergence.Text(nameA, nameB, dis)
-	case res.Divergence != nil:
+	case v == diff.Diverged:
 		r.Status, r.Reason = "diverged", res.Divergence.Reason
 		r.Report = res.Divergence.Text(nameA, nameB, dis)
-	case res.ExitA.Reason == spec.Running && p.Dir() != "bench":
+	case v == diff.Interrupted:
+		r.Status, r.Reason = "interrupted", fmt.Sprintf("interrupted after %d records", res.Compared)
+	case v == diff.Unfinished && p.Dir() != "bench":
 		r.Status, r.Reason = "no-exit", fmt.Sprintf("no exit after %d records", res.Compared)
 	case open:
 		r.Status, r.Reason = "now-agrees", `the targets now agree: mark the file "status: fixed"`
@@ -198,8 +206,8 @@ func checkOne(cfg spec.Config, p corpus.Program, fa, fb targets.Factory, nameA, 
 	return r
 }
 
-func printCheck(w io.Writer, v checkVerdict, verbose bool) {
-	fmt.Fprintf(w, "vcheck check: %s against %s on %d built-in programs\n\n", v.Targets[1], v.Targets[0], len(v.Programs))
+func printCheck(w io.Writer, v checkVerdict, total int, verbose bool) {
+	fmt.Fprintf(w, "vcheck check: %s against %s on %d built-in programs\n\n", v.B, v.A, total)
 	shown := 0
 	for _, p := range v.Programs {
 		if !verbose && (p.Status == "equal") {
@@ -207,8 +215,8 @@ func printCheck(w io.Writer, v checkVerdict, verbose bool) {
 		}
 		shown++
 		line := fmt.Sprintf("  %-10s %-48s %9d records", strings.ToUpper(p.Status), p.Path, p.Records)
-		if p.Exit != "" && p.Status == "equal" {
-			line += fmt.Sprintf("  %s %d", p.Exit, p.Code)
+		if p.Exit != nil && p.Status == "equal" {
+			line += fmt.Sprintf("  %s %d", p.Exit.Reason, p.Exit.Code)
 		}
 		if p.Reason != "" {
 			line += "  " + p.Reason
@@ -223,11 +231,11 @@ func printCheck(w io.Writer, v checkVerdict, verbose bool) {
 	if shown > 0 {
 		fmt.Fprintln(w)
 	}
-	eq := "HOLDS"
-	if v.Equivalence != "holds" {
-		eq = "FAILS"
+	eq := strings.ToUpper(v.Equivalence)
+	if v.Equivalence == "interrupted" {
+		eq = fmt.Sprintf("INTERRUPTED after %d of %d programs (no failure so far)", len(v.Programs), total)
 	}
-	fmt.Fprintf(w, "Equivalence       %s: %s on %d programs, %d records compared (%.1fs)\n", eq, v.Targets[1]+" ≡ "+v.Targets[0], len(v.Programs), v.Compared, v.Seconds)
+	fmt.Fprintf(w, "Equivalence       %s: %s on %d programs, %d records compared (%.1fs)\n", eq, v.B+" ≡ "+v.A, len(v.Programs), v.Compared, v.Seconds)
 	t1 := "HOLDS"
 	if !v.Theorem1.Holds {
 		t1 = "FAILS (" + strings.Join(v.Theorem1.Offending, ", ") + ")"
@@ -241,7 +249,7 @@ func printCheck(w io.Writer, v checkVerdict, verbose bool) {
 // declare: every sensitive instruction (and CSR access) must be
 // privileged. `vcheck pg` checks the declarations by observation.
 func declaredTheorem1() theorem1Result {
-	r := theorem1Result{Basis: "declared classes of the spec tables"}
+	r := theorem1Result{Basis: "declared classes of the spec tables", Offending: []string{}}
 	sensitive := func(c spec.Class) bool { return c == spec.ControlSensitive || c == spec.BehaviorSensitive }
 	for _, in := range spec.Insts {
 		switch {

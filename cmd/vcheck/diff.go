@@ -1,20 +1,52 @@
 package main
 
 import (
-	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
-	"io"
+	"math"
 	"strings"
 
 	"github.com/vcheck-dev/vcheck/diff"
 	"github.com/vcheck-dev/vcheck/fuzz"
+	"github.com/vcheck-dev/vcheck/internal/jsonout"
 	"github.com/vcheck-dev/vcheck/internal/targets"
-	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/toolchain/disasm"
 )
 
 func init() {
-	register(command{name: "diff", summary: "run one program on two targets in lockstep and report the first divergence", run: diffCommand})
+	register(&command{
+		name:    "diff",
+		summary: "run one program on two targets in lockstep and report the first divergence",
+		args:    "PROGRAM",
+		minArgs: 0, maxArgs: 1, // PROGRAM is required unless --fields
+		about: `Runs PROGRAM on two targets (--a, --b) in lockstep, retire record by retire
+record, and stops at the first record that differs, when both targets have
+stopped, or at --limit records. PROGRAM is loaded as vcheck run loads it (an
+ELF, a .S source such as a corpus/regress finding, or a raw image), as
+QEMU's -bios; --kernel K as QEMU's -kernel.
+
+The verdict is one of: EQUAL (both stopped the same way and every record
+agreed), DIVERGENCE (a record, a state snapshot or the exits differ: the
+report shows the records before it and the fields that differ), NO VERDICT
+("no divergence in N records; neither finished": the limit came first), or
+INTERRUPTED (Ctrl-C: the records compared so far are reported).`,
+		examples: []example{
+			{"vcheck diff prog.elf", "the reference model against the engine"},
+			{"vcheck diff --a ref --b engine-nojit --strict 1000 prog.S", "also compare the whole state every 1000 records"},
+			{"vcheck diff --ignore Trap.Tval corpus/regress/ref-vs-engine-lw-Mem-c16e916f.S", "a finding, with a field left out of the comparison"},
+			{"vcheck diff --limit 0 --kernel u-boot.bin fw_jump.elf", "no record limit (Ctrl-C reports what was compared)"},
+			{"vcheck diff --json prog.elf | jq .verdict", ""},
+		},
+		exits: map[int]string{
+			exitOK:           "the targets agree and both finished",
+			exitFailure:      "the targets diverged",
+			exitInconclusive: "no divergence within the limit, but neither target finished",
+		},
+		progress:  true,
+		interrupt: true,
+		flags:     diffFlags,
+	})
 }
 
 // diffJSON is the --json output of vcheck diff.
@@ -23,117 +55,149 @@ type diffJSON struct {
 	B          string          `json:"b"`
 	Program    string          `json:"program"`
 	Kernel     string          `json:"kernel,omitempty"`
-	Equal      bool            `json:"equal"`
+	Verdict    string          `json:"verdict"` // diff.Verdict: equal, diverged, unfinished, interrupted
 	Compared   uint64          `json:"compared"`
-	ExitA      spec.Exit       `json:"exit_a"`
-	ExitB      spec.Exit       `json:"exit_b"`
-	Divergence json.RawMessage `json:"divergence,omitempty"`
+	Limit      uint64          `json:"limit"` // 0: none
+	ExitA      jsonout.Exit    `json:"exit_a"`
+	ExitB      jsonout.Exit    `json:"exit_b"`
+	Divergence *divergenceJSON `json:"divergence,omitempty"`
 }
 
-// diffCommand is `vcheck diff [--a ref] [--b engine] [--limit N]
-// [--strict K] [--ignore Field,...] [--json] [--kernel K] PROGRAM`:
-// PROGRAM is an ELF, a raw image, or a .S file (assembled with toolchain/asm,
-// e.g. a corpus/regress finding), loaded as QEMU's -bios; K is loaded as
-// QEMU's -kernel, as vcheck run loads it (a firmware and kernel pair such
-// as OpenSBI's fw_jump and U-Boot). It exits 0 when the targets agree, 1 on a
-// divergence, 2 on bad usage, 3 when a target cannot be built.
-func diffCommand(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("diff", stderr)
-	nameA := fs.String("a", "ref", "first target: "+strings.Join(targets.Names(), ", "))
-	nameB := fs.String("b", "engine", "second target")
-	limit := fs.Uint64("limit", diff.DefaultLimit, "stop after this many records")
-	strict := fs.Uint64("strict", 0, "also compare full architectural state every K records (0: off)")
-	ignore := fs.String("ignore", "", "comma-separated record fields not compared, e.g. Trap.Tval,Mem.RData (see -fields)")
+// diffFieldsJSON is the --json output of vcheck diff --fields.
+type diffFieldsJSON struct {
+	Fields []string `json:"fields"`
+}
+
+// divergenceJSON is the JSON form of a diff.Divergence.
+type divergenceJSON struct {
+	Index     uint64           `json:"index"`
+	Reason    string           `json:"reason"`
+	Disasm    string           `json:"disasm,omitempty"`
+	Fields    []string         `json:"fields"`
+	A         *jsonout.Retire  `json:"a,omitempty"`
+	B         *jsonout.Retire  `json:"b,omitempty"`
+	HistoryA  []jsonout.Retire `json:"history_a"`
+	HistoryB  []jsonout.Retire `json:"history_b"`
+	Diff      string           `json:"diff,omitempty"`
+	StateDiff string           `json:"state_diff,omitempty"`
+}
+
+func divergenceOf(d *diff.Divergence) *divergenceJSON {
+	if d == nil {
+		return nil
+	}
+	j := &divergenceJSON{Index: d.Index, Reason: d.Reason, Fields: d.Fields, HistoryA: jsonout.Retires(d.HistoryA),
+		HistoryB: jsonout.Retires(d.HistoryB), Diff: d.Diff, StateDiff: d.StateDiff}
+	if j.Fields == nil {
+		j.Fields = []string{}
+	}
+	if d.Diff != "" {
+		a, b := jsonout.RetireOf(d.A), jsonout.RetireOf(d.B)
+		j.A, j.B = &a, &b
+		j.Disasm = disassembler(d.A.Insn, d.A.PC)
+	}
+	return j
+}
+
+func diffFlags(fs *flag.FlagSet) func(e *env) int {
+	nameA := fs.String("a", "ref", "first `target`: "+strings.Join(targets.Names(), ", "))
+	nameB := fs.String("b", "engine", "second `target`")
+	limit := fs.Uint64("limit", diff.DefaultLimit, "stop after this many records; 0: no limit")
+	strict := fs.Uint64("strict", 0, "also compare the full architectural state every `K` records (0: off)")
+	ignore := fs.String("ignore", "", "comma-separated record `fields` not compared, e.g. Trap.Tval,Mem.RData (see --fields)")
 	fields := fs.Bool("fields", false, "list the record fields --ignore accepts, and exit")
 	history := fs.Int("history", 8, "records before the divergence to show")
-	asJSON := fs.Bool("json", false, "print the result as JSON")
 	harts := fs.Int("harts", 1, "number of harts")
-	kernel := fs.String("kernel", "", "an ELF or raw image loaded as QEMU's -kernel (at 0x80200000 when raw)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: vcheck diff [flags] [--kernel K] PROGRAM.elf|PROGRAM.S")
-		fs.PrintDefaults()
-	}
-	if err := parseArgs(fs, args); err != nil {
-		return exitUsage
-	}
-	if *fields {
-		fmt.Fprintln(stdout, strings.Join(diff.FieldNames(), "\n"))
-		return exitOK
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return exitUsage
-	}
-	opts := diff.Options{Limit: *limit, History: *history}
-	if *strict > 0 {
-		opts.Mode, opts.StrictEvery = diff.Strict, *strict
-	}
-	if *ignore != "" {
-		opts.Ignore = strings.Split(*ignore, ",")
-	}
-	fa, fb, ok := lookupTargets("diff", "a", *nameA, "b", *nameB, stderr)
-	if !ok {
-		return exitUsage
-	}
-	cfg := spec.DefaultConfig()
-	cfg.Harts = *harts
-	if err := cfg.Validate(); err != nil {
-		fmt.Fprintf(stderr, "vcheck diff: %v\n", err)
-		return exitUsage
-	}
-	img, err := loadImage(cfg, fs.Arg(0), *kernel)
-	if err != nil {
-		fmt.Fprintf(stderr, "vcheck diff: %v\n", err)
-		return exitUsage
-	}
-	a, err := fa(cfg, img)
-	if err != nil {
-		fmt.Fprintf(stderr, "vcheck diff: target %s: %v\n", *nameA, err)
-		return exitInternal
-	}
-	b, err := fb(cfg, img)
-	if err != nil {
-		fmt.Fprintf(stderr, "vcheck diff: target %s: %v\n", *nameB, err)
-		return exitInternal
-	}
-	res, err := diff.Lockstep(fuzz.ArchExit(a), fuzz.ArchExit(b), opts)
-	res.ExitA, res.ExitB = a.Exit(), b.Exit() // with each model's detail, for the report
-	if err != nil {
-		// Options are the only input Lockstep rejects (an unknown --ignore field).
-		fmt.Fprintf(stderr, "vcheck diff: %v\n", err)
-		return exitUsage
-	}
-	code := exitOK
-	if res.Divergence != nil {
-		code = exitFailure
-	}
-	if *asJSON {
-		out := diffJSON{A: *nameA, B: *nameB, Program: fs.Arg(0), Kernel: *kernel, Equal: res.Divergence == nil,
-			Compared: res.Compared, ExitA: res.ExitA, ExitB: res.ExitB}
-		if res.Divergence != nil {
-			if out.Divergence, err = res.Divergence.JSON(disassembler); err != nil {
-				fmt.Fprintf(stderr, "vcheck diff: %v\n", err)
-				return exitInternal
+	kernel := fs.String("kernel", "", "an ELF or raw `FILE` loaded as QEMU's -kernel (raw: at the first 2 MiB boundary after the program)")
+	return func(e *env) int {
+		if *fields {
+			if e.json {
+				return e.writeJSON(diffFieldsJSON{Fields: diff.FieldNames()})
 			}
+			fmt.Fprintln(e.stdout, strings.Join(diff.FieldNames(), "\n"))
+			return exitOK
 		}
-		j, _ := json.MarshalIndent(out, "", "  ")
-		fmt.Fprintln(stdout, string(j))
+		if len(e.args) != 1 {
+			return e.usagef("want 1 argument (PROGRAM), have %d", len(e.args))
+		}
+		opts := diff.Options{Limit: *limit, History: *history, Stop: e.stopChan()}
+		if *limit == 0 {
+			opts.Limit = math.MaxUint64
+		}
+		if *strict > 0 {
+			opts.Mode, opts.StrictEvery = diff.Strict, *strict
+		}
+		if *ignore != "" {
+			opts.Ignore = strings.Split(*ignore, ",")
+		}
+		fa, fb, code := lookupTargets(e, "a", *nameA, "b", *nameB)
+		if code != exitOK {
+			return code
+		}
+		cfg, img, code := bootProgram(e, *harts, e.args[0], *kernel)
+		if img == nil {
+			return code
+		}
+		a, err := fa(cfg, img)
+		if err != nil {
+			return e.errorf(exitInternal, "target %s: %v", *nameA, err)
+		}
+		b, err := fb(cfg, img)
+		if err != nil {
+			return e.errorf(exitInternal, "target %s: %v", *nameB, err)
+		}
+		prog := e.newProgress()
+		opts.ProgressEvery = 1 << 16
+		opts.Progress = func(n uint64) { prog.Printf("diff %s vs %s: %d records compared", *nameA, *nameB, n) }
+		res, err := diff.Lockstep(fuzz.ArchExit(a), fuzz.ArchExit(b), opts)
+		prog.Done()
+		if err != nil {
+			var tp *diff.TargetPanic
+			if errors.As(err, &tp) {
+				return e.errorf(exitFailure, "%v", err) // a target that crashes has failed the check
+			}
+			// Options are the only input Lockstep rejects (an unknown --ignore field).
+			return e.usagef("%v", err)
+		}
+		res.ExitA, res.ExitB = a.Exit(), b.Exit() // with each model's detail, for the report
+		v := res.Verdict()
+		code = map[diff.Verdict]int{diff.Equal: exitOK, diff.Diverged: exitFailure, diff.Unfinished: exitInconclusive, diff.Interrupted: exitInterrupted}[v]
+		if e.json {
+			out := diffJSON{A: *nameA, B: *nameB, Program: e.args[0], Kernel: *kernel, Verdict: v.String(),
+				Compared: res.Compared, Limit: *limit, ExitA: jsonout.ExitOf(res.ExitA), ExitB: jsonout.ExitOf(res.ExitB),
+				Divergence: divergenceOf(res.Divergence)}
+			if c := e.writeJSON(out); c != exitOK {
+				return c
+			}
+			return code
+		}
+		switch v {
+		case diff.Diverged:
+			fmt.Fprint(e.stdout, res.Divergence.Text(*nameA, *nameB, disassembler))
+		case diff.Equal:
+			fmt.Fprintf(e.stdout, "EQUAL: %d records compared; %s: %s; %s: %s\n", res.Compared,
+				*nameA, res.ExitA, *nameB, res.ExitB)
+		case diff.Unfinished:
+			fmt.Fprintf(e.stdout, "NO VERDICT: no divergence in %d records; neither finished (the --limit came first; --limit 0 runs to the end)\n", res.Compared)
+		case diff.Interrupted:
+			fmt.Fprintf(e.stdout, "INTERRUPTED: no divergence in the %d records compared; %s: %s; %s: %s\n", res.Compared,
+				*nameA, res.ExitA, *nameB, res.ExitB)
+		}
 		return code
 	}
-	if res.Divergence != nil {
-		fmt.Fprint(stdout, res.Divergence.Text(*nameA, *nameB, disassembler))
-		return code
-	}
-	fmt.Fprintf(stdout, "EQUAL: %d records compared; %s: %s; %s: %s\n", res.Compared,
-		*nameA, exitText(res.ExitA), *nameB, exitText(res.ExitB))
-	return code
 }
 
-func exitText(e spec.Exit) string {
-	if e.Reason == spec.Running {
-		return "still running at the limit"
+// lookupTargets resolves the two target names of a comparing command
+// (check, diff, fuzz); an unknown name is a usage error naming the flag.
+func lookupTargets(e *env, flagA, nameA, flagB, nameB string) (fa, fb targets.Factory, code int) {
+	var err error
+	if fa, err = targets.Lookup(nameA); err != nil {
+		return nil, nil, e.usagef("--%s: %v", flagA, err)
 	}
-	return e.String()
+	if fb, err = targets.Lookup(nameB); err != nil {
+		return nil, nil, e.usagef("--%s: %v", flagB, err)
+	}
+	return fa, fb, exitOK
 }
 
 // disassembler renders an instruction as objdump does, for reports.

@@ -44,12 +44,12 @@ func TestDiffKernel(t *testing.T) {
 	}
 	code, out, errs = runCLI("diff", "--a", "ref", "--b", "engine", "--kernel", k, "--json", fw)
 	var j diffJSON
-	if err := json.Unmarshal([]byte(out), &j); err != nil || code != exitOK || !j.Equal || j.Kernel != k {
+	if err := json.Unmarshal([]byte(out), &j); err != nil || code != exitOK || j.Verdict != "equal" || j.Kernel != k {
 		t.Errorf("--json with --kernel: exit %d, %v\n%s%s", code, err, out, errs)
 	}
 	code, out, errs = runCLI("diff", "--a", "ref", "--b", "engine", "--limit", "1000", fw)
-	if code != exitOK || strings.Contains(out, "finisher") {
-		t.Errorf("without --kernel: exit %d (want 0, no finisher exit)\n%s%s", code, out, errs)
+	if code != exitInconclusive || strings.Contains(out, "finisher") {
+		t.Errorf("without --kernel: exit %d (want %d: no finisher exit)\n%s%s", code, exitInconclusive, out, errs)
 	}
 	code, _, errs = runCLI("diff", "--kernel", "/no/such/kernel.bin", fw)
 	if code != exitUsage || !strings.Contains(errs, "kernel.bin") {

@@ -6,16 +6,15 @@ import (
 	_ "embed"
 	"encoding/binary"
 	enchex "encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/vcheck-dev/vcheck/internal/jsonout"
 	"github.com/vcheck-dev/vcheck/toolchain/disasm"
 )
 
@@ -28,122 +27,117 @@ var sampleELF []byte
 const sampleName = "samples/disasm_sample.elf"
 
 func init() {
-	register(command{
+	register(&command{
 		name:    "disasm",
 		summary: "disassemble the code sections of an ELF file, as objdump -d does",
-		run:     runDisasm,
+		args:    "[FILE.elf]",
+		minArgs: 0, maxArgs: 1,
+		about: `Disassembles the code sections of an RV64 ELF file line for line as
+riscv64-unknown-elf-objdump -d does: the same symbols, aliases, data words and
+-M options; the file's .riscv.attributes decide the extensions and the
+privileged spec, as objdump's do. Instructions outside rv64pg print as
+.4byte/.2byte. With no FILE it disassembles an embedded sample program.
+An RV32 (ELFCLASS32) file is refused: rv64pg is RV64 only. docs/disasm.md
+has the details.`,
+		examples: []example{
+			{"vcheck disasm prog.elf", ""},
+			{"vcheck disasm -M no-aliases,numeric /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf", ""},
+			{"vcheck disasm --json prog.elf | jq -r '.instructions[] | select(.valid | not) | .addr'", "the words that are not rv64pg instructions"},
+		},
+		exits: map[int]string{exitOK: "disassembled"},
+		flags: disasmFlags,
 	})
 }
 
-func runDisasm(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("disasm", stderr)
-	machineOpts := fs.String("M", "", "disassembler options, as objdump -M, comma-separated: no-aliases, numeric, priv-spec=1.9.1|1.10|1.11|1.12")
-	asJSON := fs.Bool("json", false, "print one JSON object per instruction: addr, bytes, text")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: vcheck disasm [-M no-aliases,numeric,priv-spec=V] [--json] [FILE.elf]")
-		fmt.Fprintln(stderr, "\nWith no FILE, disassembles the embedded sample program.")
-		fs.PrintDefaults()
-	}
-	if err := parseArgs(fs, args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	var opts disasm.Options
-	if *machineOpts != "" {
-		for _, o := range strings.Split(*machineOpts, ",") {
-			switch v, isPriv := strings.CutPrefix(o, "priv-spec="); {
-			case o == "no-aliases":
-				opts.NoAliases = true
-			case o == "numeric":
-				opts.Numeric = true
-			case isPriv && slices.Contains(disasm.PrivSpecs, v):
-				opts.PrivSpec = v
-			case isPriv:
-				fmt.Fprintf(stderr, "vcheck disasm: unknown privileged spec %q (known: %s)\n", v, strings.Join(disasm.PrivSpecs, ", "))
-				return exitUsage
-			default:
-				fmt.Fprintf(stderr, "vcheck disasm: unknown -M option %q (known: no-aliases, numeric, priv-spec=VERSION)\n", o)
-				return exitUsage
+func disasmFlags(fs *flag.FlagSet) func(e *env) int {
+	machineOpts := fs.String("M", "", "disassembler `options`, as objdump -M, comma-separated: no-aliases, numeric, priv-spec=1.9.1|1.10|1.11|1.12")
+	return func(e *env) int {
+		var opts disasm.Options
+		if *machineOpts != "" {
+			for _, o := range strings.Split(*machineOpts, ",") {
+				switch v, isPriv := strings.CutPrefix(o, "priv-spec="); {
+				case o == "no-aliases":
+					opts.NoAliases = true
+				case o == "numeric":
+					opts.Numeric = true
+				case isPriv && slices.Contains(disasm.PrivSpecs, v):
+					opts.PrivSpec = v
+				case isPriv:
+					return e.usagef("unknown privileged spec %q (known: %s)", v, strings.Join(disasm.PrivSpecs, ", "))
+				default:
+					return e.usagef("unknown -M option %q (known: no-aliases, numeric, priv-spec=VERSION)", o)
+				}
 			}
 		}
-	}
-	name, data := sampleName, sampleELF
-	switch fs.NArg() {
-	case 0:
-	case 1:
-		name = fs.Arg(0)
-		var err error
-		if data, err = os.ReadFile(name); err != nil {
-			fmt.Fprintf(stderr, "vcheck disasm: %v\n", err)
-			return exitUsage
+		name, data := sampleName, sampleELF
+		if len(e.args) == 1 {
+			name = e.args[0]
+			var err error
+			if data, err = os.ReadFile(name); err != nil {
+				return e.errorf(exitUsage, "%v", err)
+			}
 		}
-	default:
-		fmt.Fprintln(stderr, "vcheck disasm: at most one FILE")
-		return exitUsage
-	}
-	f, attrs, err := loadDisasmFile(name, data)
-	if err != nil {
-		fmt.Fprintf(stderr, "vcheck disasm: %v\n", err)
-		return exitUsage
-	}
-	filePriv := attrs.privSpec
-	// As objdump: decode only the extensions the file says it uses (and
-	// then those its $xrv mapping symbols name).
-	opts.ISA = attrs.arch
-	if extra, _ := archDifference(attrs.arch); len(extra) > 0 {
-		// objdump would decode these too; rv64pg has no table for them.
-		fmt.Fprintf(stderr, "vcheck disasm: warning: %s: the file's ISA %s has extensions outside rv64pg (%s); their instructions print as .4byte/.2byte\n",
-			name, attrs.arch, strings.Join(extra, ", "))
-	}
-	// As objdump: the file's Tag_RISCV_priv_spec wins over -M priv-spec.
-	if filePriv != "" {
-		if opts.PrivSpec != "" && opts.PrivSpec != filePriv {
-			fmt.Fprintf(stderr, "vcheck disasm: mis-matched privilege spec set by priv-spec=%s, the elf privilege attribute is %s\n", opts.PrivSpec, filePriv)
+		f, attrs, err := loadDisasmFile(name, data)
+		if err != nil {
+			return e.errorf(exitUsage, "%v", err)
 		}
-		opts.PrivSpec = filePriv
+		filePriv := attrs.privSpec
+		// As objdump: decode only the extensions the file says it uses (and
+		// then those its $xrv mapping symbols name).
+		opts.ISA = attrs.arch
+		if extra, _ := archDifference(attrs.arch); len(extra) > 0 {
+			// objdump would decode these too; rv64pg has no table for them.
+			e.warnf("%s: the file's ISA %s has extensions outside rv64pg (%s); their instructions print as .4byte/.2byte",
+				name, attrs.arch, strings.Join(extra, ", "))
+		}
+		// As objdump: the file's Tag_RISCV_priv_spec wins over -M priv-spec.
+		if filePriv != "" {
+			if opts.PrivSpec != "" && opts.PrivSpec != filePriv {
+				fmt.Fprintf(e.stderr, "vcheck disasm: mis-matched privilege spec set by priv-spec=%s, the elf privilege attribute is %s\n", opts.PrivSpec, filePriv)
+			}
+			opts.PrivSpec = filePriv
+		}
+		if e.json {
+			return e.writeJSON(disasmJSONOf(name, f, opts))
+		}
+		if err := f.WriteObjdump(e.stdout, opts); err != nil {
+			return e.errorf(exitInternal, "%v", err)
+		}
+		return exitOK
 	}
-	if *asJSON {
-		err = writeDisasmJSON(stdout, f, opts)
-	} else {
-		err = f.WriteObjdump(stdout, opts)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "vcheck disasm: %v\n", err)
-		return exitInternal
-	}
-	return exitOK
 }
 
-// disasmLine is one --json record.
+// disasmJSON is the --json output of vcheck disasm.
+type disasmJSON struct {
+	File         string       `json:"file"`
+	Format       string       `json:"format"` // the BFD target name objdump prints, "elf64-littleriscv"
+	Instructions []disasmLine `json:"instructions"`
+}
+
+// disasmLine is one instruction line.
 type disasmLine struct {
-	Addr    string `json:"addr"`    // hex, 0x-prefixed
-	Bytes   string `json:"bytes"`   // hex, in memory order
-	Text    string `json:"text"`    // objdump's text: mnemonic, TAB, operands
-	Valid   bool   `json:"valid"`   // an rv64pg instruction per the spec table
-	Section string `json:"section"` // the ELF section
-	Symbol  string `json:"symbol"`  // the block's <symbol>
+	Addr    jsonout.Hex `json:"addr"`
+	Bytes   string      `json:"bytes"`   // hex, in memory order
+	Text    string      `json:"text"`    // objdump's text: mnemonic, TAB, operands
+	Valid   bool        `json:"valid"`   // an rv64pg instruction per the spec table
+	Section string      `json:"section"` // the ELF section
+	Symbol  string      `json:"symbol"`  // the block's <symbol>
 }
 
-func writeDisasmJSON(w io.Writer, f *disasm.File, opts disasm.Options) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false) // keep "<sym>" readable
+func disasmJSONOf(name string, f *disasm.File, opts disasm.Options) disasmJSON {
+	j := disasmJSON{File: name, Format: f.Format, Instructions: []disasmLine{}}
 	for _, b := range f.Disassemble(opts) {
 		for _, l := range b.Lines {
 			if l.Skip {
 				continue
 			}
-			rec := disasmLine{
-				Addr: fmt.Sprintf("%#x", l.Addr), Bytes: enchex.EncodeToString(l.Bytes), Text: strings.TrimSuffix(l.Text, "\n"),
+			j.Instructions = append(j.Instructions, disasmLine{
+				Addr: jsonout.Hex(l.Addr), Bytes: enchex.EncodeToString(l.Bytes), Text: strings.TrimSuffix(l.Text, "\n"),
 				Valid: l.OK, Section: b.Section, Symbol: b.Label,
-			}
-			if err := enc.Encode(rec); err != nil {
-				return err
-			}
+			})
 		}
 	}
-	return nil
+	return j
 }
 
 // riscvAttributes are the .riscv.attributes values vcheck disasm uses.
@@ -211,15 +205,15 @@ func loadDisasmFile(name string, data []byte) (f *disasm.File, attrs riscvAttrib
 	if ef.Data != elf.ELFDATA2LSB {
 		return nil, attrs, fmt.Errorf("%s: ELF data encoding is %v, want little-endian (ELFDATA2LSB)", name, ef.Data)
 	}
-	format := "elf64-littleriscv"
-	if ef.Class == elf.ELFCLASS32 {
-		format = "elf32-littleriscv"
+	if ef.Class != elf.ELFCLASS64 {
+		return nil, attrs, fmt.Errorf("%s: ELF class is %v (an RV32 file, elf32-littleriscv): vcheck disasm decodes rv64pg, which is RV64 only; use riscv64-unknown-elf-objdump -d for RV32", name, ef.Class)
 	}
-	f = &disasm.File{Name: name, Format: format}
+	f = &disasm.File{Name: name, Format: "elf64-littleriscv", HasRelocs: disasm.HasRelocs(ef),
+		Linked: ef.Type == elf.ET_EXEC || ef.Type == elf.ET_DYN}
+	if f.DynRelocs, err = disasm.DynamicRelocs(ef); err != nil {
+		return nil, attrs, fmt.Errorf("%s: %v", name, err)
+	}
 	for i, s := range ef.Sections {
-		if (s.Type == elf.SHT_RELA || s.Type == elf.SHT_REL) && s.Size > 0 {
-			f.HasRelocs = true // BFD sets HAS_RELOC for any relocation section
-		}
 		sec := disasm.Section{Name: s.Name, Index: i, Addr: s.Addr, Code: s.Flags&elf.SHF_EXECINSTR != 0}
 		if sec.Code && s.Type != elf.SHT_NOBITS && s.Size > 0 {
 			if s.Size > uint64(len(data)) {

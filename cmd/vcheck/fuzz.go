@@ -1,153 +1,180 @@
 package main
 
 import (
-	"encoding/json"
+	"flag"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
 	"github.com/vcheck-dev/vcheck/fuzz"
+	"github.com/vcheck-dev/vcheck/internal/jsonout"
 	"github.com/vcheck-dev/vcheck/internal/targets"
 	"github.com/vcheck-dev/vcheck/spec"
 )
 
 func init() {
-	register(command{name: "fuzz", summary: "fuzz a target against the reference model with generated programs", run: fuzzCommand})
+	register(&command{
+		name:    "fuzz",
+		summary: "fuzz a target against the reference model with generated programs",
+		about: `Runs a differential fuzzing campaign: generated programs (random bodies in
+M, S or U mode, with traps, paging, PMP and devices) run on both targets in
+lockstep. Every divergence is shrunk to a minimal program and saved in
+--regress (corpus/regress) as a .S file that vcheck diff replays; one whose
+signature is already there counts as known and is not shrunk again.
+
+The seed is printed first (on stderr; in the JSON as a string): the same
+seed, targets and flags give the same programs. Ctrl-C stops the campaign
+after the current batch (a finding being shrunk is still saved) and prints
+the counts; a second Ctrl-C quits at once.`,
+		examples: []example{
+			{"vcheck fuzz --time 60s", "the engine against the reference model for a minute"},
+			{"vcheck fuzz --target engine-nojit --ext I,M,C --seed 42", "the interpreter, on integer code only, reproducibly"},
+			{"vcheck fuzz --json --time 5m > summary.json; vcheck fuzz --seed $(jq -r .seed summary.json)", "rerun a campaign"},
+		},
+		exits: map[int]string{
+			exitOK:      "the targets never diverged",
+			exitFailure: "the targets diverged (a new finding, or one already in --regress)",
+		},
+		progress:  true,
+		interrupt: true,
+		flags:     fuzzFlags,
+	})
 }
 
 // fuzzJSON is the --json summary of vcheck fuzz.
 type fuzzJSON struct {
 	A           string        `json:"a"`
 	B           string        `json:"b"`
-	Seed        uint64        `json:"seed"`
+	Seed        jsonout.Dec   `json:"seed"`
 	Programs    uint64        `json:"programs"`
 	Records     uint64        `json:"records"`
 	Divergences int           `json:"divergences"`
-	Duplicates  int           `json:"known"` // programs that hit an already-found divergence
+	Known       int           `json:"known"` // programs that hit an already-found divergence
 	Seconds     float64       `json:"seconds"`
 	ExecsPerSec float64       `json:"execs_per_sec"`
+	Interrupted bool          `json:"interrupted"`
 	Findings    []findingJSON `json:"findings"`
 }
 
 type findingJSON struct {
-	File       string `json:"file,omitempty"`
-	Reason     string `json:"reason"`
-	Signature  string `json:"signature"`
-	BodyInsns  int    `json:"body_insns"`
-	Mode       string `json:"mode"`
-	Seed       uint64 `json:"seed"`
-	AlreadyHad bool   `json:"already_saved,omitempty"`
+	File         string      `json:"file,omitempty"`
+	Reason       string      `json:"reason"`
+	Signature    string      `json:"signature"`
+	BodyInsns    int         `json:"body_insns"`
+	Mode         string      `json:"mode"`
+	Seed         jsonout.Dec `json:"seed"`
+	AlreadySaved bool        `json:"already_saved"`
 }
 
-// fuzzCommand is `vcheck fuzz [--time 60s] [--target engine] [--ref ref]
-// [--seed N] [--json] [--regress DIR]`: a campaign of generated programs,
-// each run on both targets in lockstep. Every divergence is shrunk and
-// saved in DIR (corpus/regress) as a .S file; one whose signature is
-// already there counts as known and is not shrunk again. It exits 1 when
-// the targets diverged (new or known divergence), 0 when they never did,
-// 2 on bad usage, 3 on an internal error.
-func fuzzCommand(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("fuzz", stderr)
+func fuzzFlags(fs *flag.FlagSet) func(e *env) int {
 	dur := fs.Duration("time", 60*time.Second, "how long to fuzz")
-	nameB := fs.String("target", "engine", "the target under test: "+strings.Join(targets.Names(), ", "))
-	nameA := fs.String("ref", "ref", "the target it is compared with")
-	seed := fs.Uint64("seed", 0, "first rapid seed (0: from the clock); the same seed and target give the same programs")
-	asJSON := fs.Bool("json", false, "print the summary as JSON on stdout")
-	regress := fs.String("regress", "corpus/regress", "directory the shrunk findings are saved in")
+	nameB := fs.String("target", "engine", "the `target` under test: "+strings.Join(targets.Names(), ", "))
+	nameA := fs.String("ref", "ref", "the `target` it is compared with")
+	seed := fs.Uint64("seed", 0, "first rapid seed (0: from the clock); the same seed and targets give the same programs")
+	regress := fs.String("regress", "corpus/regress", "`directory` the shrunk findings are saved in")
 	items := fs.Int("items", 40, "body items per program, at most")
 	maxFind := fs.Int("max-findings", 0, "stop after this many distinct findings (0: run the whole --time)")
 	programs := fs.Uint64("programs", 0, "also stop after this many programs (0: no limit)")
-	quiet := fs.Bool("quiet", false, "no progress line")
-	exts := fs.String("ext", "", "comma-separated extensions the body may use, e.g. I,M,C (default: all of rv64pg)")
+	quiet := fs.Bool("quiet", false, "no progress line (as --progress=false)")
+	exts := fs.String("ext", "", "comma-separated `extensions` the body may use, e.g. I,M,C (default: all of rv64pg)")
 	harts := fs.Int("harts", 1, "harts of the machine; every hart runs the same program from reset, interleaved one step each")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: vcheck fuzz [flags]")
-		fs.PrintDefaults()
-	}
-	if err := parseArgs(fs, args); err != nil {
-		return exitUsage
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return exitUsage
-	}
-	if *dur <= 0 || *items <= 0 {
-		fmt.Fprintln(stderr, "vcheck fuzz: --time and --items must be positive")
-		return exitUsage
-	}
-	extList, err := parseExts(*exts)
-	if err != nil {
-		fmt.Fprintf(stderr, "vcheck fuzz: --ext: %v\n", err)
-		return exitUsage
-	}
-	fa, fb, ok := lookupTargets("fuzz", "ref", *nameA, "target", *nameB, stderr)
-	if !ok {
-		return exitUsage
-	}
-	if *seed == 0 {
-		*seed = uint64(time.Now().UnixNano())
-	}
-	cfg := fuzz.Config()
-	cfg.Harts = *harts
-	if err := cfg.Validate(); err != nil {
-		fmt.Fprintf(stderr, "vcheck fuzz: %v\n", err)
-		return exitUsage
-	}
-	c := &fuzz.Campaign{
-		Config:      cfg,
-		Pair:        fuzz.Pair{NameA: *nameA, NameB: *nameB, A: fuzz.Factory(fa), B: fuzz.Factory(fb)},
-		Gen:         fuzz.Options{MaxItems: *items, Exts: extList},
-		Seed:        *seed,
-		Duration:    *dur,
-		RegressDir:  *regress,
-		MaxFindings: *maxFind,
-		MaxPrograms: *programs,
-	}
-	prog := newProgress(stderr)
-	if !*quiet {
-		c.Progress = func(st fuzz.Stats) {
-			prog.Printf("fuzz %s vs %s: %d programs, %d instructions compared, %d divergences, %s elapsed",
-				*nameA, *nameB, st.Programs, st.Records, st.Findings, st.Elapsed.Round(time.Second))
+	return func(e *env) int {
+		if *dur <= 0 || *items <= 0 {
+			return e.usagef("--time and --items must be positive")
 		}
-	}
-	st, found, err := c.Run()
-	prog.Done()
-	if err != nil {
-		fmt.Fprintf(stderr, "vcheck fuzz: %v\n", err)
-		return exitInternal
-	}
-	sum := fuzzJSON{A: *nameA, B: *nameB, Seed: *seed, Programs: st.Programs, Records: st.Records,
-		Divergences: st.Findings, Duplicates: st.Duplicates, Seconds: st.Elapsed.Seconds(), Findings: []findingJSON{}}
-	if st.Elapsed > 0 {
-		sum.ExecsPerSec = float64(st.Programs) / st.Elapsed.Seconds()
-	}
-	for _, f := range found {
-		sum.Findings = append(sum.Findings, findingJSON{File: f.Path, Reason: f.Reason, Signature: f.Signature(),
-			BodyInsns: f.Test.BodyInsns(), Mode: f.Test.Mode.String(), Seed: f.Seed, AlreadyHad: f.Path == ""})
-	}
-	if *asJSON {
-		j, _ := json.MarshalIndent(sum, "", "  ")
-		fmt.Fprintln(stdout, string(j))
-	} else {
-		fmt.Fprintf(stdout, "fuzzed %s against %s for %s (seed %d): %d programs (%.0f/s), %d instructions compared, %d divergences\n",
-			*nameB, *nameA, st.Elapsed.Round(time.Millisecond), *seed, st.Programs, sum.ExecsPerSec, st.Records, st.Findings)
+		extList, err := parseExts(*exts)
+		if err != nil {
+			return e.usagef("--ext: %v", err)
+		}
+		fa, fb, code := lookupTargets(e, "ref", *nameA, "target", *nameB)
+		if code != exitOK {
+			return code
+		}
+		if *seed == 0 {
+			*seed = uint64(time.Now().UnixNano())
+		}
+		cfg := fuzz.Config()
+		cfg.Harts = *harts
+		if err := cfg.Validate(); err != nil {
+			return e.usagef("--harts: %v", err)
+		}
+		c := &fuzz.Campaign{
+			Config:      cfg,
+			Pair:        fuzz.Pair{NameA: *nameA, NameB: *nameB, A: fuzz.Factory(fa), B: fuzz.Factory(fb)},
+			Gen:         fuzz.Options{MaxItems: *items, Exts: extList},
+			Seed:        *seed,
+			Duration:    *dur,
+			RegressDir:  *regress,
+			MaxFindings: *maxFind,
+			MaxPrograms: *programs,
+			Stop:        e.stopChan(),
+		}
+		// The seed first, so that a run cut short can still be repeated.
+		fmt.Fprintf(e.stderr, "vcheck fuzz: %s against %s, seed %d (repeat with --seed %d)\n", *nameB, *nameA, *seed, *seed)
+		if *quiet {
+			e.progress = progressNever
+		}
+		prog := e.newProgress()
+		c.Progress = func(st fuzz.Stats) {
+			prog.Printf("fuzz %s vs %s: %d programs, %d instructions compared, %d divergences",
+				*nameA, *nameB, st.Programs, st.Records, st.Findings)
+		}
+		ran := make(chan struct{})
+		go func() {
+			select {
+			case <-e.ctx.Done():
+				fmt.Fprintf(e.stderr, "\nvcheck fuzz: interrupted (seed %d): finishing the current batch; Ctrl-C again to quit now\n", *seed)
+			case <-ran:
+			}
+		}()
+		st, found, err := c.Run()
+		close(ran)
+		prog.Done()
+		if err != nil {
+			return e.errorf(exitInternal, "%v", err)
+		}
+		sum := fuzzJSON{A: *nameA, B: *nameB, Seed: jsonout.Dec(*seed), Programs: st.Programs, Records: st.Records,
+			Divergences: st.Findings, Known: st.Duplicates, Seconds: st.Elapsed.Seconds(), Interrupted: e.interrupted(),
+			Findings: []findingJSON{}}
+		if st.Elapsed > 0 {
+			sum.ExecsPerSec = float64(st.Programs) / st.Elapsed.Seconds()
+		}
+		for _, f := range found {
+			sum.Findings = append(sum.Findings, findingJSON{File: f.Path, Reason: f.Reason, Signature: f.Signature(),
+				BodyInsns: f.Test.BodyInsns(), Mode: f.Test.Mode.String(), Seed: jsonout.Dec(f.Seed), AlreadySaved: f.Path == ""})
+		}
+		// Known divergences count: the targets still disagree.
+		code = exitOK
+		switch {
+		case len(found) > 0 || st.Duplicates > 0:
+			code = exitFailure
+		case sum.Interrupted:
+			code = exitInterrupted
+		}
+		if e.json {
+			if c := e.writeJSON(sum); c != exitOK {
+				return c
+			}
+			return code
+		}
+		what := "fuzzed"
+		if sum.Interrupted {
+			what = "INTERRUPTED: fuzzed"
+		}
+		fmt.Fprintf(e.stdout, "%s %s against %s for %s (seed %d): %d programs (%.0f/s), %d instructions compared, %d divergences\n",
+			what, *nameB, *nameA, st.Elapsed.Round(time.Millisecond), *seed, st.Programs, sum.ExecsPerSec, st.Records, st.Findings)
 		if st.Duplicates > 0 {
-			fmt.Fprintf(stdout, "%d programs hit divergences already found (in %s, or earlier in this run)\n", st.Duplicates, *regress)
+			fmt.Fprintf(e.stdout, "%d programs hit divergences already found (in %s, or earlier in this run)\n", st.Duplicates, *regress)
 		}
 		for _, f := range found {
 			where := f.Path
 			if where == "" {
 				where = "(already in " + *regress + ")"
 			}
-			fmt.Fprintf(stdout, "\n%s\n  %s\n  shrunk to %d body instructions in %s-mode\n", where, f.Reason, f.Test.BodyInsns(), f.Test.Mode)
+			fmt.Fprintf(e.stdout, "\n%s\n  %s\n  shrunk to %d body instructions in %s-mode\n", where, f.Reason, f.Test.BodyInsns(), f.Test.Mode)
 		}
+		return code
 	}
-	// Known divergences count: the targets still disagree.
-	if len(found) > 0 || st.Duplicates > 0 {
-		return exitFailure
-	}
-	return exitOK
 }
 
 // parseExts reads --ext: extension names as spec.Ext prints them.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vcheck-dev/vcheck/diff"
 	"github.com/vcheck-dev/vcheck/internal/targets"
@@ -44,7 +45,9 @@ func runCLI(args ...string) (code int, stdout, stderr string) {
 
 func TestFuzzNoDivergence(t *testing.T) {
 	dir := t.TempDir()
-	code, out, errs := runCLI("fuzz", "--time", "2s", "--programs", "500", "--target", "ref", "--seed", "7", "--regress", dir, "--json", "--ext", "i,M,c,Zicsr")
+	progressDelay, progressLogEvery = 0, time.Millisecond
+	defer func() { progressDelay, progressLogEvery = time.Second, 5*time.Second }()
+	code, out, errs := runCLI("fuzz", "--time", "2s", "--programs", "500", "--target", "ref", "--seed", "7", "--regress", dir, "--json", "--ext", "i,M,c,Zicsr", "--progress")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
@@ -56,7 +59,13 @@ func TestFuzzNoDivergence(t *testing.T) {
 		t.Errorf("summary %+v", sum)
 	}
 	if !strings.Contains(errs, "programs") || !strings.Contains(errs, "instructions compared") {
-		t.Errorf("no progress line on stderr: %q", errs)
+		t.Errorf("no progress line on stderr with --progress: %q", errs)
+	}
+	if !strings.Contains(errs, "seed 7 (repeat with --seed 7)") {
+		t.Errorf("the seed is not printed at the start: %q", errs)
+	}
+	if sum.Seed != 7 {
+		t.Errorf("JSON seed %d, want 7", sum.Seed)
 	}
 	if files, _ := os.ReadDir(dir); len(files) != 0 {
 		t.Errorf("files saved without a divergence: %v", files)
@@ -96,7 +105,7 @@ func TestFuzzFindsAndSaves(t *testing.T) {
 	}
 	code, out, _ = runCLI("diff", "--a", "ref", "--b", "ref-mulhsu-bug", "--json", files[0])
 	var j diffJSON
-	if err := json.Unmarshal([]byte(out), &j); err != nil || code != exitFailure || j.Equal || len(j.Divergence) == 0 {
+	if err := json.Unmarshal([]byte(out), &j); err != nil || code != exitFailure || j.Verdict != "diverged" || j.Divergence == nil || j.Divergence.A == nil {
 		t.Errorf("--json: exit %d, %v\n%s", code, err, out)
 	}
 	code, _, _ = runCLI("diff", "--a", "ref", "--b", "ref-mulhsu-bug", "--ignore", "Rd.Value", files[0])

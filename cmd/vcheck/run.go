@@ -2,120 +2,212 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/vcheck-dev/vcheck/internal/targets"
 	"github.com/vcheck-dev/vcheck/spec"
-	"github.com/vcheck-dev/vcheck/spec/boot"
-	"github.com/vcheck-dev/vcheck/spec/load"
 )
 
 func init() {
-	register(command{name: "run", summary: "run a program on one model to its exit", run: runCommand})
+	register(&command{
+		name:    "run",
+		summary: "run a program on one model to its exit",
+		args:    "PROGRAM",
+		minArgs: 1, maxArgs: 1,
+		about: `Runs PROGRAM on one model, as QEMU's virt runs it as -bios (and --kernel K as
+-kernel): to the sifive_test finisher, an HTIF tohost exit, a trap loop, or the
+step limit. The UART goes to stdout (with --json, into the JSON's "console");
+the summary goes to stderr (with --json, the JSON on stdout).
+
+PROGRAM is an ELF executable, an assembler source (.S, .s: assembled in
+process at 0x80000000), or any other file, loaded as a raw image at
+0x80000000 (with a note). The parts of an ELF that lie outside the boot ROM
+and RAM are left out with a warning, as QEMU leaves them out silently, and a
+warning says when the ELF's entry point is not where execution starts (the
+boot ROM always jumps to 0x80000000; docs/boot.md).
+
+Stop reasons are the same words on every model (docs/retire.md): "finisher",
+"htif", "reset", "trap loop", "instruction limit".`,
+		examples: []example{
+			{"vcheck run hello.elf", "the UART on stdout, PASS/FAIL and the MIPS on stderr"},
+			{"vcheck run --model engine --limit 0 coremark.elf", "the fast engine, no step limit (Ctrl-C stops it and prints the summary)"},
+			{"vcheck run --trace prog.S | head", "every retire record, in Spike's --log-commits format"},
+			{"vcheck run --kernel u-boot.bin /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf", "firmware and kernel, as qemu -bios ... -kernel ..."},
+			{"vcheck run --json prog.elf | jq -r .reason", ""},
+		},
+		exits: map[int]string{
+			exitOK:           "the program passed (finisher pass, or HTIF exit code 0)",
+			exitFailure:      "the program failed (a failing exit code, a reset request, or a trap loop)",
+			exitInconclusive: "the step limit came first: no verdict",
+		},
+		progress:  true,
+		interrupt: true,
+		flags:     runFlags,
+	})
 }
 
 // defaultRunLimit is the step limit of `vcheck run` unless --limit says otherwise.
 const defaultRunLimit = 100_000_000
 
-// runSummary is the --json form of the summary on stderr.
-type runSummary struct {
-	Model    string  `json:"model"`
-	Program  string  `json:"program"`
-	Reason   string  `json:"reason"`
-	Code     int     `json:"code"`
-	Detail   string  `json:"detail,omitempty"`
-	Retired  uint64  `json:"retired"`
-	Seconds  float64 `json:"seconds"`
-	MIPS     float64 `json:"mips"`
-	Passed   bool    `json:"passed"`
-	HitLimit bool    `json:"hit_limit"`
+// runJSON is the --json output of vcheck run.
+type runJSON struct {
+	Model   string  `json:"model"`
+	Program string  `json:"program"`
+	Kernel  string  `json:"kernel,omitempty"`
+	Verdict string  `json:"verdict"` // pass, fail, limit, interrupted
+	Reason  string  `json:"reason"`  // the stop reason, as spec.HaltReason words it; "running" when interrupted
+	Code    int     `json:"code"`
+	Detail  string  `json:"detail,omitempty"`
+	Retired uint64  `json:"retired"`
+	Seconds float64 `json:"seconds"`
+	MIPS    float64 `json:"mips"`
+	Console string  `json:"console"` // what the program wrote to the UART (and the HTIF console)
 }
 
-// runCommand is `vcheck run [--model ref] [--limit N] [--trace] [--json]
-// [--kernel K.elf] PROGRAM.elf`: it loads the program as QEMU's -bios
-// (and K as -kernel), runs it to the finisher, an HTIF exit or the step
-// limit, streams the UART to stdout and prints a summary to stderr. It
-// exits 0 on a pass, 1 on a failing exit or the limit, 2 on bad usage.
-func runCommand(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", stderr)
-	model := fs.String("model", "ref", "model to run: "+strings.Join(modelNames(), ", "))
-	limit := fs.Uint64("limit", defaultRunLimit, "stop after this many steps (instructions and traps)")
+// runFlags declares run's flags and returns its body.
+func runFlags(fs *flag.FlagSet) func(e *env) int {
+	model := fs.String("model", "ref", "the model to run: "+strings.Join(targets.Names(), ", ")+" (any target that runs on its own)")
+	limit := fs.Uint64("limit", defaultRunLimit, "stop after this many steps (instructions and traps); 0: no limit")
 	trace := fs.Bool("trace", false, "print every retire record to stdout, in Spike's --log-commits format")
-	asJSON := fs.Bool("json", false, "print the summary as JSON")
-	kernel := fs.String("kernel", "", "an ELF or raw image loaded as QEMU's -kernel")
+	kernel := fs.String("kernel", "", "an ELF or raw `FILE` loaded as QEMU's -kernel")
 	harts := fs.Int("harts", 1, "number of harts")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: vcheck run [flags] PROGRAM.elf")
-		fs.PrintDefaults()
-	}
-	if err := parseArgs(fs, args); err != nil {
-		return exitUsage
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return exitUsage
-	}
-	cfg := spec.DefaultConfig()
-	cfg.Harts = *harts
-	img, err := loadImage(cfg, fs.Arg(0), *kernel)
-	if err != nil {
-		fmt.Fprintf(stderr, "vcheck run: %v\n", err)
-		return exitUsage
-	}
-	m, err := newModel(*model, cfg, img)
-	if err != nil {
-		fmt.Fprintf(stderr, "vcheck run: %v\n", err)
-		return exitCodeFor(err)
-	}
-	// The console streams straight to stdout; with --trace it shares the
-	// trace's buffer, so that its bytes stay in order with the records.
-	out := bufio.NewWriter(stdout)
-	defer out.Flush()
-	var console io.Writer = stdout
-	if *trace {
-		console = out
-	}
-	m.SetConsole(newPollReader(os.Stdin), console)
-
-	start := time.Now()
-	var exit spec.Exit
-	if *trace {
-		exit = runTraced(m, *limit, out)
-	} else {
-		exit = m.Run(*limit)
-	}
-	out.Flush()
-	wall := time.Since(start)
-
-	s := runSummary{Model: *model, Program: fs.Arg(0), Reason: exit.Reason.String(), Code: exit.Code,
-		Detail: exit.Detail, Retired: m.Retired(), Seconds: wall.Seconds()}
-	if wall > 0 {
-		s.MIPS = float64(s.Retired) / wall.Seconds() / 1e6
-	}
-	s.HitLimit = exit.Reason == spec.HaltLimit || exit.Reason == spec.Running
-	s.Passed = !s.HitLimit && exit.Reason != spec.HaltReset && exit.Code == 0
-	if *asJSON {
-		b, _ := json.Marshal(s)
-		fmt.Fprintln(stderr, string(b))
-	} else {
-		verdict := "PASS"
-		if !s.Passed {
-			verdict = "FAIL"
+	return func(e *env) int {
+		if *trace && e.json {
+			return e.usagef("--trace and --json both write to stdout: use one")
 		}
-		if s.HitLimit {
-			fmt.Fprintf(stderr, "vcheck run: instruction limit of %d steps reached without an exit\n", *limit)
+		cfg, img, code := bootProgram(e, *harts, e.args[0], *kernel)
+		if img == nil {
+			return code
 		}
-		fmt.Fprintf(stderr, "%s: %s, exit code %d (%s)\n", verdict, s.Reason, s.Code, s.Detail)
-		fmt.Fprintf(stderr, "retired %d instructions in %.3fs: %.2f MIPS\n", s.Retired, s.Seconds, s.MIPS)
+		m, err := targets.NewRunner(*model, cfg, img)
+		if err != nil {
+			if !targets.Has(*model) {
+				return e.usagef("--model: %v", err)
+			}
+			return e.errorf(exitInternal, "%v", err)
+		}
+		// The console streams straight to stdout; with --trace it shares the
+		// trace's buffer, so that its bytes stay in order with the records;
+		// with --json it is kept for the JSON.
+		out := bufio.NewWriter(e.stdout)
+		defer out.Flush()
+		var console io.Writer = e.stdout
+		var captured strings.Builder
+		switch {
+		case *trace:
+			console = out
+		case e.json:
+			console = &captured
+		}
+		tail := &lastByte{w: console}
+		m.SetConsole(newPollReader(os.Stdin), tail)
+
+		prog := e.newProgress()
+		start := time.Now()
+		status := func(steps uint64) {
+			s := time.Since(start).Seconds()
+			prog.Printf("run %s: %d steps, %d retired, %.1f MIPS", *model, steps, m.Retired(), float64(m.Retired())/max(s, 1e-9)/1e6)
+		}
+		var exit spec.Exit
+		if *trace {
+			exit = runTraced(e, m, *limit, out)
+		} else {
+			exit = runChunked(e, m, *limit, status)
+		}
+		out.Flush()
+		prog.Done()
+		wall := time.Since(start)
+
+		j := runJSON{Model: *model, Program: e.args[0], Kernel: *kernel, Reason: exit.Reason.String(), Code: exit.Code,
+			Detail: exit.Detail, Retired: m.Retired(), Seconds: wall.Seconds(), Console: captured.String()}
+		if wall > 0 {
+			j.MIPS = float64(j.Retired) / wall.Seconds() / 1e6
+		}
+		code = exitOK
+		switch {
+		case e.interrupted() && exit.Reason == spec.Running:
+			j.Verdict, code = "interrupted", exitInterrupted
+		case exit.Reason == spec.HaltLimit:
+			j.Verdict, code = "limit", exitInconclusive
+		case exit.Reason == spec.HaltReset || exit.Reason == spec.HaltTrapLoop || exit.Code != 0:
+			j.Verdict, code = "fail", exitFailure
+		default:
+			j.Verdict = "pass"
+		}
+		if e.json {
+			if c := e.writeJSON(j); c != exitOK {
+				return c
+			}
+			return code
+		}
+		if tail.last != 0 && tail.last != '\n' && !*trace {
+			fmt.Fprintln(e.stderr) // the summary starts on a line of its own on a terminal
+		}
+		if code == exitInterrupted {
+			fmt.Fprintf(e.stderr, "INTERRUPTED: still running after %d retired instructions\n", j.Retired)
+		} else {
+			fmt.Fprintf(e.stderr, "%s: %s, exit code %d (%s)\n", strings.ToUpper(j.Verdict), j.Reason, j.Code, j.Detail)
+		}
+		fmt.Fprintf(e.stderr, "retired %d instructions in %.3fs: %.2f MIPS\n", j.Retired, j.Seconds, j.MIPS)
+		return code
 	}
-	if !s.Passed {
-		return exitFailure
+}
+
+// lastByte remembers the last byte written through it.
+type lastByte struct {
+	w    io.Writer
+	last byte
+}
+
+func (l *lastByte) Write(b []byte) (int, error) {
+	if len(b) > 0 {
+		l.last = b[len(b)-1]
 	}
-	return exitOK
+	return l.w.Write(b)
+}
+
+// limitExit is the exit of a run whose step limit ran out first, in the
+// words of docs/retire.md, for the whole run (the models word it for one
+// Run call, and the CLI runs in chunks).
+func limitExit(limit, retired uint64) spec.Exit {
+	return spec.Exit{Reason: spec.HaltLimit, Code: -1,
+		Detail: fmt.Sprintf("instruction limit reached after %d steps (%d retired)", limit, retired)}
+}
+
+// runChunked runs m to its exit, the limit (0: none) or an interruption,
+// in chunks of about 50 ms so that Ctrl-C and the progress line are seen.
+// Chunks do not change the run: Run(a) then Run(b) is Run(a+b).
+func runChunked(e *env, m targets.Runner, limit uint64, status func(steps uint64)) spec.Exit {
+	chunk := uint64(1 << 14)
+	var steps uint64
+	for !e.interrupted() {
+		n := chunk
+		if limit != 0 && limit-steps < n {
+			n = limit - steps
+		}
+		t0 := time.Now()
+		ex := m.Run(n)
+		if ex.Reason != spec.HaltLimit {
+			return ex
+		}
+		steps += n
+		if limit != 0 && steps >= limit {
+			return limitExit(limit, m.Retired())
+		}
+		switch d := time.Since(t0); {
+		case d < 25*time.Millisecond && chunk < 1<<30:
+			chunk *= 2
+		case d > 200*time.Millisecond && chunk > 1<<10:
+			chunk /= 2
+		}
+		status(steps)
+	}
+	return m.Exit()
 }
 
 // pollReader makes a blocking input (a terminal, a pipe) pollable: a
@@ -167,34 +259,42 @@ func (p *pollReader) Read(b []byte) (int, error) {
 	return n, nil
 }
 
-// loadImage builds the reset image: firmware as -bios, kernel as -kernel.
-func loadImage(cfg spec.Config, firmware, kernel string) (*boot.Image, error) {
-	fw, err := loadProgramFile(firmware, spec.RAMBase)
-	if err != nil {
-		return nil, err
-	}
-	var k *load.Program
-	if kernel != "" {
-		if k, err = loadProgramFile(kernel, spec.RAMBase+0x200000); err != nil {
-			return nil, err
+// runTraced steps the machine and prints each record. Step never stops
+// for a trap loop (docs/retire.md), so the trace applies the rule itself:
+// the run ends as Run would end it.
+func runTraced(e *env, m targets.Runner, limit uint64, w io.Writer) spec.Exit {
+	loops := make([]struct {
+		trap spec.Trap
+		n    int
+	}, spec.MaxHarts)
+	for n := uint64(0); limit == 0 || n < limit; n++ {
+		if ex := m.Exit(); ex.Reason != spec.Running {
+			return ex
 		}
-	}
-	return boot.Build(cfg, fw, k)
-}
-
-// runTraced steps the machine and prints each record.
-func runTraced(m machine, limit uint64, w io.Writer) spec.Exit {
-	for n := uint64(0); n < limit; n++ {
-		if e := m.Exit(); e.Reason != spec.Running {
-			return e
+		if n%4096 == 0 && e.interrupted() {
+			return m.Exit()
 		}
 		r := m.Step()
 		fmt.Fprintln(w, formatCommit(&r))
+		l := &loops[r.Hart]
+		switch {
+		case !r.Trap.Valid || r.Trap.Interrupt:
+			l.n = 0
+		case l.n > 0 && l.trap == r.Trap:
+			l.n++
+		default:
+			l.trap, l.n = r.Trap, 1
+		}
+		if l.n >= spec.TrapLoopLimit {
+			return spec.Exit{Reason: spec.HaltTrapLoop, Code: -1,
+				Detail: fmt.Sprintf("trap loop: hart %d took %d traps in a row at pc %#x without retiring (%s, tval %#x)",
+					r.Hart, l.n, r.PC, spec.CauseName(false, r.Trap.Cause), r.Trap.Tval)}
+		}
 	}
-	if e := m.Exit(); e.Reason != spec.Running {
-		return e
+	if ex := m.Exit(); ex.Reason != spec.Running {
+		return ex
 	}
-	return spec.Exit{Reason: spec.HaltLimit, Code: -1, Detail: fmt.Sprintf("instruction limit reached after %d steps", limit)}
+	return limitExit(limit, m.Retired())
 }
 
 // formatCommit renders a record like Spike's --log-commits:

@@ -77,15 +77,19 @@ func TestRunPassFailLimit(t *testing.T) {
 	}
 
 	errb.Reset()
-	if rc := run([]string{"run", "--limit", "1000", "--json", loop}, &out, &errb); rc != exitFailure {
-		t.Fatalf("limit: rc %d, want %d", rc, exitFailure)
+	out.Reset()
+	if rc := run([]string{"run", "--limit", "1000", "--json", loop}, &out, &errb); rc != exitInconclusive {
+		t.Fatalf("limit: rc %d, want %d", rc, exitInconclusive)
 	}
-	var s runSummary
-	if err := json.Unmarshal(errb.Bytes(), &s); err != nil {
-		t.Fatalf("limit: --json summary %q: %v", errb.String(), err)
+	var s runJSON
+	if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+		t.Fatalf("limit: --json summary on stdout %q: %v", out.String(), err)
 	}
-	if !s.HitLimit || s.Passed || s.Reason != "instruction limit" {
+	if s.Verdict != "limit" || s.Reason != "instruction limit" || s.Code != -1 {
 		t.Errorf("limit: summary %+v", s)
+	}
+	if errb.Len() != 0 {
+		t.Errorf("limit: --json wrote to stderr: %q", errb.String())
 	}
 
 	errb.Reset()

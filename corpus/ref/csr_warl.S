@@ -4,15 +4,7 @@
    (their values depend on time); mhpm* are left out: QEMU 7.2 with
    pmu-num=0 makes them illegal (docs/refmodel.md). */
 #include "macros.h"
-#define UART 0x10000000
 
-.macro PUTS str
-	la a1, 9f
-	call puts
-	.pushsection .rodata
-9:	.asciz "\str"
-	.popsection
-.endm
 
 /* RESET: the value at reset. PROBE: write -1, read; write 0, read. */
 .macro RESET csr
@@ -68,6 +60,11 @@ main:
 	RESET mimpid
 	RESET mhartid
 	RESET 0xf15
+	RESET tselect
+	RESET tdata1
+	RESET tdata2
+	RESET tdata3
+	RESET tinfo
 
 	PROBE sstatus
 	PROBE stvec
@@ -97,6 +94,11 @@ main:
 	PROBE mcause
 	PROBE mtval
 	PROBE misa
+	PROBE tselect
+	PROBE tdata1
+	PROBE tdata2
+	PROBE tdata3
+	PROBE tinfo
 	/* mstatus: all ones sets MPP=3, then zero; 0x1000 tries MPP=2 */
 	PROBE mstatus
 	PUTS "mstatus mpp2 "
@@ -171,30 +173,5 @@ main:
 	PUTS "done\n"
 	j pass
 
-/* puts prints the string at a1. */
-puts:
-	li t1, UART
-1:	lbu t0, 0(a1)
-	beqz t0, 2f
-	sb t0, 0(t1)
-	addi a1, a1, 1
-	j 1b
-2:	ret
-
-/* puthex prints a0 as 16 hex digits and a newline. */
-puthex:
-	li t1, UART
-	li t2, 60
-1:	srl t0, a0, t2
-	andi t0, t0, 15
-	addi t0, t0, '0'
-	li t3, '9'
-	ble t0, t3, 2f
-	addi t0, t0, 'a' - '9' - 1
-2:	sb t0, 0(t1)
-	addi t2, t2, -4
-	bgez t2, 1b
-	li t0, '\n'
-	sb t0, 0(t1)
-	ret
+	PRINTING
 	FOOTER

@@ -61,6 +61,47 @@ fail:
 1:	j 1b
 .endm
 
+/* Printing, for the tests that print what they find (csr_warl.S,
+   trigger_probe.S) and are compared line by line with QEMU:
+   PUTS "text" prints a string; PRINTING emits puts (the string at a1)
+   and puthex (a0 as 16 hex digits and a newline), which use t0-t3. */
+#define CONSOLE 0x10000000
+
+.macro PUTS str
+	la a1, 9f
+	call puts
+	.pushsection .rodata
+9:	.asciz "\str"
+	.popsection
+.endm
+
+.macro PRINTING
+puts:
+	li t1, CONSOLE
+1:	lbu t0, 0(a1)
+	beqz t0, 2f
+	sb t0, 0(t1)
+	addi a1, a1, 1
+	j 1b
+2:	ret
+
+puthex:
+	li t1, CONSOLE
+	li t2, 60
+1:	srl t0, a0, t2
+	andi t0, t0, 15
+	addi t0, t0, '0'
+	li t3, '9'
+	ble t0, t3, 2f
+	addi t0, t0, 'a' - '9' - 1
+2:	sb t0, 0(t1)
+	addi t2, t2, -4
+	bgez t2, 1b
+	li t0, '\n'
+	sb t0, 0(t1)
+	ret
+.endm
+
 .macro FOOTER
 	.section .bss
 	.align 4

@@ -193,6 +193,8 @@ func (h *Hart) csrRead(addr uint16) uint64 {
 		v = h.m.mtime()
 	case addr == spec.CSRMhartid:
 		v = uint64(h.id)
+	case addr >= spec.CSRTselect && addr <= spec.CSRTinfo:
+		v = h.trigRead(addr)
 	default:
 		v = c.Reset // identification registers, hpm counters and events
 	}
@@ -335,5 +337,7 @@ func (h *Hart) csrWrite(addr uint16, v uint64) {
 		} else {
 			h.instretAdj = v - (h.count + 1)
 		}
+	case addr >= spec.CSRTselect && addr <= spec.CSRTinfo:
+		h.trigWrite(addr, v)
 	}
 }

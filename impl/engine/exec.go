@@ -32,6 +32,9 @@ func (h *Hart) loop(limit uint64) uint64 {
 	h.exitLoop = false
 	left := limit
 	for left > 0 {
+		if h.trig.exec && h.trigExecute() { // before the fetch (trigger.go)
+			return limit - left + 1
+		}
 		// Resume on the code page the last fetch found when nothing that
 		// decides the fetch translation has changed since.
 		if cp := h.lastCP; cp == nil || h.pc-h.lastBase >= 4096 || h.lastGen != h.tlbGen || h.lastMode != h.mode {
@@ -39,7 +42,7 @@ func (h *Hart) loop(limit uint64) uint64 {
 				return limit - left + 1
 			}
 		}
-		why, n, d := h.fast(left)
+		why, n, d := h.fast(h.trigBudget(left))
 		h.count += n
 		left -= n
 		if h.scratchUsed { // an uncached instruction ran from the scratch page
@@ -120,6 +123,10 @@ func (h *Hart) useScratch(d *inst, base uint64) {
 // slow runs an instruction fast handed back, at h.pc, and reports whether
 // it retired (false: it trapped, and the trap has been taken).
 func (h *Hart) slow(d *inst) bool {
+	if h.trig.data && h.trigData(d) { // before the access (trigger.go)
+		h.raise()
+		return false
+	}
 	x := &h.x
 	next := h.pc + uint64(d.len)
 	switch {

@@ -112,6 +112,8 @@ type Hart struct {
 	// translate read, for fillTLB to flag as page-table pages.
 	walkPages [3]uint64
 	walkN     int
+
+	trig trigState // the trigger module (trigger.go)
 }
 
 func (h *Hart) reset(pc uint64) {
@@ -282,6 +284,9 @@ func (h *Hart) Step() spec.Retire {
 // those the loop's own fetch has anyway; a fetch fault is left for the
 // loop to raise.
 func (h *Hart) peekInst() *inst {
+	if h.trig.exec && h.trigFires(spec.McontrolExecute, h.pc, 0) {
+		return nil // an execute trigger fires before the fetch (trigger.go)
+	}
 	var cp *codePage
 	var base uint64
 	d := h.fetchSlow(h.pc, &cp, &base)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/vcheck-dev/vcheck/spec"
@@ -83,7 +84,7 @@ _start:
 	jr t0
 `, 1_000_000)
 	e := m.Exit()
-	if e.Reason != spec.HaltLimit || e.Detail == "" {
+	if e.Reason != spec.HaltTrapLoop || e.Code != -1 || !strings.HasPrefix(e.Detail, "trap loop: hart 0 took 10000 traps in a row at pc 0x800") {
 		t.Fatalf("exit %+v", e)
 	}
 	t.Log(e.Detail)

@@ -196,7 +196,7 @@ func (m *Machine) Config() spec.Config { return m.cfg }
 // file, a pipe with data ready). While in is open, Run stops at every
 // tick, one per TimebaseDiv instructions.
 //
-// It implements cmd/vcheck's machine interface.
+// It implements internal/targets' Runner.
 func (m *Machine) SetConsole(in io.Reader, out io.Writer) {
 	m.uart.in = in
 	m.uart.inDone = false
@@ -237,7 +237,7 @@ func (m *Machine) halt(reason spec.HaltReason, code int, detail string) {
 // takes, or the instruction it retires or traps on. After the machine has
 // halted it returns a record that changes nothing.
 //
-// It implements cmd/vcheck's machine interface and diff's Target.
+// It implements diff's Target.
 func (m *Machine) Step() spec.Retire {
 	h := m.Harts[m.next]
 	m.next++
@@ -248,42 +248,57 @@ func (m *Machine) Step() spec.Retire {
 }
 
 // Run runs up to limit steps without producing records and returns how the
-// machine stopped (Reason Running when the limit ran out first). The trace
-// it follows is exactly the one Step would produce.
+// machine stopped, by the rules of docs/retire.md ("Stop reasons"): when
+// the limit runs out first, Reason HaltLimit with code -1 (the machine is
+// not halted: Exit() still reports Running, and Step or Run may go on);
+// when a hart takes the same exception spec.TrapLoopLimit times in a row
+// without retiring, the machine halts with HaltTrapLoop, code -1. The
+// trace it follows is exactly the one Step would produce.
 //
-// It implements cmd/vcheck's machine interface.
+// It implements internal/targets' Runner.
 func (m *Machine) Run(limit uint64) spec.Exit {
+	left := limit
 	if len(m.Harts) == 1 {
 		h := m.Harts[0]
-		for limit > 0 && !m.halted {
-			n := h.run(limit, false)
-			limit -= n
-			if h.trapLoop >= trapLoopLimit {
-				m.halt(spec.HaltLimit, 1, fmt.Sprintf("trap loop: hart 0 took %d traps in a row at pc %#x without retiring (%s, tval %#x)",
-					h.trapLoop, h.pc, spec.CauseName(h.lastTrap.Interrupt, h.lastTrap.Cause), h.lastTrap.Tval))
+		for left > 0 && !m.halted {
+			left -= h.run(left, false)
+			m.checkTrapLoop(h)
+		}
+	} else {
+		for ; left > 0 && !m.halted; left-- {
+			h := m.Harts[m.next]
+			m.next++
+			if m.next == len(m.Harts) {
+				m.next = 0
 			}
+			h.run(1, false)
+			m.checkTrapLoop(h)
 		}
-		return m.exit
 	}
-	for ; limit > 0 && !m.halted; limit-- {
-		h := m.Harts[m.next]
-		m.next++
-		if m.next == len(m.Harts) {
-			m.next = 0
-		}
-		h.run(1, false)
+	if !m.halted {
+		return spec.Exit{Reason: spec.HaltLimit, Code: -1,
+			Detail: fmt.Sprintf("instruction limit reached after %d steps (%d retired)", limit, m.Retired())}
 	}
 	return m.exit
 }
 
+// checkTrapLoop halts the machine when h has taken the same exception
+// trapLoopLimit times in a row without retiring.
+func (m *Machine) checkTrapLoop(h *Hart) {
+	if h.trapLoop >= trapLoopLimit {
+		m.halt(spec.HaltTrapLoop, -1, fmt.Sprintf("trap loop: hart %d took %d traps in a row at pc %#x without retiring (%s, tval %#x)",
+			h.id, h.trapLoop, h.pc, spec.CauseName(h.lastTrap.Interrupt, h.lastTrap.Cause), h.lastTrap.Tval))
+	}
+}
+
 // trapLoopLimit is how many traps in a row, without a single retired
 // instruction, make Run give up (e.g. mtvec points at unmapped memory).
-const trapLoopLimit = 10000
+const trapLoopLimit = spec.TrapLoopLimit
 
 // State returns the architectural state of one hart: pc, mode, registers
 // and every CSR of spec.CSRs as an M-mode read returns it.
 //
-// It implements cmd/vcheck's machine interface.
+// It implements internal/targets' Runner.
 //
 // For a hart the machine does not have it returns Hart = -1 (diff's
 // compareStates walks harts until one is missing).

@@ -197,6 +197,9 @@ func (h *Hart) access(va, size uint64, kind int, mode spec.Mode) (uint64, bool) 
 // fillTLB caches the page of va -> pa when it is RAM and PMP treats the
 // whole page alike. The last translate must have been the one of va.
 func (h *Hart) fillTLB(t *[tlbSize]tlbEntry, va, pa uint64, kind int, mode spec.Mode) {
+	if h.trig.data && kind != accFetch {
+		return // every load and store must reach slow's trigger check (trigger.go)
+	}
 	page := pa &^ 0xfff
 	if !h.m.inRAM(page, 4096) {
 		return

@@ -7,7 +7,8 @@ import (
 	"github.com/vcheck-dev/vcheck/spec/boot"
 )
 
-// ref is the reference model, refmodel.Machine: the bare machine.
+// ref is the reference model, refmodel.Machine: the bare machine. It is a
+// Runner.
 func init() {
 	Register("ref", func(cfg spec.Config, img *boot.Image) (diff.Target, error) {
 		m, err := refmodel.New(cfg, img)

@@ -1,12 +1,38 @@
-// Package targets maps target names to constructors: the one place that
-// imports the implementations (refmodel, impl/engine) together with diff
-// (ARCHITECTURE.md §3). Built-in names are registered by this package's
-// files, one per target; external adapters register a prefix
-// ("gdb:HOST:PORT", "rvfi:HOST:PORT") whose argument they parse.
+// Package targets is the one registry of the implementations vcheck can
+// run and compare: every command (run, diff, check, fuzz, bench) and every
+// test finds a target here by name. It is the only package that imports
+// the implementations (refmodel, impl/...) together (docs/architecture.md).
+//
+// # Adding a target
+//
+// One file per target, in this package, registering itself from init:
+//
+//	// vmm.go: the trap-and-emulate VMM running the program as its guest.
+//	func init() {
+//		Register("vmm", func(cfg spec.Config, img *boot.Image) (diff.Target, error) {
+//			return vmm.New(cfg, img)
+//		})
+//	}
+//
+// A Factory returns a diff.Target (Step, Exit, State): that is enough for
+// `vcheck diff`, `check` and `fuzz`. A target that can also run without
+// producing records (Run, Retired, SetConsole: the Runner interface) serves
+// `vcheck run` and `vcheck bench` too; nothing else needs registering.
+//
+// A family of targets whose name carries an argument (an external
+// implementation reached over a socket: "gdb:HOST:PORT", "rvfi:HOST:PORT")
+// registers a prefix with RegisterPrefix; its PrefixFactory parses the
+// argument and returns the Factory. A target that needs no argument but an
+// external program ("qemu") is a plain Register.
+//
+// Built in: "ref" (ref.go, the reference model), "engine" (engine.go, the
+// fast engine) and, where the engine compiles blocks, "engine-nojit" (the
+// engine with its block compiler off).
 package targets
 
 import (
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +48,20 @@ type Factory func(cfg spec.Config, img *boot.Image) (diff.Target, error)
 // PrefixFactory parses the argument after "prefix:" and returns the
 // factory it names, e.g. "127.0.0.1:1234" for "gdb:127.0.0.1:1234".
 type PrefixFactory func(arg string) (Factory, error)
+
+// Runner is a target that also runs on its own, without producing
+// records: what `vcheck run` and `vcheck bench` need. refmodel.Machine and
+// the engine's Machine implement it; an external adapter need not.
+type Runner interface {
+	diff.Target
+	// Run runs up to limit steps and returns how the machine stopped;
+	// docs/retire.md ("Stop reasons") states what every Runner returns.
+	Run(limit uint64) spec.Exit
+	// Retired is the number of instructions retired so far, over all harts.
+	Retired() uint64
+	// SetConsole connects the UART to in and out.
+	SetConsole(in io.Reader, out io.Writer)
+}
 
 var (
 	mu       sync.RWMutex
@@ -50,7 +90,7 @@ func RegisterPrefix(prefix string, f PrefixFactory) {
 	byPrefix[prefix] = f
 }
 
-// Names lists the known targets, prefixes as "prefix:ARG", sorted.
+// Names lists the known targets, prefixes as "prefix:HOST:PORT", sorted.
 func Names() []string {
 	mu.RLock()
 	defer mu.RUnlock()
@@ -107,4 +147,18 @@ func New(name string, cfg spec.Config, img *boot.Image) (diff.Target, error) {
 		return nil, fmt.Errorf("target %s: %w", name, err)
 	}
 	return t, nil
+}
+
+// NewRunner builds the target name and returns it as a Runner, or an
+// error when that target can only be stepped (compared, not run alone).
+func NewRunner(name string, cfg spec.Config, img *boot.Image) (Runner, error) {
+	t, err := New(name, cfg, img)
+	if err != nil {
+		return nil, err
+	}
+	r, ok := t.(Runner)
+	if !ok {
+		return nil, fmt.Errorf("target %s cannot run on its own (it has no Run, Retired or SetConsole): compare it with vcheck diff instead", name)
+	}
+	return r, nil
 }

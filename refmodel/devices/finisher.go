@@ -69,13 +69,13 @@ func (f *Finisher) storeAligned(offset uint64, size int, value uint64) bool {
 	code := int(value>>16) & 0xffff // a 2-byte store gives code 0, as in QEMU
 	switch status {
 	case spec.FinisherPass:
-		f.exit = spec.Exit{Reason: spec.HaltFinisher, Code: 0, Detail: "sifive_test: pass (0x5555)"}
+		f.exit = spec.Exit{Reason: spec.HaltFinisher, Code: 0, Detail: "finisher: pass"}
 	case spec.FinisherFail:
 		// QEMU calls exit(code): a FAIL with code 0 exits with status 0.
 		f.exit = spec.Exit{Reason: spec.HaltFinisher, Code: code,
-			Detail: fmt.Sprintf("sifive_test: fail (0x3333), code %d", code)}
+			Detail: fmt.Sprintf("finisher: fail, code %d", code)}
 	case spec.FinisherReset:
-		f.exit = spec.Exit{Reason: spec.HaltReset, Code: 0, Detail: "sifive_test: reset (0x7777)"}
+		f.exit = spec.Exit{Reason: spec.HaltReset, Code: 0, Detail: "finisher: reset requested"}
 	default:
 		return true
 	}

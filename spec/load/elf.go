@@ -26,9 +26,13 @@ import (
 //     translation (hw/riscv/boot.c passes none).
 //   - e_entry is a virtual address; when it lies in an executable
 //     segment whose p_vaddr differs from its p_paddr, it is moved to the
-//     physical address, again as load_elf does. The entry must lie inside
-//     a loaded segment: QEMU does not check this, but a program whose
-//     entry points at nothing is always a mistake.
+//     physical address, again as load_elf does. It need not lie in a
+//     segment: QEMU does not check it, and where a program starts is the
+//     boot's business (a -bios starts at RAMBase whatever its entry, a
+//     -kernel at its lowest address; the CLI warns when nothing is
+//     loaded where execution starts).
+//   - Segments are kept whole wherever they lie; Fit (raw.go) leaves out
+//     what lies outside the machine's memory, as QEMU's ROM loader does.
 //   - Segments may not overlap in physical memory: QEMU's ROM loader
 //     refuses overlapping blobs ("rom: requested regions overlap").
 //   - Symbols come from the section headers through debug/elf. A file
@@ -199,12 +203,7 @@ func (p *Program) setEntry(name string, data []byte, h *elf.Header64) error {
 			break
 		}
 	}
-	for _, s := range p.Segments {
-		if p.Entry >= s.Addr && p.Entry-s.Addr < s.MemSize {
-			return nil
-		}
-	}
-	return fmt.Errorf("%s: offset 0x18: e_entry %#x (physical %#x) is not inside any loaded segment", name, h.Entry, p.Entry)
+	return nil
 }
 
 // readSymbols keeps every named symbol with its st_value (a virtual

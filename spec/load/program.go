@@ -1,6 +1,6 @@
 // Package load reads programs: ELF executables (debug/elf) and raw
 // images at a given address. It only describes what goes where in memory,
-// so refmodel and impl may both use it (ARCHITECTURE.md §3).
+// so refmodel and impl may both use it (docs/architecture.md).
 package load
 
 // Segment is a piece of memory content: Data at Addr, followed by zeros

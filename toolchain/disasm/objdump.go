@@ -18,8 +18,15 @@ type File struct {
 	// HAS_RELOC, normally an ET_REL object): symbol lookup then prefers
 	// symbols of the section being disassembled.
 	HasRelocs bool
-	Sections  []Section // in file order; objdump -d disassembles those with Code set
-	Symbols   []Symbol  // defined symbols, mapping symbols included
+	// Linked is true for an executable or shared object (BFD's EXEC_P
+	// or DYNAMIC): symbol values there are addresses, not section offsets.
+	Linked   bool
+	Sections []Section // in file order; objdump -d disassembles those with Code set
+	Symbols  []Symbol  // defined symbols, mapping symbols included
+	// DynRelocs are the dynamic relocations (DynamicRelocs), sorted by
+	// address: objdump names an address that one applies to after the
+	// relocation's symbol.
+	DynRelocs []DynReloc
 }
 
 // Section is one ELF section.
@@ -128,9 +135,17 @@ func newDumper(f *File, opts Options) *dumper {
 // find mirrors objdump's find_symbol_for_address: the symbol to name vma
 // by, or -1 for none (objdump then names the section).
 func (d *dumper) find(vma uint64, requireSec bool) int {
+	i, _ := d.findSym(vma, requireSec)
+	return i
+}
+
+// findSym is find, and reports whether the symbol is one of the section
+// being disassembled at the value closest to vma, which objdump returns
+// before it considers anything else (dynamic relocations included).
+func (d *dumper) findSym(vma uint64, requireSec bool) (int, bool) {
 	syms, sec := d.sorted, d.sec
 	if len(syms) == 0 {
-		return -1
+		return -1, false
 	}
 	min, max := 0, len(syms)
 	for min+1 < max {
@@ -150,11 +165,11 @@ func (d *dumper) find(vma uint64, requireSec bool) int {
 	}
 	for i := place; i < max && syms[i].Value == syms[place].Value; i++ {
 		if syms[i].Section == sec.Index && syms[i].valid() {
-			return i
+			return i, true
 		}
 		min = i + 1
 	}
-	want := requireSec || (d.f.HasRelocs && vma >= sec.Addr && vma < sec.Addr+uint64(len(sec.Data)))
+	want := d.wantSection(vma, requireSec)
 	ok := func(i int) bool { return (syms[i].Section == sec.Index || !want) && syms[i].valid() }
 	if (syms[place].Section != sec.Index && want) || !syms[place].valid() {
 		newPlace := len(syms)
@@ -180,16 +195,70 @@ func (d *dumper) find(vma uint64, requireSec bool) int {
 			}
 		}
 		if (syms[place].Section != sec.Index && want) || !syms[place].valid() {
-			return -1
+			return -1, false
 		}
 	}
-	return place
+	return place, false
 }
 
 // symbolize is the Symbolizer for the section being disassembled: the
 // text of objdump_print_addr_with_sym between < and >.
 func (d *dumper) symbolize(vma uint64) string {
-	return d.nameWithOffset(d.find(vma, false), vma)
+	i, inSection := d.findSym(vma, false)
+	if i >= 0 && !inSection && !d.wantSection(vma, false) {
+		if s := d.relocSymbol(i, vma); s != nil {
+			switch {
+			case s.Value == vma, s.Undefined && d.f.Linked:
+				// an undefined symbol has no value to count from
+				return s.Name
+			case s.Value > vma:
+				return fmt.Sprintf("%s-0x%x", s.Name, s.Value-vma)
+			}
+			return fmt.Sprintf("%s+0x%x", s.Name, vma-s.Value)
+		}
+	}
+	return d.nameWithOffset(i, vma)
+}
+
+// wantSection is find_symbol_for_address's want_section: whether only
+// symbols of the section being disassembled may name vma.
+func (d *dumper) wantSection(vma uint64, requireSec bool) bool {
+	sec := d.sec
+	return requireSec || (d.f.HasRelocs && vma >= sec.Addr && vma < sec.Addr+uint64(len(sec.Data)))
+}
+
+// relocSymbol mirrors the end of find_symbol_for_address: when the symbol
+// found (sorted index i) is not an exact match and a dynamic relocation
+// applies to vma itself, the first such relocation whose symbol is not
+// absolute names vma instead. "Exact" compares BFD's symbol value, which
+// in a linked file is the offset in the symbol's section, with vma: it
+// differs unless that section starts at 0, so a relocation wins even over
+// a symbol at vma.
+func (d *dumper) relocSymbol(i int, vma uint64) *RelocSymbol {
+	rels := d.f.DynRelocs
+	if len(rels) == 0 || rels[0].Addr > vma || rels[len(rels)-1].Addr < vma || d.bfdValue(&d.sorted[i]) == vma {
+		return nil
+	}
+	for j := sort.Search(len(rels), func(j int) bool { return rels[j].Addr >= vma }); j < len(rels) && rels[j].Addr == vma; j++ {
+		if rels[j].Sym != nil {
+			return rels[j].Sym
+		}
+	}
+	return nil
+}
+
+// bfdValue is a symbol's value as BFD keeps it (asymbol.value): relative
+// to its section in a linked file, where ELF's st_value is an address.
+func (d *dumper) bfdValue(s *Symbol) uint64 {
+	if !d.f.Linked || s.Section < 0 {
+		return s.Value
+	}
+	for i := range d.f.Sections {
+		if d.f.Sections[i].Index == s.Section {
+			return s.Value - d.f.Sections[i].Addr
+		}
+	}
+	return s.Value
 }
 
 func (d *dumper) nameWithOffset(i int, vma uint64) string {
