@@ -93,7 +93,7 @@ func fuzzFlags(fs *flag.FlagSet) func(e *env) int {
 		if *seed == 0 {
 			*seed = uint64(time.Now().UnixNano())
 		}
-		cfg := fuzz.Config()
+		cfg := targets.AdjustConfig(fuzz.Config(), *nameA, *nameB)
 		cfg.Harts = *harts
 		if err := cfg.Validate(); err != nil {
 			return e.usagef("--harts: %v", err)

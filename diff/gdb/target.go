@@ -420,3 +420,6 @@ func mask(size uint64) uint64 {
 	}
 	return 1<<(8*size) - 1
 }
+
+// QEMU reports whether the stub is QEMU's (its departures apply).
+func (t *Target) QEMU() bool { return t.c.QEMU() }

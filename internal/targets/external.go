@@ -385,6 +385,18 @@ func FastCompare(a diff.Target, b FastForwarder, opts FastOptions) (FastComparis
 		if a.Exit().Reason != spec.Running || b.Exit().Reason != spec.Running {
 			break
 		}
+		if opts.Stop != nil {
+			select {
+			case <-opts.Stop:
+				out.Stopped, out.Compared = true, total
+				out.ExitA, out.ExitB = a.Exit(), b.Exit()
+				return out, nil
+			default:
+			}
+		}
+		if opts.Progress != nil {
+			opts.Progress(total)
+		}
 		counts := map[uint64]int{}
 		var r spec.Retire
 		found := false

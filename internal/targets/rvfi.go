@@ -59,6 +59,17 @@ var rvfiConns = struct {
 	m map[string]*rvfi.Conn
 }{m: map[string]*rvfi.Conn{}}
 
+// CloseConnections closes the open rvfi: connections (a command that
+// is done with its targets calls it).
+func CloseConnections() {
+	rvfiConns.Lock()
+	defer rvfiConns.Unlock()
+	for addr, c := range rvfiConns.m {
+		c.Close()
+		delete(rvfiConns.m, addr)
+	}
+}
+
 // isConnError reports whether err is the connection's, not the program's.
 func isConnError(err error) bool {
 	var ne net.Error
