@@ -108,19 +108,7 @@ func serveFlags(fs *flag.FlagSet) func(e *env) int {
 			srv := gdb.NewServer(m, mem, cfg)
 			srv.Log = e.stderr
 			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if *once {
-					c, err := l.Accept()
-					if err == nil {
-						err = srv.ServeConn(c)
-						c.Close()
-					}
-					errs <- err
-					return
-				}
-				errs <- srv.Serve(l)
-			}()
+			go serveOn(l, srv, *once, &wg, errs)
 		}
 		if *rvfiAddr != "" {
 			srv, err := targets.RVFIServer(*model, spec.DefaultConfig())
@@ -135,19 +123,7 @@ func serveFlags(fs *flag.FlagSet) func(e *env) int {
 			listeners = append(listeners, l)
 			out.RVFIDII = l.Addr().String()
 			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if *once {
-					c, err := l.Accept()
-					if err == nil {
-						err = srv.ServeConn(c)
-						c.Close()
-					}
-					errs <- err
-					return
-				}
-				errs <- srv.Serve(l)
-			}()
+			go serveOn(l, srv, *once, &wg, errs)
 		}
 		if e.json {
 			if c := e.writeJSON(out); c != exitOK {
@@ -187,4 +163,26 @@ func listen(addr string) (net.Listener, error) {
 		addr = "127.0.0.1:" + addr
 	}
 	return net.Listen("tcp", addr)
+}
+
+// server is what both servers can do.
+type server interface {
+	Serve(net.Listener) error
+	ServeConn(net.Conn) error
+}
+
+// serveOn runs srv on l (one connection with once) and reports how it
+// ended on errs.
+func serveOn(l net.Listener, srv server, once bool, wg *sync.WaitGroup, errs chan<- error) {
+	defer wg.Done()
+	if !once {
+		errs <- srv.Serve(l)
+		return
+	}
+	c, err := l.Accept()
+	if err == nil {
+		err = srv.ServeConn(c)
+		c.Close()
+	}
+	errs <- err
 }

@@ -124,6 +124,34 @@ var QEMUDepartures = []Departure{
 		},
 	},
 	{
+		Name: "tdata1",
+		Spec: "tdata1 written with type 0 \"must result in a trigger that is disabled\"; mcontrol6.vs and vu are hard-wired to 0 without virtualization (Debug spec 1.0, Sdtrig: tdata1, mcontrol6)",
+		QEMU: "ignores a type-0 write (the trigger stays armed) and keeps vs and vu",
+		Match: func(d *diff.Divergence) bool {
+			c, ok := csrOf(d.A.Insn)
+			return ok && c == csrTdata1 && !d.A.Trap.Valid && !d.B.Trap.Valid && onlyFields(d, "CSR.Value", "Rd.Value")
+		},
+	},
+	{
+		Name: "trigger-mode",
+		Spec: "an mcontrol trigger fires only in the modes its m, s and u bits enable (Debug spec 1.0 §5.5, mcontrol)",
+		QEMU: "under its gdbstub's single step, an execute trigger armed for U also fires in M-mode (QEMU 7.2 tests the bit numbered by the privilege level, M = 3 = mcontrol.u)",
+		Match: func(d *diff.Divergence) bool {
+			b := d.B.Trap
+			return !d.A.Trap.Valid && b.Valid && !b.Interrupt && b.Cause == spec.CauseBreakpoint && d.B.Insn == 0
+		},
+	},
+	{
+		Name: "trigger-match",
+		Spec: "a load or store trigger matches the accesses whose compare value (the accessed bytes' addresses) equals tdata2, sized ones only accesses of their size; a successful SC is a store; a trigger outranks address-misaligned (Debug spec 1.0 §5.3, §5.5.1)",
+		QEMU: "matches any access within tdata2..+8 (or +N, N the size encoding), an SC as a load, and reports a misaligned LR/AMO as misaligned first",
+		Match: func(d *diff.Divergence) bool {
+			a, b := d.A.Trap, d.B.Trap
+			bp := func(t spec.Trap) bool { return t.Valid && !t.Interrupt && t.Cause == spec.CauseBreakpoint }
+			return isMemoryAccess(d.A.Insn) && (bp(a) != bp(b)) && !(a.Valid && a.Interrupt) && !(b.Valid && b.Interrupt)
+		},
+	},
+	{
 		Name: "warl",
 		Spec: "WARL fields never hold an illegal value (Priv. 1.12 §2.3): mstatus.MPP=2 is reserved and UXL is 2 (§3.1.6.2, §3.1.6.1); MPV/GVA, VS interrupt bits and SGEIP/LCOFI exist only with H and Sscofpmf (§3.1.9); mcounteren/scounteren and mcountinhibit are 32-bit (§3.1.11, §3.1.12); menvcfg/senvcfg bits of absent extensions are zero (§3.1.18); medeleg bit 11 is read-only zero (§3.1.8); pmpaddr bits 63:54 are zero on RV64 and pmpcfg R=0,W=1 is reserved (§3.7.1)",
 		QEMU: "stores those bits as written",
@@ -261,4 +289,17 @@ func qemuOnly(a uint64) bool {
 		}
 	}
 	return false
+}
+
+// csrTdata1 is the trigger module's tdata1 (Debug spec 1.0).
+const csrTdata1 = 0x7a1
+
+// isMemoryAccess reports whether insn is a load, store, LR, SC or AMO.
+func isMemoryAccess(insn uint32) bool {
+	o, ok := spec.DecodeOperands(insn)
+	if !ok {
+		return false
+	}
+	op := o.Base.Match & 0x7f
+	return op == 0x03 || op == 0x23 || op == 0x2f
 }

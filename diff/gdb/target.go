@@ -44,6 +44,7 @@ type Target struct {
 	ptPage map[uint64]bool   // physical pages a walk read a PTE from
 
 	lastUnobserved []string
+	queued         *spec.Retire // a second step QEMU took in one single step (below)
 	cov            Coverage
 	regNum         map[uint16]Register // the stub's CSRs, by spec address
 	priv           *Register
@@ -194,6 +195,12 @@ func (t *Target) Exit() spec.Exit { return t.exit }
 // answers garbage) ends the run with an error wrapping
 // diff.ErrTargetFailed.
 func (t *Target) Step() spec.Retire {
+	if q := t.queued; q != nil {
+		t.queued = nil
+		t.lastUnobserved = nil
+		t.steps++
+		return *q
+	}
 	h := t.harts[t.next]
 	t.next = (t.next + 1) % len(t.harts)
 	r, err := t.step(h)

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/vcheck-dev/vcheck/spec"
 )
 
 // Register is one register a stub describes in its target description.
@@ -48,13 +50,13 @@ func DefaultRegisters() *Registers {
 	return newRegisters(list)
 }
 
-// abiNames are the register names GDB's riscv-64bit-cpu.xml uses.
-var abiNames = [32]string{
-	"zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2",
-	"fp", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
-	"a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7",
-	"s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
-}
+// abiNames are the register names GDB's riscv-64bit-cpu.xml uses: the
+// ABI names, with x8 as fp.
+var abiNames = func() [32]string {
+	n := spec.RegNames
+	n[8] = "fp"
+	return n
+}()
 
 type xmlTarget struct {
 	Includes []xmlInclude `xml:"include"`

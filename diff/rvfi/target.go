@@ -36,7 +36,7 @@ type Target struct {
 	c       *Conn
 	cfg     spec.Config
 	toHost  uint64
-	mem     map[uint64]*[4096]byte
+	mem     *diff.MemoryCopy
 	x       [32]uint64
 	pc      uint64
 	mode    spec.Mode
@@ -60,7 +60,7 @@ func NewTarget(c *Conn, cfg spec.Config, img *boot.Image) (*Target, error) {
 	if img.ResetPC != ResetPC {
 		return nil, fmt.Errorf("rvfi %s: RVFI-DII implementations start at %#x, the program at %#x: run with a config whose ResetPC is %#x (vcheck does for rvfi: targets)", c.Addr, uint64(ResetPC), img.ResetPC, uint64(ResetPC))
 	}
-	t := &Target{c: c, cfg: cfg, toHost: img.ToHost, mem: map[uint64]*[4096]byte{}, pc: ResetPC, mode: spec.ModeM}
+	t := &Target{c: c, cfg: cfg, toHost: img.ToHost, mem: diff.NewMemoryCopy(), pc: ResetPC, mode: spec.ModeM}
 	switch {
 	case c.Version < 2:
 		t.ignored = []string{"Mode", "NextMode", "Trap.Cause", "Trap.Interrupt", "Trap.Target", "Trap.Tval", "CSR"}
@@ -73,9 +73,7 @@ func NewTarget(c *Conn, cfg spec.Config, img *boot.Image) (*Target, error) {
 		}
 	}
 	for _, s := range img.Segments {
-		for i, b := range s.Data {
-			t.poke(s.Addr+uint64(i), b)
-		}
+		t.mem.Write(s.Addr, s.Data)
 	}
 	if err := c.Reset(); err != nil {
 		return nil, err
@@ -103,23 +101,6 @@ func (t *Target) Exit() spec.Exit { return t.exit }
 // diff.Target answer for "no such hart").
 func (t *Target) State(int) spec.ArchState { return spec.ArchState{Hart: -1} }
 
-func (t *Target) poke(a uint64, b byte) {
-	p := t.mem[a>>12]
-	if p == nil {
-		p = new([4096]byte)
-		t.mem[a>>12] = p
-	}
-	p[a&0xfff] = b
-}
-
-func (t *Target) peek(a uint64) (byte, bool) {
-	p := t.mem[a>>12]
-	if p == nil {
-		return 0, false
-	}
-	return p[a&0xfff], true
-}
-
 // preload writes the image's RAM into the implementation (its memory is
 // zero at reset, so only nonzero words are sent).
 func (t *Target) preload(img *boot.Image) error {
@@ -136,7 +117,7 @@ func (t *Target) preload(img *boot.Image) error {
 		for a := start; a < s.Addr+uint64(len(s.Data)); a += 4 {
 			var w [4]byte
 			for i := range w {
-				w[i], _ = t.peek(a + uint64(i))
+				t.mem.Read(a+uint64(i), w[i:i+1])
 			}
 			v := binary.LittleEndian.Uint32(w[:])
 			if v == 0 {
@@ -215,40 +196,9 @@ func (t *Target) Step() spec.Retire {
 	return r
 }
 
-// translate maps va for the mode, walking Sv39 in the copy of memory.
-func (t *Target) translate(va uint64, mode spec.Mode) (uint64, bool) {
-	if mode == spec.ModeM || t.satp>>60 != spec.SatpModeSv39 {
-		return va, true
-	}
-	pa, _, ok := spec.WalkSv39(va, t.satp, func(pa uint64) (uint64, bool) {
-		var v uint64
-		for i := uint64(0); i < 8; i++ {
-			b, ok := t.peek(pa + i)
-			if !ok {
-				return 0, false
-			}
-			v |= uint64(b) << (8 * i)
-		}
-		return v, true
-	})
-	return pa, ok
-}
-
 // inject sends the instruction at pc from the copy of memory.
 func (t *Target) inject(pc uint64, mode spec.Mode) (Execution, error) {
-	var insn uint32
-	if pa, ok := t.translate(pc, mode); ok {
-		lo0, ok0 := t.peek(pa)
-		lo1, ok1 := t.peek(pa + 1)
-		if ok0 && ok1 {
-			insn = uint32(lo0) | uint32(lo1)<<8
-			if insn&3 == 3 {
-				hi0, _ := t.peek(pa + 2)
-				hi1, _ := t.peek(pa + 3)
-				insn |= uint32(hi0)<<16 | uint32(hi1)<<24
-			}
-		}
-	}
+	insn, _ := t.mem.Fetch(pc, t.satp, mode) // not in the copy: 0, an illegal instruction
 	if err := t.c.Send(InstructionPacket{Cmd: CmdInstruction, Insn: insn, Time: 1}); err != nil {
 		return Execution{}, err
 	}
@@ -322,7 +272,8 @@ func (t *Target) step() (spec.Retire, error) {
 		if next.Valid != 0 {
 			r.NextMode = spec.Mode(next.Mode)
 			if r.NextMode != guess {
-				if pa1, _ := t.translate(r.NextPC, guess); pa1 != t.mustTranslate(r.NextPC, r.NextMode) {
+				pa1, _ := t.mem.Translate(r.NextPC, t.satp, guess)
+				if pa2, _ := t.mem.Translate(r.NextPC, t.satp, r.NextMode); pa1 != pa2 {
 					return r, fmt.Errorf("rvfi %s: after pc %#x the implementation went to mode %s, not %s as mstatus suggested, and the instruction injected at %#x was the wrong one", t.c.Addr, r.PC, r.NextMode, guess, r.NextPC)
 				}
 			}
@@ -383,9 +334,8 @@ func (t *Target) memory(r *spec.Retire, e *Execution) error {
 	if r.Mem.Write {
 		r.Mem.WData = m.WData[0] & mask
 		for i := uint64(0); i < size; i++ {
-			pa, ok := t.translate(m.Addr+i, r.Mode)
-			if _, known := t.peek(pa); ok && (known || pa >= spec.RAMBase) {
-				t.poke(pa, byte(r.Mem.WData>>(8*i)))
+			if pa, ok := t.mem.Translate(m.Addr+i, t.satp, r.Mode); ok && (t.mem.Known(pa) || pa >= spec.RAMBase) {
+				t.mem.Write(pa, []byte{byte(r.Mem.WData >> (8 * i))})
 			}
 		}
 	}
@@ -393,11 +343,6 @@ func (t *Target) memory(r *spec.Retire, e *Execution) error {
 		r.Mem.Addr = t.x[ops.Rs1] // a failed SC: no access, the address is rs1
 	}
 	return nil
-}
-
-func (t *Target) mustTranslate(va uint64, mode spec.Mode) uint64 {
-	pa, _ := t.translate(va, mode)
-	return pa
 }
 
 // nextModeGuess is the mode the next instruction runs in, for fetching it
@@ -487,29 +432,16 @@ func (t *Target) track(r *spec.Retire, e *Execution, next spec.Mode) {
 // models' devices do (docs/retire.md), whether or not the implementation
 // has those devices.
 func (t *Target) detectExit(r *spec.Retire, e *Execution) {
-	if r.Mem.Write && r.Mem.Addr == spec.TestBase && r.Mem.Size >= 2 {
-		v := r.Mem.WData
-		code := int(v>>16) & 0xffff
-		if r.Mem.Size == 2 {
-			code = 0
-		}
-		switch v & 0xffff {
-		case spec.FinisherPass:
-			t.exit = spec.Exit{Reason: spec.HaltFinisher, Detail: "sifive_test: pass"}
-		case spec.FinisherFail:
-			t.exit = spec.Exit{Reason: spec.HaltFinisher, Code: code, Detail: fmt.Sprintf("sifive_test: fail, code %d", code)}
-		case spec.FinisherReset:
-			t.exit = spec.Exit{Reason: spec.HaltReset, Detail: "sifive_test: reset"}
+	if r.Mem.Write && r.Mem.Addr == spec.TestBase {
+		if ex, ok := spec.FinisherExit(r.Mem.WData, int(r.Mem.Size)); ok {
+			t.exit = ex
 		}
 	}
 	if t.toHost != 0 && r.Mem.Write && r.Mem.Addr <= t.toHost && r.Mem.Addr+uint64(r.Mem.Size) > t.toHost {
-		var v uint64
-		for i := uint64(0); i < 8; i++ {
-			b, _ := t.peek(t.toHost + i)
-			v |= uint64(b) << (8 * i)
-		}
-		if v&1 != 0 && v>>56 == 0 {
-			t.exit = spec.Exit{Reason: spec.HaltHTIF, Code: int(v >> 1), Detail: fmt.Sprintf("HTIF tohost=%#x", v)}
+		var b [8]byte
+		t.mem.Read(t.toHost, b[:])
+		if ex, ok := spec.HTIFExit(binary.LittleEndian.Uint64(b[:])); ok {
+			t.exit = ex
 		}
 	}
 	if e.Halt != 0 && t.exit.Reason == spec.Running {

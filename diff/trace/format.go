@@ -144,8 +144,10 @@ func Format(r *spec.Retire, csr CSRReader) string {
 }
 
 const (
-	insnMret = 0x30200073
-	insnSret = 0x10200073
+	insnEbreak  = 0x00100073
+	insnCEbreak = 0x9002
+	insnMret    = 0x30200073
+	insnSret    = 0x10200073
 )
 
 func csrName(addr uint16) string {

@@ -62,7 +62,7 @@ type Target struct {
 	sawTrapLine bool
 	steps       uint64
 	unobs       []string
-	mem         map[uint64]*[4096]byte
+	mem         *diff.MemoryCopy
 	satp        uint64
 }
 
@@ -106,11 +106,9 @@ func New(r io.Reader, name string, opts Options) (*Target, error) {
 	if opts.Config.Harts > 1 {
 		return nil, fmt.Errorf("%s: a commit log is compared on one hart (Spike interleaves harts in its own quanta)", name)
 	}
-	t := &Target{r: NewReader(r, name), cfg: opts.Config, toHost: opts.ToHost, mode: spec.ModeM, mem: map[uint64]*[4096]byte{}}
+	t := &Target{r: NewReader(r, name), cfg: opts.Config, toHost: opts.ToHost, mode: spec.ModeM, mem: diff.NewMemoryCopy()}
 	for _, seg := range opts.Memory {
-		for i, b := range seg.Data {
-			t.poke(seg.Addr+uint64(i), b)
-		}
+		t.mem.Write(seg.Addr, seg.Data)
 	}
 	// Skip the log's boot ROM: everything before the first step in RAM.
 	for {
@@ -409,97 +407,17 @@ func (t *Target) memory(r *spec.Retire, e *Event, ops spec.Operands, pre *[32]ui
 			mode = spec.Mode(t.mstatus >> 11 & 3)
 		}
 		for i := uint64(0); i < size; i++ {
-			if pa, ok := t.translate(st.Addr+i, mode); ok {
-				t.poke(pa, byte(r.Mem.WData>>(8*i)))
+			if pa, ok := t.mem.Translate(st.Addr+i, t.satp, mode); ok {
+				t.mem.Write(pa, []byte{byte(r.Mem.WData >> (8 * i))})
 			}
 		}
-		if pa, ok := t.translate(st.Addr, mode); ok && pa == spec.TestBase {
-			t.finisherStore(r)
+		if pa, ok := t.mem.Translate(st.Addr, t.satp, mode); ok && pa == spec.TestBase {
+			if ex, ok := spec.FinisherExit(r.Mem.WData, int(r.Mem.Size)); ok {
+				t.exit = ex
+			}
 		}
 	}
 	return nil
-}
-
-func (t *Target) poke(a uint64, b byte) {
-	p := t.mem[a>>12]
-	if p == nil {
-		p = new([4096]byte)
-		t.mem[a>>12] = p
-	}
-	p[a&0xfff] = b
-}
-
-func (t *Target) peek(a uint64) (byte, bool) {
-	p := t.mem[a>>12]
-	if p == nil {
-		return 0, false
-	}
-	return p[a&0xfff], true
-}
-
-// translate maps va for mode through the page tables in the copy of
-// memory (spec.WalkSv39), with satp as the log showed it.
-func (t *Target) translate(va uint64, mode spec.Mode) (uint64, bool) {
-	if mode == spec.ModeM || t.satp>>60 != spec.SatpModeSv39 {
-		return va, true
-	}
-	pa, _, ok := spec.WalkSv39(va, t.satp, func(pa uint64) (uint64, bool) {
-		var v uint64
-		for i := uint64(0); i < 8; i++ {
-			b, ok := t.peek(pa + i)
-			if !ok {
-				return 0, false
-			}
-			v |= uint64(b) << (8 * i)
-		}
-		return v, true
-	})
-	return pa, ok
-}
-
-// fetch reads the instruction at pc from the copy of memory.
-func (t *Target) fetch(pc uint64, mode spec.Mode) (uint32, bool) {
-	pa, ok := t.translate(pc, mode)
-	if !ok {
-		return 0, false
-	}
-	var w uint32
-	for i := uint64(0); i < 4; i++ {
-		b, ok := t.peek(pa + i)
-		if !ok {
-			if i == 2 && w&3 != 3 {
-				break
-			}
-			return 0, false
-		}
-		w |= uint32(b) << (8 * i)
-	}
-	if w&3 != 3 {
-		w &= 0xffff
-	}
-	return w, true
-}
-
-// finisherStore ends the run at a sifive_test command the log shows as a
-// store (a log of one of our models, or of an implementation that has the
-// finisher).
-func (t *Target) finisherStore(r *spec.Retire) {
-	if r.Mem.Size < 2 {
-		return
-	}
-	v := r.Mem.WData
-	code := int(v>>16) & 0xffff
-	if r.Mem.Size == 2 {
-		code = 0
-	}
-	switch v & 0xffff {
-	case spec.FinisherPass:
-		t.exit = spec.Exit{Reason: spec.HaltFinisher, Detail: "sifive_test: pass"}
-	case spec.FinisherFail:
-		t.exit = spec.Exit{Reason: spec.HaltFinisher, Code: code, Detail: fmt.Sprintf("sifive_test: fail, code %d", code)}
-	case spec.FinisherReset:
-		t.exit = spec.Exit{Reason: spec.HaltReset, Detail: "sifive_test: reset"}
-	}
 }
 
 // trapRecord builds the record of an exception step, or, for a store
@@ -513,7 +431,7 @@ func (t *Target) trapRecord(s *step) (spec.Retire, error) {
 	r := spec.Retire{PC: e.EPC, Mode: t.mode}
 	if !interrupt && cause == spec.CauseStoreAccess && s.tval == spec.TestBase {
 		if !s.haveIn {
-			s.insn, s.haveIn = t.fetch(e.EPC, t.mode)
+			s.insn, s.haveIn = t.mem.Fetch(e.EPC, t.satp, t.mode)
 		}
 		if s.haveIn {
 			if rec, ok := t.finisher(s, r); ok {
@@ -523,11 +441,21 @@ func (t *Target) trapRecord(s *step) (spec.Retire, error) {
 	}
 	r.Trap = spec.Trap{Valid: true, Interrupt: interrupt, Cause: cause, Tval: s.tval, Target: t.target(interrupt, cause)}
 	if !interrupt && cause != spec.CauseFetchAccess && cause != spec.CauseFetchPageFault && cause != spec.CauseMisalignedFetch {
+		fromLog := s.haveIn
 		if !s.haveIn {
-			s.insn, s.haveIn = t.fetch(e.EPC, t.mode)
+			s.insn, s.haveIn = t.mem.Fetch(e.EPC, t.satp, t.mode)
 		}
 		r.Insn = s.insn
-		if !s.haveIn {
+		switch {
+		case !s.haveIn:
+			t.unobs = append(t.unobs, "Insn")
+		case cause == spec.CauseBreakpoint && !fromLog && s.insn != insnEbreak && s.insn != insnCEbreak:
+			// A breakpoint at an instruction that is no EBREAK is a
+			// trigger's: an execute trigger fires before the fetch (no
+			// instruction: Spike prints no -l line for it), a load or
+			// store trigger during the instruction. Without -l's line
+			// the log does not say which.
+			r.Insn = 0
 			t.unobs = append(t.unobs, "Insn")
 		}
 	}
@@ -571,15 +499,12 @@ func (t *Target) finisher(s *step, r spec.Retire) (spec.Retire, bool) {
 	r.Insn = s.insn
 	r.Mem = spec.MemAccess{Valid: true, Addr: spec.TestBase, Size: uint8(size), Write: true, WData: v}
 	r.NextPC, r.NextMode = r.PC+uint64(spec.InsnLen(s.insn)), r.Mode
-	code := int(v>>16) & 0xffff
-	switch v & 0xffff {
-	case spec.FinisherPass:
-		t.exit = spec.Exit{Reason: spec.HaltFinisher, Detail: "sifive_test: pass (a store access fault at the finisher in the log)"}
-	case spec.FinisherFail:
-		t.exit = spec.Exit{Reason: spec.HaltFinisher, Code: code, Detail: fmt.Sprintf("sifive_test: fail, code %d", code)}
-	default:
+	ex, ok := spec.FinisherExit(v, int(size))
+	if !ok || ex.Reason != spec.HaltFinisher {
 		return r, false
 	}
+	ex.Detail += " (a store access fault at the finisher in the log)"
+	t.exit = ex
 	return r, true
 }
 
@@ -590,7 +515,10 @@ func (t *Target) htif(r *spec.Retire) {
 		return
 	}
 	v := r.Mem.WData
-	if v&1 != 0 && (r.Mem.Size < 8 || v>>56 == 0) {
-		t.exit = spec.Exit{Reason: spec.HaltHTIF, Code: int(v >> 1), Detail: fmt.Sprintf("HTIF tohost=%#x", v)}
+	if r.Mem.Size < 8 {
+		v &^= 0xff << 56 // a word store: the device field is not in it
+	}
+	if ex, ok := spec.HTIFExit(v); ok {
+		t.exit = ex
 	}
 }
