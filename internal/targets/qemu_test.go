@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"flag"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/spec/boot"
 	"github.com/vcheck-dev/vcheck/spec/load"
+	"github.com/vcheck-dev/vcheck/toolchain/asm"
 )
 
 // consoled is a model with a UART console.
@@ -236,4 +239,41 @@ func TestQEMUFirmwareLockstep(t *testing.T) {
 		t.Fatalf("compared %d records of %d", res.Compared, limit)
 	}
 	t.Logf("%d records in %s", res.Compared, time.Since(start))
+}
+
+// TestQEMUDepartureFindings replays the programs `vcheck fuzz --target
+// qemu` found where QEMU departs (testdata/qemu/NAME.S, each named after
+// its departure): each must end equal, past the departure it is named
+// after.
+func TestQEMUDepartureFindings(t *testing.T) {
+	testtool.Tool(t, "qemu-system-riscv64")
+	files, err := filepath.Glob(filepath.Join("testdata", "qemu", "*.S"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no programs in testdata/qemu: %v", err)
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".S")
+		t.Run(name, func(t *testing.T) {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			obj, err := asm.Assemble(f, src, asm.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := spec.DefaultConfig()
+			img, err := boot.Build(cfg, obj.Program(name), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := compareQEMU(t, cfg, img, 100000)
+			for _, d := range res.Departures {
+				if d.Name == name {
+					return
+				}
+			}
+			t.Errorf("the departure %s did not show: %s", name, res.Summary())
+		})
+	}
 }
