@@ -2,7 +2,6 @@ package corpus_test
 
 import (
 	"bytes"
-	"flag"
 	"io"
 	"strings"
 	"testing"
@@ -125,13 +124,13 @@ func (r firmwareRun) check(t *testing.T) {
 
 func firmwareImage(t *testing.T, cfg spec.Config, withUBoot bool) *boot.Image {
 	t.Helper()
-	fw, err := load.File(testtool.File(t, openSBI, "opensbi"), spec.RAMBase)
+	fw, err := load.File(testtool.File(t, openSBI), spec.RAMBase)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var k *load.Program
 	if withUBoot {
-		k, err = load.File(testtool.File(t, uBoot, "u-boot-qemu"), spec.RAMBase+0x200000)
+		k, err = load.File(testtool.File(t, uBoot), spec.RAMBase+0x200000)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,9 +141,6 @@ func firmwareImage(t *testing.T, cfg spec.Config, withUBoot bool) *boot.Image {
 	}
 	return img
 }
-
-// long also runs the U-Boot lockstep at the default timebase.
-var long = flag.Bool("long", false, "also run the U-Boot lockstep at the default timebase (about 45 s)")
 
 // TestFirmwareLockstep runs ref and engine in lockstep (diff's default
 // mode: every field of every record) over the two firmware boots the
@@ -174,8 +170,8 @@ func TestFirmwareLockstep(t *testing.T) {
 	// 100 ms before it asks OpenSBI to power off, which at the default
 	// TimebaseDiv 100 is 100 M instructions of a timer loop, three
 	// quarters of the run. So go test runs it at TimebaseDiv 10 (the same
-	// code, every record compared, ~32 M records, ~10 s) and -long also
-	// at the default (~132 M records, ~45 s).
+	// code, every record compared, ~32 M records, ~10 s) and the opt-in
+	// -tags long also at the default (~132 M records, ~45 s).
 	uboot := func(t *testing.T, timebaseDiv, poweroffAt uint64, limit uint64) {
 		cfg := spec.DefaultConfig()
 		cfg.TimebaseDiv = timebaseDiv
@@ -197,10 +193,9 @@ func TestFirmwareLockstep(t *testing.T) {
 		}
 	}
 	t.Run("uboot-poweroff", func(t *testing.T) { uboot(t, 10, 20_000_000, 60_000_000) })
-	t.Run("uboot-poweroff-timebase100", func(t *testing.T) {
-		if !*long {
-			t.Skip("about 45 s: run with -long")
-		}
-		uboot(t, spec.DefaultConfig().TimebaseDiv, 30_000_000, 200_000_000)
-	})
+	if testtool.Long {
+		t.Run("uboot-poweroff-timebase100", func(t *testing.T) {
+			uboot(t, spec.DefaultConfig().TimebaseDiv, 30_000_000, 200_000_000)
+		})
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -78,6 +79,7 @@ _start:
 	li t1, 1          /* ERBFI: received data available */
 	sb t1, 1(t0)
 	csrsi mstatus, 8
+	READY
 	li s9, 0
 1:	addi s9, s9, 1    /* no UART access from here on */
 	j 1b
@@ -137,6 +139,7 @@ _start:
 	sb t1, 2(s0)
 	li t1, 1
 	sb t1, 1(s0)
+	READY
 	li t0, SPIN
 1:	addi t0, t0, -1
 	bnez t0, 1b
@@ -293,6 +296,7 @@ _start:
 	sb t1, 1(t0)
 	li s7, 0
 	csrsi mstatus, 8
+	READY
 1:	li s8, 2
 	blt s7, s8, 1b
 	li t0, 0x100000
@@ -350,9 +354,27 @@ trap:
 buf:	.space 64
 `
 
-// rxProgram assembles src with its placeholders replaced by kv pairs.
+// rxReady is what the READY placeholder becomes on QEMU: the guest prints
+// qemuReady once it is set up and waiting, and the test types only after
+// it has seen it, so a slow QEMU start (a loaded machine) cannot make the
+// input arrive before the guest listens. For the models READY is empty:
+// their input is timed in retired instructions.
+const (
+	qemuReady = '@'
+	rxReady   = "li t6, 0x10000000\n\tli t5, '@'\n\tsb t5, 0(t6)"
+)
+
+// rxProgram assembles src with its placeholders replaced by kv pairs
+// (READY, unless given, by nothing).
 func rxProgram(t *testing.T, src string, kv ...string) *asm.Object {
 	t.Helper()
+	hasReady := false
+	for i := 0; i < len(kv); i += 2 {
+		hasReady = hasReady || kv[i] == "READY"
+	}
+	if !hasReady {
+		kv = append(kv, "READY", "")
+	}
 	src = strings.NewReplacer(kv...).Replace(src)
 	obj, err := asm.Assemble("rx.S", []byte(src), asm.Options{})
 	if err != nil {
@@ -490,7 +512,7 @@ func TestUARTRXQEMU(t *testing.T) {
 	t.Run("rx-interrupt", func(t *testing.T) {
 		for _, fcr := range []string{"0", "1", "0xc1"} {
 			model := rxLockstep(t, cfg, rxIRQProg, typeAt("k", 1037, 0), "FCR", fcr)
-			q := run(t, rxProgram(t, rxIRQProg, "FCR", fcr, "DIV", div), "k")
+			q := run(t, rxProgram(t, rxIRQProg, "FCR", fcr, "DIV", div, "READY", rxReady), "k")
 			if cut(q) != cut(model) {
 				t.Errorf("FCR %s: QEMU %q, model %q", fcr, q, model)
 			}
@@ -498,7 +520,7 @@ func TestUARTRXQEMU(t *testing.T) {
 	})
 	t.Run("timeout", func(t *testing.T) {
 		model := rxLockstep(t, cfg, rxTimeoutProg, append(typeAt("ab", 1000, 0), typeAt("wxyz", 5000, 0)...))
-		q := run(t, rxProgram(t, rxTimeoutProg, "DIV", div), "ab", "wxyz")
+		q := run(t, rxProgram(t, rxTimeoutProg, "DIV", div, "READY", rxReady), "ab", "wxyz")
 		if cut(q) != cut(model) {
 			t.Errorf("QEMU %q, model %q", q, model)
 		}
@@ -509,8 +531,8 @@ func TestUARTRXQEMU(t *testing.T) {
 		div := fmt.Sprint(cfg.TimebaseDiv)
 		for _, fcr := range []string{"0x00", "0x41", "0xc1"} {
 			model := rxLockstep(t, cfg, rxBurstProg, typeAt("ABCDEFGHIJKLMNOPQRST", 500, 0), "FCR", fcr, "SPIN", "1000")
-			// On QEMU the guest spins about a second while the burst comes.
-			q := run(t, rxProgram(t, rxBurstProg, "FCR", fcr, "DIV", div, "SPIN", "400000000"), "ABCDEFGHIJKLMNOPQRST")
+			// On QEMU the guest spins a few hundred ms after READY while the burst comes.
+			q := run(t, rxProgram(t, rxBurstProg, "FCR", fcr, "DIV", div, "SPIN", "100000000", "READY", rxReady), "ABCDEFGHIJKLMNOPQRST")
 			if cut(q) != cut(model) {
 				t.Errorf("FCR %s: QEMU %q, model %q", fcr, q, model)
 			}
@@ -519,7 +541,9 @@ func TestUARTRXQEMU(t *testing.T) {
 }
 
 // qemuRunStdin runs obj on QEMU 7.2 and types each chunk into its serial
-// line 300 ms after the previous one, and returns the console.
+// line: the first once the guest has printed qemuReady, each later one
+// once the guest has printed one more line than before it; it returns the
+// console without the marker.
 func qemuRunStdin(t *testing.T, obj *asm.Object, chunks ...string) string {
 	qemu := testtool.Tool(t, "qemu-system-riscv64")
 	t.Helper()
@@ -531,7 +555,9 @@ func qemuRunStdin(t *testing.T, obj *asm.Object, chunks ...string) string {
 	if err := os.WriteFile(path, elf, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// Generous: the run takes well under a second on an idle machine; the
+	// limit only ends a broken run.
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, qemu, "-machine", "virt", "-cpu", qemuCPU, "-bios", path,
 		"-nographic", "-monitor", "none", "-serial", "stdio", "-smp", "1", "-m", "128M")
@@ -539,27 +565,79 @@ func qemuRunStdin(t *testing.T, obj *asm.Object, chunks ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out strings.Builder
-	cmd.Stdout = &out
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range chunks {
-		time.Sleep(300 * time.Millisecond) // the guest is set up and waiting
+	// A reader goroutine collects the console; waitFor blocks until it
+	// holds what a chunk waits for, or QEMU ended.
+	var (
+		mu   sync.Mutex
+		out  strings.Builder
+		more = make(chan struct{}, 1)
+		done = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		buf := make([]byte, 256)
+		for {
+			n, err := stdout.Read(buf)
+			mu.Lock()
+			out.Write(buf[:n])
+			mu.Unlock()
+			select {
+			case more <- struct{}{}:
+			default:
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	console := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return out.String()
+	}
+	waitFor := func(ok func(string) bool) bool {
+		for !ok(console()) {
+			select {
+			case <-more:
+			case <-done:
+				return ok(console())
+			}
+		}
+		return true
+	}
+	for i, c := range chunks {
+		ready := func(s string) bool {
+			if i == 0 {
+				return strings.IndexByte(s, qemuReady) >= 0
+			}
+			return strings.Count(s, "\n") >= i
+		}
+		if !waitFor(ready) {
+			t.Errorf("QEMU ended before the guest was ready for input %q; console %q", c, console())
+			break
+		}
 		if _, err := in.Write([]byte(c)); err != nil {
 			t.Errorf("writing %q to QEMU's serial line: %v", c, err)
 			break
 		}
 	}
 	err = cmd.Wait()
+	<-done
+	in.Close()
 	if ctx.Err() != nil {
-		t.Fatalf("QEMU timed out; console %q", out.String())
+		t.Fatalf("QEMU timed out; console %q", console())
 	}
 	if err != nil {
-		t.Fatalf("QEMU: %v; console %q", err, out.String())
+		t.Fatalf("QEMU: %v; console %q", err, console())
 	}
-	in.Close()
-	return out.String()
+	return strings.Replace(console(), string(qemuReady), "", 1)
 }
 
 // qemuCPU is the -cpu option that makes QEMU 7.2 an rv64pg hart (as in

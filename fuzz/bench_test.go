@@ -49,7 +49,7 @@ func BenchmarkFuzzExec(b *testing.B) {
 func BenchmarkLockstep(b *testing.B) {
 	data, err := corpus.ReadFile("bench/coremark.elf")
 	if err != nil {
-		b.Skip(err)
+		b.Fatal(err)
 	}
 	prog, err := load.ELFBytes("coremark.elf", data)
 	if err != nil {

@@ -153,8 +153,8 @@ type devState struct {
 	threshold         [2]uint32
 	pending, inFlight bool // source spec.UARTIRQ
 	// UART (16550): the registers written, and THRE interrupt pending.
-	ier, lcr, mcr, scr, dll, dlm byte
-	thrIPending                  bool
+	ier, lcr, mcr, scr, dll byte
+	thrIPending             bool
 }
 
 func (s *devState) clone() *devState {

@@ -202,7 +202,7 @@ func (t *Test) Layout() (*Listing, error) {
 			note = "M trap handler (mtvec)"
 		}
 		if err := emit(in, note); err != nil {
-			return nil, fmt.Errorf("M handler: %w", err)
+			return nil, fmt.Errorf("the M trap handler: %w", err)
 		}
 	}
 	for pc%64 != 0 {
@@ -216,12 +216,10 @@ func (t *Test) Layout() (*Listing, error) {
 			note = "S trap handler (stvec)"
 		}
 		if err := emit(in, note); err != nil {
-			return nil, fmt.Errorf("S handler: %w", err)
+			return nil, fmt.Errorf("the S trap handler: %w", err)
 		}
 	}
-	for _, d := range t.data() {
-		l.Lines = append(l.Lines, d)
-	}
+	l.Lines = append(l.Lines, t.data()...)
 	return l, nil
 }
 

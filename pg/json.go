@@ -149,7 +149,7 @@ func (rep *Report) JSON() ReportJSON {
 }
 
 func theoremJSON(t Theorem) TheoremJSON {
-	j := TheoremJSON{Name: t.Name, Statement: t.Statement, Holds: t.Holds, Offenders: t.Offenders}
+	j := TheoremJSON(t)
 	if j.Offenders == nil {
 		j.Offenders = []string{}
 	}

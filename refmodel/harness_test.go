@@ -2,7 +2,6 @@ package refmodel
 
 import (
 	"errors"
-	"flag"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -15,22 +14,13 @@ import (
 	"github.com/vcheck-dev/vcheck/spec/load"
 )
 
-var long = flag.Bool("long", false, "run the long tests (firmware boots)")
-
-// needTool returns the path of an external tool; without it the test is
-// skipped, except under CI=true, where a missing tool is a failure.
-func needTool(t testing.TB, name string) string {
-	t.Helper()
-	return testtool.Tool(t, name)
-}
-
 // corpusDir is corpus/ref, relative to this package.
 const corpusDir = "../corpus/ref"
 
 // assemble builds one corpus test into an ELF in a temporary directory.
 func assemble(t testing.TB, src string) string {
 	t.Helper()
-	gcc := needTool(t, "riscv64-unknown-elf-gcc")
+	gcc := testtool.Tool(t, "riscv64-unknown-elf-gcc")
 	out := filepath.Join(t.TempDir(), strings.TrimSuffix(filepath.Base(src), ".S")+".elf")
 	cmd := exec.Command(gcc, "-march=rv64imac_zicsr_zifencei", "-mabi=lp64", "-nostdlib",
 		"-T", filepath.Join(corpusDir, "link.ld"), "-I", corpusDir, "-o", out, src)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 	"github.com/vcheck-dev/vcheck/spec"
 )
 
@@ -35,7 +36,7 @@ func qemuRun(t *testing.T, elf string, extra ...string) (int, string) {
 // it is how the run ends (for firmware that never exits).
 func qemuRunFor(t *testing.T, elf string, limit time.Duration, stop bool, extra ...string) (int, string) {
 	t.Helper()
-	qemu := needTool(t, "qemu-system-riscv64")
+	qemu := testtool.Tool(t, "qemu-system-riscv64")
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	args := append([]string{"-machine", "virt", "-cpu", qemuCPU, "-bios", elf, "-nographic", "-monitor", "none"}, extra...)
@@ -79,7 +80,7 @@ func qemuExpect(t *testing.T, src string) int {
 // QEMU 7.2 as it ends on the model, a pass, except where the source
 // names the check at which QEMU departs from the specification.
 func TestCorpusQEMU(t *testing.T) {
-	needTool(t, "qemu-system-riscv64")
+	testtool.Tool(t, "qemu-system-riscv64")
 	for _, src := range corpusSources(t) {
 		name := strings.TrimSuffix(filepath.Base(src), ".S")
 		t.Run(name, func(t *testing.T) {

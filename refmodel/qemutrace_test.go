@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/spec/load"
 )
@@ -84,7 +85,7 @@ func modelPCs(t *testing.T, elf string) []uint64 {
 // Where QEMU departs from the specification (qemu-expect), the streams
 // are compared up to the first divergence only when it is expected.
 func TestCorpusPCTraceQEMU(t *testing.T) {
-	needTool(t, "qemu-system-riscv64")
+	testtool.Tool(t, "qemu-system-riscv64")
 	for _, src := range corpusSources(t) {
 		name := strings.TrimSuffix(filepath.Base(src), ".S")
 		if qemuTraceSkip[name] || qemuExpect(t, src) != 0 || corpusConfig(t, src).Harts != 1 {
@@ -127,13 +128,8 @@ func around(m, q []uint64, i int) string {
 // hundred thousand instructions: the boot ROM, OpenSBI's relocation, FDT
 // parsing, trap-based CSR probing, PMP and console setup).
 func TestOpenSBIPCTraceQEMU(t *testing.T) {
-	qemu := needTool(t, "qemu-system-riscv64")
-	if _, err := os.Stat(openSBI); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI=true", openSBI)
-		}
-		t.Skip(err)
-	}
+	qemu := testtool.Tool(t, "qemu-system-riscv64")
+	testtool.File(t, openSBI)
 	dir := t.TempDir()
 	dtb := filepath.Join(dir, "virt.dtb")
 	out, err := exec.Command(qemu, "-machine", "virt,dumpdtb="+dtb, "-cpu", qemuCPU, "-nographic", "-monitor", "none").CombinedOutput()
@@ -267,7 +263,7 @@ var qemuComparedCSRs = map[string]uint16{
 // -d cpu dump shows, between the model and QEMU 7.2: a check of every
 // register write and every trap-entry CSR update.
 func TestCorpusStateTraceQEMU(t *testing.T) {
-	needTool(t, "qemu-system-riscv64")
+	testtool.Tool(t, "qemu-system-riscv64")
 	for _, src := range corpusSources(t) {
 		name := strings.TrimSuffix(filepath.Base(src), ".S")
 		if qemuTraceSkip[name] || corpusConfig(t, src).Harts != 1 {

@@ -1,11 +1,13 @@
+//go:build riscvtests
+
 package refmodel
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 	"github.com/vcheck-dev/vcheck/spec"
 )
 
@@ -17,13 +19,11 @@ var riscvTestsDeparted = map[string]string{}
 // TestRiscvTests runs the ELFs of riscv-software-src/riscv-tests built
 // for rv64pg (rv64ui/um/ua/uc in the p and v environments, rv64mi and
 // rv64si in p, and the benchmarks as bench-NAME, which print through
-// HTIF syscalls) from the directory $RISCV_TESTS; docs/refmodel.md says
-// how to build them. Each must end with an HTIF pass.
+// HTIF syscalls) from the directory $VCHECK_RISCV_TESTS; docs/testing.md
+// says how to build them. Each must end with an HTIF pass. An opt-in:
+// go test -tags riscvtests.
 func TestRiscvTests(t *testing.T) {
-	dir := os.Getenv("RISCV_TESTS")
-	if dir == "" {
-		t.Skip("RISCV_TESTS is not set: no riscv-tests to run (see docs/refmodel.md)")
-	}
+	dir := testtool.Need(t, "riscvtests")
 	elfs, _ := filepath.Glob(filepath.Join(dir, "rv64*-[pv]-*"))
 	benches, _ := filepath.Glob(filepath.Join(dir, "bench-*"))
 	elfs = append(elfs, benches...)

@@ -1,27 +1,37 @@
 #!/usr/bin/env bash
 # Runs the whole vcheck test suite on a Debian machine, installing first
-# what the tests need (Debian packages for the external oracles, and the
-# npm TLA+ checker). Safe to run again: it installs only what is missing.
+# what the tests need: every package on internal/testtool/packages.txt
+# (the one list of the tools and files tests ask for; Debian packages and
+# the npm TLA+ checker). Safe to run again: it installs only what is
+# missing. Then, with CI=true (a missing tool fails a test, never skips
+# it): go vet, the README's first command, go test, and staticcheck.
 #
 #   bash scripts/test.sh            # everything
-#   bash scripts/test.sh ./spec/... # only these packages
+#   bash scripts/test.sh ./spec/... # only these packages (vet and tests)
+#
+# Opt-in tests that CI cannot run (riscv-tests, TLC, long firmware
+# runs) are compiled only under their build tags: docs/testing.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages, each with a file that proves it is installed.
-declare -A pkgs=(
-	[binutils-riscv64-unknown-elf]=/usr/bin/riscv64-unknown-elf-objdump
-	[gcc-riscv64-unknown-elf]=/usr/bin/riscv64-unknown-elf-gcc
-	[qemu-system-misc]=/usr/bin/qemu-system-riscv64
-	[opensbi]=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf
-	[u-boot-qemu]=/usr/lib/u-boot/qemu-riscv64_smode/uboot.elf
-	[gdb-multiarch]=/usr/bin/gdb-multiarch
-	[device-tree-compiler]=/usr/bin/dtc
-)
+list=internal/testtool/packages.txt
+
+# present ITEM: a program on the PATH, or a file (absolute, or relative
+# to the repository root).
+present() {
+	case "$1" in
+	*/*) [ -e "$1" ] ;;
+	*) command -v "$1" >/dev/null 2>&1 ;;
+	esac
+}
+
+# Debian packages with a missing item.
 missing=()
-for p in "${!pkgs[@]}"; do
-	[ -e "${pkgs[$p]}" ] || missing+=("$p")
-done
+while read -r manager pkg item; do
+	[ "$manager" = deb ] || continue
+	present "$item" && continue
+	case " ${missing[*]-} " in *" $pkg "*) ;; *) missing+=("$pkg") ;; esac
+done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$list")
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "test.sh: installing ${missing[*]}" >&2
 	sudo=""
@@ -30,14 +40,20 @@ if [ ${#missing[@]} -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The TLA+ checker (npm tla-checker), for the tla/ models.
+# npm packages: the TLA+ checker, pinned by tla/runner/package-lock.json.
 bash .ci/tla-deps.sh
+
+# Every item must be there now, or the list names the wrong package.
+while read -r manager pkg item; do
+	present "$item" || { echo "test.sh: $item is still missing after installing $manager package $pkg ($list)" >&2; exit 1; }
+done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$list")
+echo "test.sh: everything on $list is installed (${SECONDS} s)" >&2
 
 # Everything is installed now, so a test that cannot find its tool must
 # fail, not skip: the tests treat CI=true as "tools are required".
 export CI=true
 
-go vet ./...
+go vet "${@:-./...}"
 if [ $# -eq 0 ]; then
 	# The README's first command: impl against refmodel on the corpus.
 	go run ./cmd/vcheck check
@@ -51,3 +67,6 @@ if [ $# -eq 0 ]; then
 	go test -count=1 -tags vcheck_mutant -run 'TestMutants|TestNoMutantsInProduction' ./fuzz
 fi
 go test -count=1 -timeout 20m "${@:-./...}"
+# staticcheck, at the version go.mod's tool directive pins.
+go tool staticcheck "${@:-./...}"
+echo "test.sh: passed in ${SECONDS} s" >&2

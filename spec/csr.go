@@ -69,7 +69,7 @@ const (
 )
 
 // MisaValue is misa for rv64pg: MXL=2 and the extensions I, M, A, C, S, U.
-const MisaValue = 2<<62 | 1<<('A'-'A') | 1<<('C'-'A') | 1<<('I'-'A') | 1<<('M'-'A') | 1<<('S'-'A') | 1<<('U'-'A')
+const MisaValue = 2<<62 | 1 /* A */ | 1<<('C'-'A') | 1<<('I'-'A') | 1<<('M'-'A') | 1<<('S'-'A') | 1<<('U'-'A')
 
 // DelegableExceptions are the exception causes medeleg can delegate:
 // every cause but the M-mode ecall (Priv. spec 1.12 §3.1.8).

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -291,8 +290,9 @@ func TestInterrupt(t *testing.T) {
 // TestCtrlC sends a real SIGINT to a vcheck process: the signal reaches
 // the command, which prints its summary and exits 130.
 func TestCtrlC(t *testing.T) {
-	// The go command that runs this test builds the binary.
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	// The go command that runs this test builds the binary: go test puts
+	// its own GOROOT/bin first on the PATH.
+	goTool := "go"
 	bin := filepath.Join(t.TempDir(), "vcheck")
 	if b, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, b)

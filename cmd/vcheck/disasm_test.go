@@ -18,13 +18,6 @@ import (
 	"github.com/vcheck-dev/vcheck/toolchain/disasm"
 )
 
-// disasmTool returns the path of a GNU tool. Under CI=true a missing tool
-// fails the test; elsewhere the test is skipped and says what it needs.
-func disasmTool(t *testing.T, name string) string {
-	t.Helper()
-	return testtool.Tool(t, name)
-}
-
 func runDisasmCmd(args ...string) (stdout, stderr string, rc int) {
 	var out, errb bytes.Buffer
 	rc = run(args, &out, &errb)
@@ -82,9 +75,9 @@ func TestDisasmSampleGolden(t *testing.T) {
 // objects in executable sections) against the installed objdump, line by
 // line, in both modes, as linked executables and as relocatable objects.
 func TestDisasmMatchesObjdump(t *testing.T) {
-	gcc := disasmTool(t, "riscv64-unknown-elf-gcc")
-	objdump := disasmTool(t, "riscv64-unknown-elf-objdump")
-	strip := disasmTool(t, "riscv64-unknown-elf-strip")
+	gcc := testtool.Tool(t, "riscv64-unknown-elf-gcc")
+	objdump := testtool.Tool(t, "riscv64-unknown-elf-objdump")
+	strip := testtool.Tool(t, "riscv64-unknown-elf-strip")
 	dir := t.TempDir()
 	flags := []string{"-march=rv64imac_zicsr_zifencei", "-mabi=lp64", "-mcmodel=medany", "-O2", "-ffreestanding"}
 	build := func(out string, extra ...string) string {
@@ -125,24 +118,6 @@ func TestDisasmMatchesObjdump(t *testing.T) {
 			}
 			compareLines(t, filepath.Base(f)+" "+strings.Join(m, " "), ours, string(gnu))
 		}
-	}
-}
-
-// The committed sample ELF is what its source builds to.
-func TestSampleUpToDate(t *testing.T) {
-	gcc := disasmTool(t, "riscv64-unknown-elf-gcc")
-	out := filepath.Join(t.TempDir(), "s.elf")
-	cmd := exec.Command(gcc, "-march=rv64imac_zicsr_zifencei", "-mabi=lp64", "-nostdlib", "-static",
-		"-Wl,-Ttext=0x80000000", "-Wa,-mpriv-spec=1.12", "-o", out, "samples/disasm_sample.S")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%v\n%s", err, b)
-	}
-	got, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, sampleELF) {
-		t.Errorf("samples/disasm_sample.elf is stale: rebuild it with the command in samples/disasm_sample.S")
 	}
 }
 
@@ -329,8 +304,8 @@ var (
 // rules (symbol blocks, $d data, zero runs, objects) on inputs nobody
 // wrote by hand.
 func TestDisasmRandomPrograms(t *testing.T) {
-	gcc := disasmTool(t, "riscv64-unknown-elf-gcc")
-	objdump := disasmTool(t, "riscv64-unknown-elf-objdump")
+	gcc := testtool.Tool(t, "riscv64-unknown-elf-gcc")
+	objdump := testtool.Tool(t, "riscv64-unknown-elf-objdump")
 	dir := t.TempDir()
 	r := rand.New(rand.NewSource(*disasmSeed))
 	n := *disasmPrograms
@@ -415,15 +390,15 @@ func TestAttributesPrivSpec(t *testing.T) {
 // match but the F and D instructions, which rv64pg does not have: those
 // we print as .4byte or .2byte.
 func TestDisasmRealBinaries(t *testing.T) {
-	objdump := disasmTool(t, "riscv64-unknown-elf-objdump")
-	for _, fw := range []struct{ path, pkg string }{
-		{"/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf", "opensbi"},
-		{"/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.elf", "opensbi"},
-		{"/usr/lib/u-boot/qemu-riscv64_smode/uboot.elf", "u-boot-qemu"},
+	objdump := testtool.Tool(t, "riscv64-unknown-elf-objdump")
+	for _, fw := range []string{
+		"/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf",
+		"/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.elf",
+		"/usr/lib/u-boot/qemu-riscv64_smode/uboot.elf",
 	} {
-		name := filepath.Base(filepath.Dir(fw.path)) + "/" + filepath.Base(fw.path)
+		name := filepath.Base(filepath.Dir(fw)) + "/" + filepath.Base(fw)
 		t.Run(name, func(t *testing.T) {
-			path := testtool.File(t, fw.path, fw.pkg)
+			path := testtool.File(t, fw)
 			gnu, err := exec.Command(objdump, "-d", path).Output()
 			if err != nil {
 				t.Fatalf("objdump %s: %v", path, err)
@@ -475,16 +450,9 @@ func isFPDifference(ours, gnu string) bool {
 // mapping symbols change the ISA objdump decodes), and constant data in
 // .text without $d symbols.
 func TestDisasmPicolibc(t *testing.T) {
-	gcc := disasmTool(t, "riscv64-unknown-elf-gcc")
-	objdump := disasmTool(t, "riscv64-unknown-elf-objdump")
-	specs, err := exec.Command(gcc, "-print-file-name=picolibc.specs").Output()
-	if _, statErr := os.Stat(strings.TrimSpace(string(specs))); err != nil || statErr != nil {
-		msg := "this test needs picolibc for riscv64-unknown-elf (Debian package picolibc-riscv64-unknown-elf)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	gcc := testtool.Tool(t, "riscv64-unknown-elf-gcc")
+	objdump := testtool.Tool(t, "riscv64-unknown-elf-objdump")
+	testtool.File(t, "/usr/lib/picolibc/riscv64-unknown-elf/picolibc.specs")
 	exe := filepath.Join(t.TempDir(), "libc.elf")
 	cmd := exec.Command(gcc, "--specs=picolibc.specs", "--oslib=semihost", "-march=rv64imac", "-mabi=lp64",
 		"-mcmodel=medany", "-O2", "-Wl,--defsym=__flash=0x80000000", "-Wl,--defsym=__flash_size=0x200000",

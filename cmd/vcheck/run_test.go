@@ -156,13 +156,7 @@ func TestPollReader(t *testing.T) {
 func TestRunKernel(t *testing.T) {
 	fw := buildAsm(t, "\t.section .text.init\n\t.globl _start\n_start:\n\tli t0, 0x80200000\n\tjr t0\n")
 	kelf := buildAsm(t, strings.Replace(finish, "%s", "0x5555", 1))
-	objcopy, err := exec.LookPath("riscv64-unknown-elf-objcopy")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("riscv64-unknown-elf-objcopy is required under CI=true: %v", err)
-		}
-		t.Skip("riscv64-unknown-elf-objcopy not installed")
-	}
+	objcopy := testtool.Tool(t, "riscv64-unknown-elf-objcopy")
 	kbin := filepath.Join(t.TempDir(), "k.bin")
 	if b, err := exec.Command(objcopy, "-O", "binary", kelf, kbin).CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, b)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 	"github.com/vcheck-dev/vcheck/internal/tlacheck"
 )
 
@@ -17,19 +18,18 @@ func runVcheck(args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
-// needWasm skips without node and tla-checker, except in CI (CI=true),
-// where it fails: CI must install them (.ci/tla-deps.sh).
+// needWasm asks testtool for node and tla-checker (.ci/tla-deps.sh
+// installs the checker) and returns the tla directory.
 func needWasm(t *testing.T) string {
 	t.Helper()
+	testtool.Tool(t, "node")
+	testtool.File(t, "tla/runner/node_modules/tla-checker/tla_checker_bg.wasm")
 	dir, err := tlacheck.FindDir(".")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := tlacheck.WasmAvailable(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but %v", err)
-		}
-		t.Skipf("skipping: %v", err)
+		t.Fatal(err)
 	}
 	return dir
 }
@@ -125,36 +125,5 @@ func TestTLATrace(t *testing.T) {
 	var r tlacheck.TraceResult
 	if err := json.Unmarshal([]byte(out), &r); err != nil || code != exitFailure || r.Accepted || r.Step != 8 {
 		t.Errorf("-json: exit %d, %+v, %v\n%s", code, r, err, out)
-	}
-}
-
-// vcheck tla with TLC: only when TLA2TOOLS_JAR names tla2tools.jar (TLC
-// cannot be installed in CI; tla/README.md says how to build it). The
-// verdicts of every model under TLC are in internal/tlacheck (TestTLCModels);
-// this checks the command's output and exit status.
-func TestTLAWithTLC(t *testing.T) {
-	if os.Getenv("TLA2TOOLS_JAR") == "" {
-		t.Skip("skipping: TLA2TOOLS_JAR is not set (TLC is not installable in CI)")
-	}
-	dir, err := tlacheck.FindDir(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, out, errs := runVcheck("tla", "-checker", "tlc", "MC_Small", "Broken_DoubleDispatch", "Broken_ScrubStarvesRequest")
-	if code != exitOK {
-		t.Fatalf("exit %d\n%s%s", code, out, errs)
-	}
-	for _, want := range []string{"MC_Small", " tlc ", "2140 states", "14095 generated, depth 16", "PASS", "REJECTED as expected", "3 passed, 0 failed"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
-	code, out, errs = runVcheck("tla", "trace", "-checker", "tlc", filepath.Join(dir, "traces", "bad_missing_trap.jsonl"))
-	if code != exitFailure || !strings.Contains(out, "(tlc,") || !strings.Contains(out, "at event 13 (line 13)") {
-		t.Errorf("corrupted trace under TLC: exit %d\n%s%s", code, out, errs)
-	}
-	code, out, errs = runVcheck("tla", "trace", "-checker", "tlc", "-model", "MC_Small", filepath.Join(dir, "traces", "small_ok.jsonl"))
-	if code != exitOK || !strings.Contains(out, "ACCEPTED") {
-		t.Errorf("valid trace under TLC: exit %d\n%s%s", code, out, errs)
 	}
 }

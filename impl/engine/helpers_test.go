@@ -17,13 +17,6 @@ import (
 
 const gcc = "riscv64-unknown-elf-gcc"
 
-// needTool skips when a tool is missing, except under CI=true where a
-// missing tool is a failure.
-func needTool(t testing.TB, name string) {
-	t.Helper()
-	testtool.Tool(t, name)
-}
-
 // testLinker places .text at RAM and the HTIF mailbox on its own page.
 const testLinker = `
 OUTPUT_ARCH(riscv)
@@ -42,7 +35,7 @@ SECTIONS {
 // assemble builds an ELF from assembly source with the GNU toolchain.
 func assemble(t testing.TB, src string) string {
 	t.Helper()
-	needTool(t, gcc)
+	testtool.Tool(t, gcc)
 	dir := t.TempDir()
 	s := filepath.Join(dir, "prog.S")
 	ld := filepath.Join(dir, "link.ld")

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/spec/boot"
 	"github.com/vcheck-dev/vcheck/toolchain/asm"
@@ -119,9 +120,7 @@ func genJITProgram(r *rand.Rand) string {
 // FuzzJITMatchesInterpreter is TestJITMatchesInterpreter's property under
 // `go test -fuzz`: the fuzzer's two words seed the program generator.
 func FuzzJITMatchesInterpreter(f *testing.F) {
-	if !jitSupported {
-		f.Skip("no block compiler on this host: blocks are only interpreted")
-	}
+	testtool.Supported(f, jitSupported, "block compiler (linux/amd64 without -race)")
 	f.Add(uint64(1), uint64(2))
 	f.Add(uint64(0xdead), uint64(0xbeef))
 	f.Fuzz(func(t *testing.T, s1, s2 uint64) {
@@ -135,9 +134,7 @@ func FuzzJITMatchesInterpreter(f *testing.F) {
 // (compiled on their first run) and with the interpreter alone, and
 // requires the same exit, retired count, registers, CSRs and data.
 func TestJITMatchesInterpreter(t *testing.T) {
-	if !jitSupported {
-		t.Skip("no block compiler on this host: blocks are only interpreted")
-	}
+	testtool.Supported(t, jitSupported, "block compiler (linux/amd64 without -race)")
 	setJITHot(t, 1)
 	r := rand.New(rand.NewPCG(1, 2))
 	programs := 400
@@ -209,9 +206,7 @@ func checkJITProgram(t *testing.T, src string, noRVC bool) bool {
 // TestJITBenchPrograms runs the benchmark programs, which check their own
 // result, with every block compiled on its first run.
 func TestJITBenchPrograms(t *testing.T) {
-	if !jitSupported {
-		t.Skip("no block compiler on this host")
-	}
+	testtool.Supported(t, jitSupported, "block compiler (linux/amd64 without -race)")
 	setJITHot(t, 1)
 	for _, name := range benchPrograms {
 		m := bootELF(t, testConfig(), benchELF(name))
@@ -230,9 +225,7 @@ func TestJITBenchPrograms(t *testing.T) {
 // started while Run spins in one page waits for the whole Run. The
 // assertion is an order, not a time: the GC must end before Run does.
 func TestJITLetsGCStopTheWorld(t *testing.T) {
-	if !jitSupported {
-		t.Skip("no block compiler on this host")
-	}
+	testtool.Supported(t, jitSupported, "block compiler (linux/amd64 without -race)")
 	obj, err := asm.Assemble("spin.S", []byte(".globl _start\n_start:\n\tli a1, 0\n1:\tld a0, 0(sp)\n\taddi a1, a1, 1\n\tbeqz a0, 1b\n"), asm.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -2,9 +2,10 @@ package engine
 
 import (
 	"bytes"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 )
 
 const openSBI = "/usr/share/qemu/opensbi-riscv64-generic-fw_dynamic.elf"
@@ -13,15 +14,9 @@ const openSBI = "/usr/share/qemu/opensbi-riscv64-generic-fw_dynamic.elf"
 // package) through the boot ROM and the generated device tree, up to its
 // banner's last line: PMP, CLINT, UART, traps and delegation all take part.
 func TestOpenSBIBoots(t *testing.T) {
-	if _, err := os.Stat(openSBI); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI=true (package qemu-system-data): %v", openSBI, err)
-		}
-		t.Skip("OpenSBI firmware not installed")
-	}
 	cfg := testConfig()
 	cfg.RAM = 128 << 20
-	m := bootELF(t, cfg, openSBI)
+	m := bootELF(t, cfg, testtool.File(t, openSBI))
 	var out bytes.Buffer
 	m.SetConsole(strings.NewReader(""), &out)
 	for i := 0; i < 100 && !strings.Contains(out.String(), "Boot HART MEDELEG"); i++ {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 	"github.com/vcheck-dev/vcheck/spec"
 )
 
@@ -22,7 +23,7 @@ const qemuCPU = "rv64,f=false,d=false,h=false,sstc=false,svpbmt=false,svinval=fa
 // output; the program ends through the finisher.
 func runQEMU(t testing.TB, elf string) string {
 	t.Helper()
-	needTool(t, qemu)
+	testtool.Tool(t, qemu)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, qemu, "-machine", "virt", "-cpu", qemuCPU, "-bios", elf,
@@ -40,7 +41,7 @@ func runQEMU(t testing.TB, elf string) string {
 // finisher's: 0 for a pass) and output.
 func qemuExit(t testing.TB, elf string) (int, string) {
 	t.Helper()
-	needTool(t, qemu)
+	testtool.Tool(t, qemu)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, qemu, "-machine", "virt", "-cpu", qemuCPU, "-bios", elf,
@@ -71,7 +72,7 @@ func TestMMIOProbeAgainstQEMU(t *testing.T) {
 }
 
 func comparePrograms(t *testing.T, file string, departures map[string]string) {
-	needTool(t, qemu)
+	testtool.Tool(t, qemu)
 	src, err := readFile(filepath.Join("testdata", file))
 	if err != nil {
 		t.Fatal(err)

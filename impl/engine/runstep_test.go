@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/vcheck-dev/vcheck/corpus"
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/spec/boot"
 	"github.com/vcheck-dev/vcheck/spec/load"
@@ -278,7 +279,7 @@ func corpusImage(t *testing.T, cfg spec.Config, p corpus.Program) *boot.Image {
 		t.Fatal(err)
 	}
 	t.Logf("toolchain/asm: %v; trying GNU as", err)
-	needTool(t, gcc)
+	testtool.Tool(t, gcc)
 	src := string(p.Data)
 	if strings.Contains(src, `#include "macros.h"`) {
 		h, err := corpus.ReadFile(p.Dir() + "/macros.h")

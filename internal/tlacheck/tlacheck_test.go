@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 )
 
 // tlaDir is the repository's tla directory.
@@ -26,17 +28,15 @@ var (
 )
 
 // wasmChecker returns a Checker on the WebAssembly checker, shared by the
-// tests. Without node and tla-checker the test is skipped, except in CI
-// (CI=true), where that is a failure: CI must install them
-// (.ci/tla-deps.sh).
+// tests. node and tla-checker are on testtool's list (.ci/tla-deps.sh
+// installs the checker).
 func wasmChecker(t *testing.T) *Checker {
 	t.Helper()
+	testtool.Tool(t, "node")
+	testtool.File(t, "tla/runner/node_modules/tla-checker/tla_checker_bg.wasm")
 	dir := tlaDir(t)
 	if err := WasmAvailable(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but %v", err)
-		}
-		t.Skipf("skipping: %v", err)
+		t.Fatal(err)
 	}
 	sharedOnce.Do(func() { sharedChecker, sharedErr = NewChecker(dir, false) })
 	if sharedErr != nil {
@@ -341,70 +341,6 @@ func TestEqValue(t *testing.T) {
 	set := decodeAny([]byte(`[{"__model":"r1"},{"__model":"r2"}]`))
 	if !eqValue(decodeAny([]byte(`["r2","r1"]`)), set) || eqValue(decodeAny([]byte(`["r1"]`)), set) || eqValue(decodeAny([]byte(`["r1","r1"]`)), set) {
 		t.Errorf("set comparison is wrong")
-	}
-}
-
-// tlcChecker returns a Checker on TLC. TLC is used only when
-// TLA2TOOLS_JAR names tla2tools.jar (built from the tlaplus/tlaplus
-// sources, see tla/README.md): CI cannot install it, so without it the
-// TLC tests are skipped, even in CI.
-func tlcChecker(t *testing.T) *Checker {
-	t.Helper()
-	if os.Getenv("TLA2TOOLS_JAR") == "" {
-		t.Skip("skipping: TLA2TOOLS_JAR is not set (TLC is not installable in CI; tla/README.md says how to build tla2tools.jar)")
-	}
-	tlc := FindTLC()
-	if tlc == nil || len(tlc.Argv) < 2 {
-		t.Fatalf("TLA2TOOLS_JAR=%s, but no java or no such file", os.Getenv("TLA2TOOLS_JAR"))
-	}
-	return &Checker{Dir: tlaDir(t), TLC: tlc}
-}
-
-// Every model under TLC: good ones hold, broken ones (including those
-// that tla-checker misses) are rejected with the violation they expect.
-func TestTLCModels(t *testing.T) {
-	c := tlcChecker(t)
-	ms, err := Models(c.Dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms {
-		r, err := c.Check(m)
-		if err != nil {
-			t.Fatalf("%s: %v", m.Name, err)
-		}
-		t.Logf("%s: %s, %d distinct states, %d generated, depth %d, %.1fs", m.Name, r.Verdict(), r.States, r.Generated, r.Depth, r.Seconds)
-		if !r.OK || r.KnownMiss || r.States == 0 || r.Generated < r.States {
-			t.Errorf("%s: %s: violated %q (%s)\n%.2000s", m.Name, r.Verdict(), r.Violated, r.Message, r.Counterexample)
-		}
-		if m.Broken() && !strings.Contains(r.Counterexample, "State 1") {
-			t.Errorf("%s: no counterexample", m.Name)
-		}
-		if m.Name == "MC_Cloud" && r.Seconds > 60 {
-			t.Logf("MC_Cloud took %.0fs, more than the minute it should take (machine loaded?)", r.Seconds)
-		}
-	}
-}
-
-// The trace module under TLC gives the verdicts of the stepping check.
-func TestTLCTraces(t *testing.T) {
-	c := tlcChecker(t)
-	for _, tc := range traceCases {
-		m, err := LoadModel(c.Dir, tc.model)
-		if err != nil {
-			t.Fatal(err)
-		}
-		evs, err := ReadTraceFile(filepath.Join(c.Dir, "traces", tc.file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := c.ValidateTraceTLC(m, evs)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.file, err)
-		}
-		if r.Checker != "tlc" || r.Accepted != tc.accepted || r.Step != tc.step {
-			t.Errorf("%s: accepted=%v step=%d (%s); want accepted=%v step=%d", tc.file, r.Accepted, r.Step, r.Reason, tc.accepted, tc.step)
-		}
 	}
 }
 

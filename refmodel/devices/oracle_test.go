@@ -4,9 +4,8 @@ package devices
 // accesses. TestDevicesMatchQEMU runs it on this package's devices and
 // compares with testdata/qemu/golden.txt, what QEMU 7.2's virt machine
 // answered. TestQEMUGolden (needs qemu-system-riscv64 and
-// riscv64-unknown-elf-gcc; run it with -qemu) regenerates that answer
-// from a bare-metal program and checks the golden file is current;
-// -update rewrites it.
+// riscv64-unknown-elf-gcc) regenerates that answer from a bare-metal
+// program and checks the golden file is current; -update rewrites it.
 
 import (
 	"bufio"
@@ -22,13 +21,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 	"github.com/vcheck-dev/vcheck/spec"
 )
 
-var (
-	runQEMU      = flag.Bool("qemu", false, "run the probes on qemu-system-riscv64 (TestQEMUGolden)")
-	updateGolden = flag.Bool("update", false, "with -qemu, rewrite testdata/qemu/golden.txt")
-)
+var updateGolden = flag.Bool("update", false, "rewrite testdata/qemu/golden.txt from QEMU (TestQEMUGolden)")
 
 const (
 	probesFile = "testdata/qemu/probes.txt"
@@ -230,20 +227,13 @@ func TestDevicesMatchQEMU(t *testing.T) {
 
 // TestQEMUGolden runs the probes on QEMU and checks golden.txt.
 func TestQEMUGolden(t *testing.T) {
-	if !*runQEMU {
-		t.Skip("needs -qemu (and qemu-system-riscv64, riscv64-unknown-elf-gcc)")
-	}
-	for _, tool := range []string{"qemu-system-riscv64", "riscv64-unknown-elf-gcc"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s: %v", tool, err)
-		}
-	}
+	qemu := testtool.Tool(t, "qemu-system-riscv64")
 	probes := parseProbes(t)
 	dir := t.TempDir()
 	elf := buildProbeProgram(t, dir, probes)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "qemu-system-riscv64", "-machine", "virt", "-smp", "2", "-m", "128M",
+	cmd := exec.CommandContext(ctx, qemu, "-machine", "virt", "-smp", "2", "-m", "128M",
 		"-nographic", "-monitor", "none", "-serial", "stdio", "-bios", elf)
 	cmd.Stdin = bytes.NewReader(nil)
 	out, err := cmd.CombinedOutput()
@@ -254,7 +244,7 @@ func TestQEMUGolden(t *testing.T) {
 	text = text[strings.Index(text, "ORACLE-BEGIN"):]
 	parseOutcomes(t, text) // well-formed
 	if *updateGolden {
-		header := "# QEMU 7.2 virt's answers to probes.txt, from TestQEMUGolden -qemu -update. Do not edit.\n"
+		header := "# QEMU 7.2 virt's answers to probes.txt, from TestQEMUGolden -update. Do not edit.\n"
 		if err := os.WriteFile(goldenFile, []byte(header+text), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -266,11 +256,11 @@ func TestQEMUGolden(t *testing.T) {
 	// Compare outcomes, not text: an "any" probe (mtime) reads the host clock.
 	now, then := parseOutcomes(t, text), parseOutcomes(t, string(golden))
 	if len(now) != len(probes) || len(then) != len(probes) {
-		t.Fatalf("%d probes, %d answers from QEMU, %d in golden.txt; rerun with -qemu -update", len(probes), len(now), len(then))
+		t.Fatalf("%d probes, %d answers from QEMU, %d in golden.txt; rerun with -update", len(probes), len(now), len(then))
 	}
 	for i, p := range probes {
 		if now[i].fault != then[i].fault || now[i].cause != then[i].cause || !p.anyValue && now[i].value != then[i].value {
-			t.Errorf("%s:%d %q: QEMU now says %v, golden.txt %v; rerun with -qemu -update",
+			t.Errorf("%s:%d %q: QEMU now says %v, golden.txt %v; rerun with -update",
 				probesFile, p.line, p.statement, now[i], then[i])
 		}
 	}
@@ -364,7 +354,7 @@ void report(long n) {
 		}
 	}
 	elf := filepath.Join(dir, "probe.elf")
-	cmd := exec.Command("riscv64-unknown-elf-gcc", "-march=rv64ima_zicsr", "-mabi=lp64", "-mcmodel=medany",
+	cmd := exec.Command(testtool.Tool(t, "riscv64-unknown-elf-gcc"), "-march=rv64ima_zicsr", "-mabi=lp64", "-mcmodel=medany",
 		"-O1", "-nostdlib", "-nostartfiles", "-ffreestanding", "-T", filepath.Join(dir, "link.ld"),
 		"-o", elf, filepath.Join(dir, "probe.S"), filepath.Join(dir, "report.c"))
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -25,11 +25,6 @@ import (
 // 0x80001000..0x80004008, tohost at 0x80001000, fromhost at 0x80001040.
 var tinyELF = filepath.Join("..", "load", "testdata", "tiny.elf")
 
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	return testtool.Tool(t, name)
-}
-
 func config(ram uint64, harts int) spec.Config {
 	c := spec.DefaultConfig()
 	c.RAM = ram
@@ -254,7 +249,7 @@ func qemuMemory(t *testing.T, qemu, mem string, harts int, bios, kernel string, 
 // -m: with and without a kernel, on RAM sizes that do and do not end on a
 // 2 MiB boundary, and above 3 GiB.
 func TestBootROMMatchesQEMU(t *testing.T) {
-	qemu := needTool(t, "qemu-system-riscv64")
+	qemu := testtool.Tool(t, "qemu-system-riscv64")
 	kernelFile := filepath.Join(t.TempDir(), "Image")
 	kernelData := []byte{0x6f, 0x00, 0x00, 0x00} // j .
 	if err := os.WriteFile(kernelFile, kernelData, 0o644); err != nil {
@@ -302,25 +297,12 @@ func TestBootROMMatchesQEMU(t *testing.T) {
 	}
 }
 
-// needFile returns path when it exists; otherwise the test is skipped
-// locally and fails under CI=true, which must install the package.
-func needFile(t *testing.T, path, pkg string) string {
-	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s (Debian package %s) is required under CI=true: %v", path, pkg, err)
-		}
-		t.Skipf("%s not found (Debian package %s); skipping", path, pkg)
-	}
-	return path
-}
-
 // TestRealFirmwareMatchesQEMU boots the real thing the way users will:
 // OpenSBI as -bios and U-Boot as -kernel, raw and ELF. Our image must
 // load them without a conflict and write the same boot ROM, next_addr
 // included, as QEMU does for the same files.
 func TestRealFirmwareMatchesQEMU(t *testing.T) {
-	qemu := needTool(t, "qemu-system-riscv64")
+	qemu := testtool.Tool(t, "qemu-system-riscv64")
 	const sbi = "/usr/lib/riscv64-linux-gnu/opensbi/generic/"
 	const uboot = "/usr/lib/u-boot/qemu-riscv64_smode/"
 	for _, tt := range []struct{ bios, kernel string }{
@@ -329,14 +311,14 @@ func TestRealFirmwareMatchesQEMU(t *testing.T) {
 		{sbi + "fw_jump.bin", ""},
 	} {
 		t.Run(filepath.Base(tt.bios)+"+"+filepath.Base(tt.kernel), func(t *testing.T) {
-			bios := needFile(t, tt.bios, "opensbi")
+			bios := testtool.File(t, tt.bios)
 			fw, err := load.File(bios, spec.RAMBase)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var kernel *load.Program
 			if tt.kernel != "" {
-				kpath := needFile(t, tt.kernel, "u-boot-qemu")
+				kpath := testtool.File(t, tt.kernel)
 				if kernel, err = load.File(kpath, KernelAddr(fw)); err != nil {
 					t.Fatal(err)
 				}

@@ -22,13 +22,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-// needTool returns the path of an external tool. Without it the test is
-// skipped locally, but fails under CI=true: CI must install it.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	return testtool.Tool(t, name)
-}
-
 func config(ramMiB uint64, harts int) spec.Config {
 	c := spec.DefaultConfig()
 	c.RAM = ramMiB << 20
@@ -142,7 +135,7 @@ func TestBuildRejectsBadConfig(t *testing.T) {
 // decompile our DTB without a warning, and its own re-encoding must parse
 // back to the same tree.
 func TestDtcAccepts(t *testing.T) {
-	dtc := needTool(t, "dtc")
+	dtc := testtool.Tool(t, "dtc")
 	for _, c := range configs {
 		dtb := mustBuild(t, config(c.ramMiB, c.harts))
 		in := filepath.Join(t.TempDir(), "virt.dtb")
@@ -215,7 +208,7 @@ var phandleProps = map[string]int{
 // with the same value (phandles compared by target), except mmu-type; and
 // every QEMU node we lack must be a documented omission.
 func TestMatchesQEMU(t *testing.T) {
-	qemu := needTool(t, "qemu-system-riscv64")
+	qemu := testtool.Tool(t, "qemu-system-riscv64")
 	for _, c := range configs {
 		t.Run(fmt.Sprintf("m%dM-smp%d", c.ramMiB, c.harts), func(t *testing.T) {
 			qemuDTB := dumpQEMU(t, qemu, c.ramMiB, c.harts)

@@ -10,31 +10,20 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 )
 
 // opensbiFirmware is where Debian's opensbi package puts fw_jump.elf
-// (`dpkg -L opensbi`); VCHECK_OPENSBI overrides it.
-func opensbiFirmware(t *testing.T) string {
-	t.Helper()
-	path := os.Getenv("VCHECK_OPENSBI")
-	if path == "" {
-		path = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf"
-	}
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("OpenSBI's fw_jump.elf is required under CI=true (apt-get install opensbi, or set VCHECK_OPENSBI): %v", err)
-		}
-		t.Skipf("OpenSBI's fw_jump.elf not found (%v); skipping", err)
-	}
-	return path
-}
+// (`dpkg -L opensbi`).
+const opensbiFirmware = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf"
 
 // TestOpenSBIBootsOnOurTree is the end-to-end oracle: QEMU boots real
 // OpenSBI with our DTB (-dtb) in place of its own, and OpenSBI must find
 // every device it needs in it, with the values we describe.
 func TestOpenSBIBootsOnOurTree(t *testing.T) {
-	qemu := needTool(t, "qemu-system-riscv64")
-	fw := opensbiFirmware(t)
+	qemu := testtool.Tool(t, "qemu-system-riscv64")
+	fw := testtool.File(t, opensbiFirmware)
 	for _, harts := range []int{1, 4} {
 		t.Run(fmt.Sprintf("smp%d", harts), func(t *testing.T) {
 			dtbFile := filepath.Join(t.TempDir(), "rv64pg.dtb")

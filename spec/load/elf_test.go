@@ -33,13 +33,6 @@ func readTestdata(t testing.TB, name string) []byte {
 	return data
 }
 
-// needTool returns the path of an external tool. Without it the test is
-// skipped locally, but fails under CI=true: CI must install it.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	return testtool.Tool(t, name)
-}
-
 func TestELFTiny(t *testing.T) {
 	p, err := ELF(filepath.Join("testdata", "tiny.elf"))
 	if err != nil {
@@ -200,23 +193,16 @@ func TestEntryOutsideSegments(t *testing.T) {
 // the same files: every LOAD header with p_memsz > 0 becomes one segment
 // at its paddr, and every symbol nm lists has the same value.
 func TestELFObjdumpOracle(t *testing.T) {
-	objdump := needTool(t, "riscv64-unknown-elf-objdump")
-	nm := needTool(t, "riscv64-unknown-elf-nm")
+	objdump := testtool.Tool(t, "riscv64-unknown-elf-objdump")
+	nm := testtool.Tool(t, "riscv64-unknown-elf-nm")
 	loadRE := regexp.MustCompile(`LOAD off\s+0x([0-9a-f]+) vaddr 0x([0-9a-f]+) paddr 0x([0-9a-f]+).*\n\s+filesz 0x([0-9a-f]+) memsz 0x([0-9a-f]+)`)
 	files := []string{"tiny.elf", "tiny-vma.elf", "tiny-stripped.elf"}
-	// Real firmware too, when installed: OpenSBI and U-Boot (both
-	// stripped ET_EXEC; U-Boot also has DYNAMIC and STACK headers, which
-	// must not be loaded).
-	for _, real := range []string{
-		"/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf",
-		"/usr/lib/u-boot/qemu-riscv64_smode/uboot.elf",
-	} {
-		if _, err := os.Stat(real); err == nil {
-			files = append(files, real)
-		} else if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI=true (packages opensbi, u-boot-qemu): %v", real, err)
-		}
-	}
+	// Real firmware too: OpenSBI and U-Boot (both stripped ET_EXEC;
+	// U-Boot also has DYNAMIC and STACK headers, which must not be
+	// loaded).
+	files = append(files,
+		testtool.File(t, "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf"),
+		testtool.File(t, "/usr/lib/u-boot/qemu-riscv64_smode/uboot.elf"))
 	for _, file := range files {
 		path := file
 		if !filepath.IsAbs(file) {

@@ -84,15 +84,15 @@ func TestFuzzSeedsLoad(t *testing.T) {
 	}
 }
 
-// TestWriteFuzzSeeds regenerates the seed corpus from tiny.elf. It only
-// writes when asked, so an ordinary test run never changes testdata.
+// TestWriteFuzzSeeds derives the seed corpus from tiny.elf and requires
+// testdata/fuzz/FuzzELF to hold exactly those seeds (files go test -fuzz
+// added beside them are left alone). VCHECK_WRITE_FUZZ_SEEDS=1 rewrites
+// them instead, so an ordinary test run never changes testdata.
 func TestWriteFuzzSeeds(t *testing.T) {
-	if os.Getenv("VCHECK_WRITE_FUZZ_SEEDS") != "1" {
-		t.Skip("set VCHECK_WRITE_FUZZ_SEEDS=1 to rewrite testdata/fuzz/FuzzELF")
-	}
+	write := os.Getenv("VCHECK_WRITE_FUZZ_SEEDS") == "1"
 	elfData := readTestdata(t, "tiny.elf")
 	dir := filepath.Join("testdata", "fuzz", "FuzzELF")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); write && err != nil {
 		t.Fatal(err)
 	}
 	seeds := map[string][]byte{"full": elfData}
@@ -114,7 +114,14 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	mut("entry-outside", 0x18, 0x90000000)
 	for name, b := range seeds {
 		content := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", b)
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+		path := filepath.Join(dir, name)
+		if !write {
+			if old, err := os.ReadFile(path); err != nil || string(old) != content {
+				t.Errorf("%s is not the seed tiny.elf gives (%v): rewrite the seeds with VCHECK_WRITE_FUZZ_SEEDS=1 go test -run TestWriteFuzzSeeds ./spec/load", path, err)
+			}
+			continue
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

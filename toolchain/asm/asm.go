@@ -338,10 +338,16 @@ func splitStatements(l string) []string {
 		case c == '"':
 			inStr = !inStr
 		case c == '\'' && !inStr:
+			// A character constant, 'c or 'c' (with an escape, '\c):
+			// skip it whole, its optional closing quote included, as
+			// stripComments does.
 			if i+1 < len(l) && l[i+1] == '\\' {
 				i++
 			}
 			i++
+			if i+1 < len(l) && l[i+1] == '\'' {
+				i++
+			}
 		case c == ';' && !inStr:
 			out = append(out, l[start:i])
 			start = i + 1
@@ -826,7 +832,7 @@ func (a *assembler) branchLength(s *section, it *item) uint64 {
 type finalEval struct{ a *assembler }
 
 func (f finalEval) symbol(name string) (value, error) {
-	v, err := layoutEval{f.a}.symbol(name)
+	v, err := layoutEval(f).symbol(name)
 	if err != nil {
 		return v, err
 	}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 )
 
 // TestGNUCorpus: the project's own assembly programs (corpus/, run
@@ -14,10 +16,10 @@ import (
 // but not compared (it may use what docs/asm.md lists as unsupported);
 // every file it accepts must match.
 func TestGNUCorpus(t *testing.T) {
-	gcc := needTool(t, gnuGCC)
+	gcc := testtool.Tool(t, gnuGCC)
 	files, _ := filepath.Glob("../../corpus/*/*.S")
 	if len(files) == 0 {
-		t.Skip("no corpus/*/*.S files in this checkout")
+		t.Fatal("no corpus/*/*.S files: the corpus is part of the repository")
 	}
 	compared := 0
 	for _, f := range files {

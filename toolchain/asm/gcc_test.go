@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 )
 
 const gnuGCC = "riscv64-unknown-elf-gcc"
@@ -14,7 +16,7 @@ const gnuGCC = "riscv64-unknown-elf-gcc"
 // optimization levels and code models, assembles to the same bytes as
 // with GNU as + ld.
 func TestGNUCompilerOutput(t *testing.T) {
-	gcc := needTool(t, gnuGCC)
+	gcc := testtool.Tool(t, gnuGCC)
 	for _, flags := range [][]string{
 		{"-O0", "-mcmodel=medany"},
 		{"-O2", "-mcmodel=medany"},

@@ -360,3 +360,17 @@ func TestGNUOptionArch(t *testing.T) {
 		t.Errorf("GNU % x\nours % x", want, obj.Sections[0].Data)
 	}
 }
+
+// TestGNUStatementSeparator: ';' separates statements, also after a
+// character constant written with its closing quote ('@'), which once hid
+// the rest of the line.
+func TestGNUStatementSeparator(t *testing.T) {
+	src := "li t6, 0x10000000; li t5, '@'; sb t5, 0(t6)\nli a0, 'a; li a1, '\\n'; addi a2, a2, ';'\n"
+	obj, err := Assemble("sep.S", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := sectionData(t, gnuAssemble(t, src), ".text"); !bytes.Equal(obj.Sections[0].Data, want) {
+		t.Errorf("GNU % x\nours % x", want, obj.Sections[0].Data)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/vcheck-dev/vcheck/internal/testtool"
 )
 
 // bootProgram prints "OK\n" on the virt machine's 16550 UART and powers
@@ -62,7 +64,7 @@ stack_top:
 // TestQEMUBoot assembles bootProgram, writes the ELF, and boots it as
 // the firmware of qemu-system-riscv64 -machine virt.
 func TestQEMUBoot(t *testing.T) {
-	qemu := needTool(t, qemuRV)
+	qemu := testtool.Tool(t, qemuRV)
 	obj, err := Assemble("boot.S", []byte(bootProgram), Options{})
 	if err != nil {
 		t.Fatal(err)

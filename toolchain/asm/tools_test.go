@@ -22,16 +22,11 @@ const (
 	gnuArch = "-march=rv64imac_zicsr_zifencei"
 )
 
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	return testtool.Tool(t, name)
-}
-
 // gnuAssemble runs GNU as on src and returns the object file. -mno-relax
 // because this assembler links itself and does no linker relaxation.
 func gnuAssemble(t *testing.T, src string) []byte {
 	t.Helper()
-	as := needTool(t, gnuAs)
+	as := testtool.Tool(t, gnuAs)
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "a.S"), filepath.Join(dir, "a.o")
 	if err := os.WriteFile(in, []byte(src), 0o644); err != nil {
@@ -56,7 +51,7 @@ func gnuAssemble(t *testing.T, src string) []byte {
 func gnuLink(t *testing.T, src string, obj *Object) []byte {
 	t.Helper()
 	o := gnuAssemble(t, src)
-	ld := needTool(t, gnuLd)
+	ld := testtool.Tool(t, gnuLd)
 	dir := t.TempDir()
 	objPath, script, out := filepath.Join(dir, "a.o"), filepath.Join(dir, "a.ld"), filepath.Join(dir, "a.elf")
 	var layout strings.Builder

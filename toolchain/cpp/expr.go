@@ -130,7 +130,7 @@ func (e *exprParser) ternary() (int64, error) {
 		return 0, err
 	}
 	if e.peek() != ":" {
-		return 0, fmt.Errorf("missing : in ?:")
+		return 0, fmt.Errorf("missing : in a ?: expression")
 	}
 	e.pos++
 	b, err := e.ternary()

@@ -34,13 +34,6 @@ const (
 	gnuObjdump = "riscv64-unknown-elf-objdump"
 )
 
-// needTool returns the path of a binutils tool. It fails the test under
-// CI=true and skips it elsewhere when the tool is missing.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	return testtool.Tool(t, name)
-}
-
 // encodeInsns lays the words out as objdump will see them: each word is 2
 // or 4 bytes by its low bits.
 func encodeInsns(words []uint32) []byte {
@@ -59,7 +52,7 @@ func encodeInsns(words []uint32) []byte {
 // instruction lines (those after the symbol header) for each option set.
 func gnuDisassemble(t *testing.T, words []uint32, modes [][]string) [][]string {
 	t.Helper()
-	as, objdump := needTool(t, gnuAS), needTool(t, gnuObjdump)
+	as, objdump := testtool.Tool(t, gnuAS), testtool.Tool(t, gnuObjdump)
 	dir := t.TempDir()
 	var src bytes.Buffer
 	src.WriteString(".text\n")
@@ -352,6 +345,8 @@ func minInt(a, b int) int {
 
 // TestGNUObjdump compares ours with GNU objdump on random and edge words in
 // both modes. Needs riscv64-unknown-elf-as and riscv64-unknown-elf-objdump.
+// -seeds=N repeats the comparison with N fresh seeds, to look further
+// than CI does (go test -run GNUObjdump -seeds=N).
 func TestGNUObjdump(t *testing.T) {
 	perRow, uniform := 100, 3000
 	if testing.Short() {
@@ -359,20 +354,12 @@ func TestGNUObjdump(t *testing.T) {
 	}
 	words := genWords(rand.New(rand.NewSource(1)), perRow, uniform)
 	compareWithGNU(t, words)
-}
-
-// TestGNUObjdumpSeeds repeats the comparison with fresh seeds when asked
-// (go test -run GNUObjdumpSeeds -seeds=N), to look further than CI does.
-var seeds = flag.Int("seeds", 0, "extra random seeds for TestGNUObjdumpSeeds")
-
-func TestGNUObjdumpSeeds(t *testing.T) {
-	if *seeds == 0 {
-		t.Skip("run with -seeds=N")
-	}
 	for s := 0; s < *seeds; s++ {
 		compareWithGNU(t, genWords(rand.New(rand.NewSource(int64(100+s))), 100, 3000))
 	}
 }
+
+var seeds = flag.Int("seeds", 0, "extra random seeds for TestGNUObjdump")
 
 // TestDisagreementsOnQEMU runs the words on which the table and GNU
 // disagree on QEMU 7.2, the project's reference for the spec's choices:
@@ -381,7 +368,7 @@ func TestGNUObjdumpSeeds(t *testing.T) {
 // them, GNU names them). Needs riscv64-unknown-elf-gcc and
 // qemu-system-riscv64.
 func TestDisagreementsOnQEMU(t *testing.T) {
-	gcc, qemu := needTool(t, "riscv64-unknown-elf-gcc"), needTool(t, "qemu-system-riscv64")
+	gcc, qemu := testtool.Tool(t, "riscv64-unknown-elf-gcc"), testtool.Tool(t, "qemu-system-riscv64")
 	elf := filepath.Join(t.TempDir(), "legality.elf")
 	if out, err := exec.Command(gcc, "-march=rv64imac_zicsr_zifencei", "-mabi=lp64", "-nostdlib", "-static",
 		"-Wl,-Ttext=0x80000000", "-o", elf, "testdata/legality.S").CombinedOutput(); err != nil {

@@ -38,13 +38,12 @@ type operands struct {
 }
 
 // Small predicates, named after the GNU match functions they stand for.
-func rd0(o operands) bool     { return o.rd == 0 }
-func rdNot0(o operands) bool  { return o.rd != 0 }
-func rs10(o operands) bool    { return o.rs1 == 0 }
-func rs20(o operands) bool    { return o.rs2 == 0 }
-func imm0(o operands) bool    { return o.imm == 0 }
-func rs1Is1(o operands) bool  { return o.rs1 == 1 }
-func immNot0(o operands) bool { return o.imm != 0 }
+func rd0(o operands) bool    { return o.rd == 0 }
+func rdNot0(o operands) bool { return o.rd != 0 }
+func rs10(o operands) bool   { return o.rs1 == 0 }
+func rs20(o operands) bool   { return o.rs2 == 0 }
+func imm0(o operands) bool   { return o.imm == 0 }
+func rs1Is1(o operands) bool { return o.rs1 == 1 }
 func all(ps ...func(operands) bool) func(operands) bool {
 	return func(o operands) bool {
 		for _, p := range ps {

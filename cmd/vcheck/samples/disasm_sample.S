@@ -7,7 +7,7 @@
  * sifive_test finisher. It uses compressed and aliased instructions and
  * lui/auipc address pairs, so its disassembly shows what objdump shows.
  *
- * Build (the test TestSampleUpToDate checks the committed ELF):
+ * Build (build.sh; TestCommittedBinariesAreFresh checks the committed ELF):
  *   riscv64-unknown-elf-gcc -march=rv64imac_zicsr_zifencei -mabi=lp64 \
  *     -nostdlib -static -Wl,-Ttext=0x80000000 -Wa,-mpriv-spec=1.12 \
  *     -o disasm_sample.elf disasm_sample.S

@@ -1,5 +1,7 @@
 #!/bin/sh
 # Rebuilds the loader's test ELFs from source with GNU binutils.
+# TestCommittedBinariesAreFresh (internal/testtool) reruns this script
+# and compares the bytes.
 set -e
 cd "$(dirname "$0")"
 riscv64-unknown-elf-as -march=rv64imac -mabi=lp64 -o tiny.o tiny.S
