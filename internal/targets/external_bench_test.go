@@ -92,7 +92,7 @@ func BenchmarkExternal(b *testing.B) {
 	})
 	b.Run("qemu-fast-opensbi", func(b *testing.B) {
 		testtool.Tool(b, "qemu-system-riscv64")
-		path := testtool.File(b, "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf", "opensbi")
+		path := testtool.File(b, "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf")
 		fw, err := load.File(path, spec.RAMBase)
 		if err != nil {
 			b.Fatal(err)

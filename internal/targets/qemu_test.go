@@ -2,7 +2,6 @@ package targets
 
 import (
 	"bytes"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -28,7 +27,6 @@ type consoled interface {
 	SetConsole(in io.Reader, out io.Writer)
 }
 
-var long = flag.Bool("long", false, "also run the long QEMU lockstep tests (full lockstep of OpenSBI's first 200 000 steps, more random programs)")
 
 // qemuSkip are the corpus programs the QEMU lockstep leaves out, and why:
 // each differs from QEMU by a choice the specification leaves open, not
@@ -85,13 +83,15 @@ func TestQEMUCorpus(t *testing.T) {
 		if !p.Runnable() {
 			continue
 		}
+		if why, skip := qemuSkip[p.Path]; skip {
+			t.Logf("%s is not compared: %s", p.Path, why)
+			continue
+		}
+		if p.Path == "ref/smp.S" && !testtool.Long {
+			t.Logf("%s: 16 000 single steps on two harts (about 12 s), with -tags long", p.Path)
+			continue
+		}
 		t.Run(p.Path, func(t *testing.T) {
-			if why, skip := qemuSkip[p.Path]; skip {
-				t.Skip(why)
-			}
-			if p.Path == "ref/smp.S" && !*long {
-				t.Skip("16 000 single steps on two harts (about 12 s): -long")
-			}
 			cfg := spec.DefaultConfig()
 			cfg.Harts = p.Harts()
 			img, err := p.Image(cfg)
@@ -109,7 +109,7 @@ func TestQEMUCorpus(t *testing.T) {
 func TestQEMURandomPrograms(t *testing.T) {
 	testtool.Tool(t, "qemu-system-riscv64")
 	n := 40
-	if *long {
+	if testtool.Long {
 		n = 400
 	}
 	cfg := fuzz.Config()
@@ -146,7 +146,7 @@ func TestQEMURandomPrograms(t *testing.T) {
 // documented departures; the consoles must print the same banner.
 func TestQEMUFirmwareBanner(t *testing.T) {
 	testtool.Tool(t, "qemu-system-riscv64")
-	path := testtool.File(t, "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf", "opensbi")
+	path := testtool.File(t, "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf")
 	cfg := spec.DefaultConfig()
 	fw, err := load.File(path, spec.RAMBase)
 	if err != nil {
@@ -204,10 +204,10 @@ func TestQEMUFirmwareBanner(t *testing.T) {
 }
 
 // TestQEMUFirmwareLockstep single-steps the first records of the same
-// boot, every record compared (-long: 200 000, about two minutes).
+// boot, every record compared (-tags long: 200 000, about two minutes).
 func TestQEMUFirmwareLockstep(t *testing.T) {
 	testtool.Tool(t, "qemu-system-riscv64")
-	path := testtool.File(t, "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf", "opensbi")
+	path := testtool.File(t, "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf")
 	cfg := spec.DefaultConfig()
 	fw, err := load.File(path, spec.RAMBase)
 	if err != nil {
@@ -218,7 +218,7 @@ func TestQEMUFirmwareLockstep(t *testing.T) {
 		t.Fatal(err)
 	}
 	limit := uint64(10_000)
-	if *long {
+	if testtool.Long {
 		limit = 200_000
 	}
 	a, _ := New("ref", cfg, img)
