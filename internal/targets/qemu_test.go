@@ -27,7 +27,6 @@ type consoled interface {
 	SetConsole(in io.Reader, out io.Writer)
 }
 
-
 // qemuSkip are the corpus programs the QEMU lockstep leaves out, and why:
 // each differs from QEMU by a choice the specification leaves open, not
 // in a way the departure list can name at one record.
