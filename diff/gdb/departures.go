@@ -30,7 +30,7 @@ var QEMUDepartures = []Departure{
 		Spec: "a misaligned AMO, LR/SC address raises store/AMO address misaligned (cause 6) for AMOs and SC (Unpriv. 20191213 §8.4, Priv. 1.12 Table 3.6)",
 		QEMU: "reports load address misaligned (4)",
 		Match: func(d *diff.Divergence) bool {
-			return isAMOorSC(d.A.Insn) && onlyFields(d, "Trap.Cause") && d.A.Trap.Cause == spec.CauseMisalignedStore && d.B.Trap.Cause == spec.CauseMisalignedLoad
+			return isAMOorSC(d.A.Insn) && onlyFields(d, trapRouting...) && d.A.Trap.Cause == spec.CauseMisalignedStore && d.B.Trap.Cause == spec.CauseMisalignedLoad
 		},
 	},
 	{
@@ -39,7 +39,7 @@ var QEMUDepartures = []Departure{
 		QEMU: "reports a load page fault (13) or load access fault (5)",
 		Match: func(d *diff.Divergence) bool {
 			a, b := d.A.Trap.Cause, d.B.Trap.Cause
-			return isAMOorSC(d.A.Insn) && onlyFields(d, "Trap.Cause") &&
+			return isAMOorSC(d.A.Insn) && onlyFields(d, trapRouting...) &&
 				(a == spec.CauseStorePageFault && b == spec.CauseLoadPageFault || a == spec.CauseStoreAccess && b == spec.CauseLoadAccess)
 		},
 	},
@@ -212,6 +212,11 @@ func ClassifyQEMU(d *diff.Divergence) (Departure, bool) {
 }
 
 // onlyFields reports whether the differing fields are among want.
+// trapRouting are the fields a different cause may change: with medeleg
+// delegating one of the two causes and not the other, the trap goes to
+// another mode and vector.
+var trapRouting = []string{"Trap.Cause", "Trap.Target", "NextPC", "NextMode"}
+
 func onlyFields(d *diff.Divergence, want ...string) bool {
 	for _, f := range d.Fields {
 		ok := false

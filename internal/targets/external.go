@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/vcheck-dev/vcheck/diff"
 	"github.com/vcheck-dev/vcheck/spec"
 )
@@ -255,16 +253,44 @@ func (c *Comparison) Summary() string {
 
 // CompareStates compares two states on what both show: the pc, the mode,
 // the integer registers and the CSRs both have, except those in skip.
-// It returns a go-cmp diff, or "".
+// It returns one line per difference ("name: a != b"), or "".
 func CompareStates(a, b spec.ArchState, skip map[uint16]bool) string {
-	ca, cb := map[uint16]uint64{}, map[uint16]uint64{}
-	for k, v := range a.CSRs {
-		if w, ok := b.CSRs[k]; ok && !skip[k] {
-			ca[k], cb[k] = v, w
+	var lines []string
+	diffRegs(&lines, a, b)
+	var addrs []int
+	for k := range a.CSRs {
+		if _, ok := b.CSRs[k]; ok && !skip[k] {
+			addrs = append(addrs, int(k))
 		}
 	}
-	a.CSRs, b.CSRs = ca, cb
-	return cmp.Diff(a, b)
+	sort.Ints(addrs)
+	for _, k := range addrs {
+		va, vb := a.CSRs[uint16(k)], b.CSRs[uint16(k)]
+		if va != vb {
+			name := fmt.Sprintf("csr 0x%03x", k)
+			if c := spec.LookupCSR(uint16(k)); c != nil {
+				name = c.Name
+			}
+			lines = append(lines, fmt.Sprintf("%s: %#x != %#x", name, va, vb))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// diffRegs appends the pc's, the mode's and the integer registers'
+// differences.
+func diffRegs(lines *[]string, a, b spec.ArchState) {
+	if a.PC != b.PC {
+		*lines = append(*lines, fmt.Sprintf("pc: %#x != %#x", a.PC, b.PC))
+	}
+	if a.Mode != b.Mode {
+		*lines = append(*lines, fmt.Sprintf("mode: %v != %v", a.Mode, b.Mode))
+	}
+	for i := 1; i < 32; i++ {
+		if a.X[i] != b.X[i] {
+			*lines = append(*lines, fmt.Sprintf("%s: %#x != %#x", spec.RegNames[i], a.X[i], b.X[i]))
+		}
+	}
 }
 
 var (
@@ -474,8 +500,9 @@ func fastState(a diff.Target, b FastForwarder, full bool, skip map[uint16]bool) 
 	if !ok {
 		return ""
 	}
-	sa.CSRs, sb.CSRs = nil, nil
-	return cmp.Diff(sa, sb)
+	var lines []string
+	diffRegs(&lines, sa, sb)
+	return strings.Join(lines, "\n")
 }
 
 // replay is a target that returns one record already stepped (then
