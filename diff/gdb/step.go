@@ -198,10 +198,11 @@ func (t *Target) step(h *hart) (spec.Retire, error) {
 			}
 		}
 	}
-	// An AMO into x0 changes the memory it read: read it first.
+	// An AMO into x0 changes the memory it read, and an SC into x0 shows
+	// whether it stored only by a change: read it first.
 	var amoOld uint64
 	amoOldOK := false
-	if decoded && in.kind == kAMO && in.ops.Rd == 0 {
+	if decoded && (in.kind == kAMO || in.kind == kSC) && in.ops.Rd == 0 {
 		if amoOld, amoOldOK, err = t.readData(h, h.x[in.ops.Rs1], in.size, true); err != nil {
 			return r, err
 		}
@@ -437,7 +438,7 @@ func (t *Target) memory(h, pre *hart, r *spec.Retire, in insnInfo, amoOld uint64
 	case kStore:
 		return store()
 	case kSC:
-		if h.x[rd] != 0 || rd == 0 && !t.scSucceeded(h, addr, in, pre) {
+		if h.x[rd] != 0 || rd == 0 && !t.scSucceeded(h, addr, in, pre, amoOld, amoOldOK) {
 			return nil // a failed SC: no access (docs/retire.md)
 		}
 		return store()
@@ -456,15 +457,24 @@ func (t *Target) memory(h, pre *hart, r *spec.Retire, in insnInfo, amoOld uint64
 }
 
 // scSucceeded tells, for an SC into x0, whether it stored: memory now
-// holds rs2's value (a failed SC leaves it; an SC storing the value
-// already there is indistinguishable, and counted as a store).
-func (t *Target) scSucceeded(h *hart, addr uint64, in insnInfo, pre *hart) bool {
+// holds rs2's value and did not before. An SC of the value already there
+// is indistinguishable from a failed one: it is counted as a store, with
+// Mem.Write and Mem.WData named unobserved.
+func (t *Target) scSucceeded(h *hart, addr uint64, in insnInfo, pre *hart, old uint64, oldOK bool) bool {
+	m := mask(in.size)
 	v, ok, err := t.readData(h, addr, in.size, false)
 	if err != nil || !ok {
 		t.unobserved("Mem.Write")
 		return false
 	}
-	return v&mask(in.size) == pre.x[in.ops.Rs2]&mask(in.size)
+	if v&m != pre.x[in.ops.Rs2]&m {
+		return false
+	}
+	if !oldOK || old&m == v&m {
+		t.unobserved("Mem.Write")
+		t.unobserved("Mem.WData")
+	}
+	return true
 }
 
 // htif ends the run when the program wrote an odd value to tohost for
