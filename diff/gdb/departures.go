@@ -115,6 +115,18 @@ var QEMUDepartures = []Departure{
 		},
 	},
 	{
+		Name:    "pmp-page-split",
+		Spec:    "a misaligned access may be decomposed into several accesses, each checked on its own (Priv. 1.12 §3.7.1, \"misaligned loads, stores, and instruction fetches may also be decomposed\"); rv64pg checks a page-crossing access page by page (refmodel/mem.go)",
+		QEMU:    "checks the whole access against PMP first, so one whose bytes straddle a PMP entry's edge at the page boundary faults",
+		Profile: true,
+		Match: func(d *diff.Divergence) bool {
+			m, b := d.A.Mem, d.B.Trap
+			crosses := m.Valid && m.Addr%4096+uint64(m.Size) > 4096
+			fault := b.Valid && !b.Interrupt && (b.Cause == spec.CauseLoadAccess || b.Cause == spec.CauseStoreAccess)
+			return crosses && !d.A.Trap.Valid && fault && b.Tval == m.Addr
+		},
+	},
+	{
 		Name:    "virt-devices",
 		Spec:    "rv64pg's memory map has only the boot ROM, the finisher, CLINT, PLIC, the UART and RAM; an access anywhere else is an access fault (Priv. 1.12 §3.6.1 leaves the physical memory map to the platform; docs/devices.md)",
 		QEMU:    "virt also maps an RTC, virtio, fw_cfg, flash and PCIe, which answer",

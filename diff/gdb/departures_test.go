@@ -9,7 +9,8 @@ import (
 
 // TestClassifyQEMU checks the ignore list matches the departures seen in
 // the QEMU runs (an AMO fault's cause also routing the trap elsewhere, a
-// load of the CLINT's mtime) and nothing that differs in more.
+// load of the CLINT's mtime, a page-crossing load QEMU checks against PMP
+// whole) and nothing that differs in more.
 func TestClassifyQEMU(t *testing.T) {
 	const amoaddw = 0x00b5252f // amoadd.w a0, a1, (a0)
 	const lw = 0x0003e683      // lw a3, 0(t2)
@@ -35,6 +36,14 @@ func TestClassifyQEMU(t *testing.T) {
 			A:      spec.Retire{Insn: lw, Mem: spec.MemAccess{Valid: true, Read: true, Addr: mtime - 8, RData: 2}},
 			B:      spec.Retire{Insn: lw, Mem: spec.MemAccess{Valid: true, Read: true, Addr: mtime - 8, RData: 0x1f8}},
 			Fields: []string{"Rd.Value", "Mem.RData"}}, ""},
+		{"page-crossing load in two PMP entries", diff.Divergence{
+			A:      spec.Retire{Insn: lw, Mem: spec.MemAccess{Valid: true, Read: true, Addr: 0x80011ffd, Size: 4}},
+			B:      spec.Retire{Insn: lw, Trap: spec.Trap{Valid: true, Cause: spec.CauseLoadAccess, Tval: 0x80011ffd}},
+			Fields: []string{"NextPC", "Rd.Valid", "Mem.Valid", "Trap.Valid", "Trap.Cause", "Trap.Tval"}}, "pmp-page-split"},
+		{"in-page load faulting", diff.Divergence{
+			A:      spec.Retire{Insn: lw, Mem: spec.MemAccess{Valid: true, Read: true, Addr: 0x80011ff9, Size: 4}},
+			B:      spec.Retire{Insn: lw, Trap: spec.Trap{Valid: true, Cause: spec.CauseLoadAccess, Tval: 0x80011ff9}},
+			Fields: []string{"NextPC", "Rd.Valid", "Mem.Valid", "Trap.Valid", "Trap.Cause", "Trap.Tval"}}, ""},
 	}
 	for _, c := range cases {
 		dep, ok := ClassifyQEMU(&c.d)

@@ -241,8 +241,8 @@ func TestQEMUFirmwareLockstep(t *testing.T) {
 }
 
 // TestQEMUDepartureFindings replays the programs `vcheck fuzz --target
-// qemu` found where QEMU departs (testdata/qemu/NAME.S, each named after
-// its departure): each must end equal, past the departure it is named
+// qemu` and TestQEMURandomPrograms found where QEMU departs
+// (testdata/qemu/NAME.S, each named after its departure): each must end equal, past the departure it is named
 // after.
 func TestQEMUDepartureFindings(t *testing.T) {
 	testtool.Tool(t, "qemu-system-riscv64")
