@@ -44,6 +44,14 @@ func TestClassifyQEMU(t *testing.T) {
 			A:      spec.Retire{Insn: lw, Mem: spec.MemAccess{Valid: true, Read: true, Addr: 0x80011ff9, Size: 4}},
 			B:      spec.Retire{Insn: lw, Trap: spec.Trap{Valid: true, Cause: spec.CauseLoadAccess, Tval: 0x80011ff9}},
 			Fields: []string{"NextPC", "Rd.Valid", "Mem.Valid", "Trap.Valid", "Trap.Cause", "Trap.Tval"}}, ""},
+		{"sc into x0 without a reservation", diff.Divergence{
+			A:      spec.Retire{Insn: 0x1897302f, Trap: spec.Trap{Valid: true, Cause: spec.CauseStoreAccess}}, // sc.d zero, s1, (a4)
+			B:      spec.Retire{Insn: 0x1897302f, Mem: spec.MemAccess{Valid: true, Write: true, Size: 8}},
+			Fields: []string{"NextPC", "Mem.Valid", "Mem.Write", "Trap.Valid", "Trap.Cause"}}, "sc-permission"},
+		{"sc into a0 that stores", diff.Divergence{
+			A:      spec.Retire{Insn: 0x1897352f, Trap: spec.Trap{Valid: true, Cause: spec.CauseStoreAccess}}, // sc.d a0, s1, (a4)
+			B:      spec.Retire{Insn: 0x1897352f, Rd: spec.RegWrite{Valid: true, Reg: 10}, Mem: spec.MemAccess{Valid: true, Write: true, Size: 8}},
+			Fields: []string{"NextPC", "Rd.Valid", "Mem.Valid", "Mem.Write", "Trap.Valid", "Trap.Cause"}}, ""},
 	}
 	for _, c := range cases {
 		dep, ok := ClassifyQEMU(&c.d)

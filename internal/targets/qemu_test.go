@@ -115,11 +115,20 @@ func TestQEMURandomPrograms(t *testing.T) {
 	departures := map[string]int{}
 	records := uint64(0)
 	programs := 0
+	// rapid draws 100 cases a Check (each a fresh seed): as many Checks
+	// as n needs.
+	for programs < n && !t.Failed() {
+		checkQEMUPrograms(t, cfg, n, &programs, &records, departures)
+	}
+	t.Logf("%d programs, %d records; departures %v", programs, records, departures)
+}
+
+func checkQEMUPrograms(t *testing.T, cfg spec.Config, n int, programs *int, records *uint64, departures map[string]int) {
 	rapid.Check(t, func(rt *rapid.T) {
-		if programs >= n || t.Failed() {
+		if *programs >= n || t.Failed() {
 			return
 		}
-		programs++
+		*programs++
 		ts := fuzz.Gen(fuzz.Options{}).Draw(rt, "program")
 		l, err := ts.Layout()
 		if err != nil {
@@ -130,12 +139,11 @@ func TestQEMURandomPrograms(t *testing.T) {
 			rt.Fatal(err)
 		}
 		res := compareQEMU(t, cfg, img, fuzz.RecordLimit, l.Source(nil))
-		records += res.Compared
+		*records += res.Compared
 		for _, d := range res.Departures {
 			departures[d.Name] += d.Count
 		}
 	})
-	t.Logf("%d programs, %d records; departures %v", programs, records, departures)
 }
 
 // TestQEMUFirmwareBanner boots Debian's OpenSBI (fw_jump) on QEMU and the
