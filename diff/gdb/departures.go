@@ -36,11 +36,11 @@ var QEMUDepartures = []Departure{
 	{
 		Name: "amo-fault-cause",
 		Spec: "an AMO that faults in translation or PMP raises a store/AMO page fault (15) or store/AMO access fault (7) (Priv. 1.12 §3.7.1, §4.3.2, Table 3.6)",
-		QEMU: "reports a load page fault (13) or load access fault (5)",
+		QEMU: "checks it as a load first: reports a load page fault (13) or load access fault (5), the latter also where the page forbids the write and PMP the read",
 		Match: func(d *diff.Divergence) bool {
 			a, b := d.A.Trap.Cause, d.B.Trap.Cause
 			return isAMOorSC(d.A.Insn) && onlyFields(d, trapRouting...) &&
-				(a == spec.CauseStorePageFault && b == spec.CauseLoadPageFault || a == spec.CauseStoreAccess && b == spec.CauseLoadAccess)
+				(a == spec.CauseStorePageFault || a == spec.CauseStoreAccess) && (b == spec.CauseLoadPageFault || b == spec.CauseLoadAccess)
 		},
 	},
 	{

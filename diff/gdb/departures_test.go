@@ -24,6 +24,10 @@ func TestClassifyQEMU(t *testing.T) {
 			A:      spec.Retire{Insn: amoaddw, NextMode: spec.ModeS, Trap: spec.Trap{Valid: true, Cause: spec.CauseStoreAccess, Target: spec.ModeS}},
 			B:      spec.Retire{Insn: amoaddw, NextMode: spec.ModeM, Trap: spec.Trap{Valid: true, Cause: spec.CauseLoadAccess, Target: spec.ModeM}},
 			Fields: []string{"NextPC", "NextMode", "Trap.Cause", "Trap.Target"}}, "amo-fault-cause"},
+		{"amo store page fault, load access fault", diff.Divergence{
+			A:      spec.Retire{Insn: amoaddw, Trap: spec.Trap{Valid: true, Cause: spec.CauseStorePageFault}},
+			B:      spec.Retire{Insn: amoaddw, Trap: spec.Trap{Valid: true, Cause: spec.CauseLoadAccess}},
+			Fields: []string{"Trap.Cause"}}, "amo-fault-cause"},
 		{"amo fault and a register", diff.Divergence{
 			A:      spec.Retire{Insn: amoaddw, Trap: spec.Trap{Valid: true, Cause: spec.CauseStoreAccess}},
 			B:      spec.Retire{Insn: amoaddw, Trap: spec.Trap{Valid: true, Cause: spec.CauseLoadAccess}},
