@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -240,22 +239,6 @@ func (c *Client) Request(payload string) (string, error) {
 		return "", err
 	}
 	return c.recv(c.Timeout)
-}
-
-// flushAcks sends the acknowledgements owed, while the target is stopped.
-func (c *Client) flushAcks() error {
-	if len(c.pending) == 0 || c.closed != nil {
-		return c.closed
-	}
-	if err := c.conn.SetWriteDeadline(time.Now().Add(c.Timeout)); err != nil {
-		return c.fail(err)
-	}
-	_, err := c.conn.Write(c.pending)
-	c.pending = c.pending[:0]
-	if err != nil {
-		return c.fail(err)
-	}
-	return nil
 }
 
 func (c *Client) readXfer(object, annex string) ([]byte, error) {
@@ -530,13 +513,4 @@ func (c *Client) Breakpoint(addr uint64, insert bool) error {
 		return fmt.Errorf("gdb %s: breakpoint at %#x: %q", c.Addr, addr, truncate(r))
 	}
 	return nil
-}
-
-// parseHexU64 parses a hex number from the peer.
-func parseHexU64(s string) (uint64, error) {
-	v, err := strconv.ParseUint(s, 16, 64)
-	if err != nil {
-		return 0, protoErr("%q is not a hex number", truncate(s))
-	}
-	return v, nil
 }
