@@ -83,39 +83,15 @@ func isDest(row *spec.Inst, i int) bool {
 	if s.Role == "rd" {
 		return true
 	}
-	if row.Ext == spec.ExtC && s.Role == "rs1" && len(row.Expand) > 0 {
-		// "srli rs1 rs1 imm": the first operand of the expansion is the destination.
-		f := splitFields(row.Expand)
-		return len(f) > 1 && f[1] == "rs1" && !isBranchOrStore(f[0])
-	}
-	return false
-}
-
-func isBranchOrStore(name string) bool {
-	switch name {
-	case "beq", "bne", "sw", "sd", "jalr":
-		return true
-	}
-	return false
-}
-
-func splitFields(s string) []string {
-	var out []string
-	cur := ""
-	for _, r := range s {
-		if r == ' ' {
-			if cur != "" {
-				out = append(out, cur)
+	if x := row.Expansion; x != nil && s.Role == "rs1" {
+		// "srli rs1 rs1 imm": the expansion's rd is this rs1.
+		for j, e := range x.Args {
+			if e.Role == "rs1" && spec.ArgSpecs[x.Base.Args[j]].Role == "rd" {
+				return true
 			}
-			cur = ""
-			continue
 		}
-		cur += string(r)
 	}
-	if cur != "" {
-		out = append(out, cur)
-	}
-	return out
+	return false
 }
 
 // drawOperand draws a value for operand i of row: a register (from

@@ -2,7 +2,6 @@ package refmodel
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/vcheck-dev/vcheck/spec"
 )
@@ -38,7 +37,7 @@ type decodeSlot struct {
 
 // decode finds the row of spec.Insts that matches word by a plain linear
 // scan of the table, and extracts its operands. A compressed instruction
-// is expanded through its row's Expand field into the 32-bit instruction
+// is expanded through its row's Expansion into the 32-bit instruction
 // it stands for (Unpriv. §16), whose semantics then run. The result is
 // cached by word: a word always decodes the same way.
 func (h *Hart) decode(word uint32) *decoded {
@@ -96,17 +95,17 @@ func setOperand(o *operands, role string, v int64) {
 	}
 }
 
-// expansion is a compressed row's Expand field, parsed: the 32-bit
-// instruction's semantics, and for each of its operands (by role) where
-// the value comes from.
+// expansion is a compressed row's spec.Expansion as this model runs it:
+// the 32-bit instruction's semantics, and for each of its operands (by
+// role) where the value comes from.
 type expansion struct {
 	exec    semantics
 	roles   []string
 	sources []operandSource
 }
 
-// operandSource is one operand of an Expand field: a role of the C row
-// ("rd", "rs1", "rs2", "imm"), or a constant ("x0", "x2", "0").
+// operandSource is one operand of an expansion (spec.ExpandArg): a role
+// of the C row ("rd", "rs1", "rs2", "imm"), or a constant (x0, x2, 0).
 type operandSource struct {
 	role  string
 	konst int64
@@ -132,35 +131,20 @@ func init() {
 			}
 			continue
 		}
-		f := strings.Fields(in.Expand)
-		target := spec.Lookup(f[0])
-		if target == nil || table[f[0]] == nil {
-			panic("refmodel: " + in.Name + " expands to unknown " + f[0])
+		target := in.Expansion.Base
+		if table[target.Name] == nil {
+			panic("refmodel: " + in.Name + " expands to " + target.Name + ", which has no semantics")
 		}
-		var roles []string
-		for _, a := range target.Args {
+		x := expansion{exec: table[target.Name]}
+		for j, a := range target.Args {
 			switch r := spec.ArgSpecs[a].Role; r {
 			case "rd", "rs1", "rs2", "imm":
-				roles = append(roles, r)
-			}
-		}
-		if len(roles) != len(f)-1 {
-			panic(fmt.Sprintf("refmodel: %s: Expand %q has %d operands, %s takes %d", in.Name, in.Expand, len(f)-1, f[0], len(roles)))
-		}
-		x := expansion{exec: table[f[0]], roles: roles}
-		for _, tok := range f[1:] {
-			var s operandSource
-			switch {
-			case tok == "0":
-				s = operandSource{fixed: true}
-			case len(tok) >= 2 && tok[0] == 'x' && tok[1] >= '0' && tok[1] <= '9':
-				var n int64
-				fmt.Sscanf(tok[1:], "%d", &n)
-				s = operandSource{fixed: true, konst: n}
+				x.roles = append(x.roles, r)
+				src := in.Expansion.Args[j]
+				x.sources = append(x.sources, operandSource{role: src.Role, konst: src.Value, fixed: src.Role == ""})
 			default:
-				s = operandSource{role: tok}
+				panic(fmt.Sprintf("refmodel: %s expands to %s, whose %s operand a C form cannot supply", in.Name, target.Name, r))
 			}
-			x.sources = append(x.sources, s)
 		}
 		expansions[in.Name] = x
 	}

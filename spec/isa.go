@@ -1,5 +1,11 @@
 package spec
 
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
 // Ext is the ISA extension an instruction belongs to.
 type Ext uint8
 
@@ -86,13 +92,76 @@ type Inst struct {
 	// operand roles separated as GNU writes them, e.g. "rd,imm(rs1)".
 	Syntax string
 	Class  Class
-	// Expand, for a compressed instruction, is its 32-bit equivalent: the
-	// mnemonic followed by that instruction's operands, each a role of this
-	// row ("rd", "rs1", "rs2", "imm"), a fixed register ("x0", "x1", "x2"),
-	// or "0" (Unprivileged spec §16, the "expands to" of each instruction).
+	// Expand, for a compressed instruction, is its 32-bit equivalent as
+	// the table writes it: the mnemonic followed by that instruction's
+	// operands, each a role of this row ("rd", "rs1", "rs2", "imm"), a
+	// fixed register ("x0", "x1", "x2"), or "0" (Unprivileged spec §16,
+	// the "expands to" of each instruction). Expansion is the same, parsed.
 	Expand string
+	// Expansion is Expand parsed (nil for a 32-bit row): built once, when
+	// the package initializes. Read this, not Expand.
+	Expansion *Expansion
 	// Section cites the specification section that defines the instruction.
 	Section string
+}
+
+// Expansion is the 32-bit instruction a compressed one stands for.
+type Expansion struct {
+	Base *Inst       // the 32-bit row
+	Args []ExpandArg // one per operand of Base, in Base.Args order
+}
+
+// ExpandArg is where one operand of an expansion comes from: the
+// compressed row's operand whose role is Role, or, when Role is "", the
+// constant Value (a fixed register such as x2 for c.addi16sp, or the
+// immediate 0 of c.jr's jalr).
+type ExpandArg struct {
+	Role  string
+	Value int64
+}
+
+// parseExpand parses a compressed row's Expand field.
+func parseExpand(in *Inst) (*Expansion, error) {
+	f := strings.Fields(in.Expand)
+	if len(f) == 0 {
+		return nil, fmt.Errorf("spec: %s: compressed row without an expansion", in.Name)
+	}
+	base := Lookup(f[0])
+	if base == nil || base.Ext == ExtC {
+		return nil, fmt.Errorf("spec: %s: Expand %q: %q is not a 32-bit row", in.Name, in.Expand, f[0])
+	}
+	if len(f)-1 != len(base.Args) {
+		return nil, fmt.Errorf("spec: %s: Expand %q has %d operands, %s takes %d", in.Name, in.Expand, len(f)-1, base.Name, len(base.Args))
+	}
+	x := &Expansion{Base: base}
+	for _, tok := range f[1:] {
+		switch tok {
+		case "0", "x0":
+			x.Args = append(x.Args, ExpandArg{})
+		case "x1":
+			x.Args = append(x.Args, ExpandArg{Value: 1})
+		case "x2":
+			x.Args = append(x.Args, ExpandArg{Value: 2})
+		default:
+			if !slices.ContainsFunc(in.Args, func(a Arg) bool { return ArgSpecs[a].Role == tok }) {
+				return nil, fmt.Errorf("spec: %s: Expand %q: no operand %q", in.Name, in.Expand, tok)
+			}
+			x.Args = append(x.Args, ExpandArg{Role: tok})
+		}
+	}
+	return x, nil
+}
+
+func init() {
+	for i := range Insts {
+		if in := &Insts[i]; in.Ext == ExtC {
+			x, err := parseExpand(in)
+			if err != nil {
+				panic(err) // the table is source code; the message names the row
+			}
+			in.Expansion = x
+		}
+	}
 }
 
 // Len returns the instruction's length in bytes.

@@ -87,21 +87,7 @@ func csrModify(o op, old, src uint64) uint64 {
 // mip is the full mip: the software-writable bits and the lines from the
 // CLINT and the PLIC.
 func (h *Hart) mip() uint64 {
-	m := h.m
-	v := h.mipSW
-	if m.clint.msip[h.id] {
-		v |= spec.MipMSIP
-	}
-	if m.clint.timerPending(h.id, m) {
-		v |= spec.MipMTIP
-	}
-	if m.plic.line(2 * h.id) {
-		v |= spec.MipMEIP
-	}
-	if m.plic.line(2*h.id + 1) {
-		v |= spec.MipSEIP
-	}
-	return v
+	return h.mipSW | h.m.dev.Pending(h.id)
 }
 
 func (h *Hart) cycle() uint64 {
@@ -190,7 +176,7 @@ func (h *Hart) csrRead(addr uint16) uint64 {
 	case addr == spec.CSRMinstret, addr == spec.CSRInstret:
 		v = h.instret()
 	case addr == spec.CSRTime:
-		v = h.m.mtime()
+		v = h.m.dev.CLINT.Mtime()
 	case addr == spec.CSRMhartid:
 		v = uint64(h.id)
 	case addr >= spec.CSRTselect && addr <= spec.CSRTinfo:

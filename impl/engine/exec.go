@@ -525,9 +525,6 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 	}
 }
 
-var loadSize = [numOps]uint64{opLB: 1, opLH: 2, opLW: 4, opLD: 8, opLBU: 1, opLHU: 2, opLWU: 4}
-var storeSize = [numOps]uint64{opSB: 1, opSH: 2, opSW: 4, opSD: 8}
-
 func extendLoad(o op, v uint64) uint64 {
 	switch o {
 	case opLB:
@@ -658,10 +655,7 @@ func (h *Hart) execSlow(d *inst) bool {
 	case opCSRRW, opCSRRS, opCSRRC, opCSRRWI, opCSRRSI, opCSRRCI:
 		return h.csrInsn(d)
 	case opLRW, opLRD:
-		size := uint64(4)
-		if d.op == opLRD {
-			size = 8
-		}
+		size := uint64(ops[d.op].size)
 		a := x[d.rs1]
 		if a&(size-1) != 0 {
 			return h.fail(spec.CauseMisalignedLoad, a)
@@ -677,10 +671,7 @@ func (h *Hart) execSlow(d *inst) bool {
 		h.resValid, h.resAddr, h.resVal, h.resSize = true, a, v, uint8(size)
 		return true
 	case opSCW, opSCD:
-		size := uint64(4)
-		if d.op == opSCD {
-			size = 8
-		}
+		size := uint64(ops[d.op].size)
 		a := x[d.rs1]
 		if a&(size-1) != 0 {
 			return h.fail(spec.CauseMisalignedStore, a)
@@ -722,10 +713,7 @@ func (h *Hart) execSlow(d *inst) bool {
 		return true
 	case opAMOSWAPW, opAMOADDW, opAMOXORW, opAMOANDW, opAMOORW, opAMOMINW, opAMOMAXW, opAMOMINUW, opAMOMAXUW,
 		opAMOSWAPD, opAMOADDD, opAMOXORD, opAMOANDD, opAMOORD, opAMOMIND, opAMOMAXD, opAMOMINUD, opAMOMAXUD:
-		size := uint64(8)
-		if d.op <= opAMOMAXUW {
-			size = 4
-		}
+		size := uint64(ops[d.op].size)
 		a := x[d.rs1]
 		if a&(size-1) != 0 {
 			return h.fail(spec.CauseMisalignedStore, a)

@@ -258,7 +258,7 @@ func (h *Hart) Step() spec.Retire {
 		}
 		before := h.count
 		h.loop(1)
-		h.m.uartTick(h, before)
+		h.m.afterRetire(h, before)
 	}
 	mutateAfterStep(h) // fault injection for tests; empty unless built with -tags vcheck_mutant
 	r.NextPC, r.NextMode = h.pc, h.mode
@@ -315,35 +315,23 @@ func (h *Hart) memRecord(d *inst) spec.MemAccess {
 		}
 		return 1<<(8*size) - 1
 	}
-	switch {
-	case loadSize[d.op] != 0:
-		size := loadSize[d.op]
-		return spec.MemAccess{Valid: true, Addr: h.recA + uint64(d.imm), Size: uint8(size), Read: true, RData: h.x[d.rd] & mask(size)}
-	case storeSize[d.op] != 0:
-		size := storeSize[d.op]
-		return spec.MemAccess{Valid: true, Addr: h.recA + uint64(d.imm), Size: uint8(size), Write: true, WData: h.recB & mask(size)}
-	case d.op == opLRW || d.op == opLRD:
-		size := uint64(4)
-		if d.op == opLRD {
-			size = 8
-		}
-		return spec.MemAccess{Valid: true, Addr: h.recA, Size: uint8(size), Read: true, RData: h.x[d.rd] & mask(size)}
-	case d.op == opSCW || d.op == opSCD:
-		size := uint64(4)
-		if d.op == opSCD {
-			size = 8
-		}
+	info := &ops[d.op]
+	size := uint64(info.size)
+	switch info.mem {
+	case memLoad:
+		return spec.MemAccess{Valid: true, Addr: h.recA + uint64(d.imm), Size: info.size, Read: true, RData: h.x[d.rd] & mask(size)}
+	case memStore:
+		return spec.MemAccess{Valid: true, Addr: h.recA + uint64(d.imm), Size: info.size, Write: true, WData: h.recB & mask(size)}
+	case memLR:
+		return spec.MemAccess{Valid: true, Addr: h.recA, Size: info.size, Read: true, RData: h.x[d.rd] & mask(size)}
+	case memSC:
 		if !h.scDone { // a failed SC: an access with neither read nor write (docs/retire.md)
-			return spec.MemAccess{Valid: true, Addr: h.recA, Size: uint8(size)}
+			return spec.MemAccess{Valid: true, Addr: h.recA, Size: info.size}
 		}
-		return spec.MemAccess{Valid: true, Addr: h.recA, Size: uint8(size), Write: true, WData: h.recB & mask(size)}
-	case d.op >= opAMOSWAPW && d.op <= opAMOMAXUD:
-		size := uint64(8)
-		if d.op <= opAMOMAXUW {
-			size = 4
-		}
+		return spec.MemAccess{Valid: true, Addr: h.recA, Size: info.size, Write: true, WData: h.recB & mask(size)}
+	case memAMO:
 		old := h.x[d.rd] & mask(size)
-		return spec.MemAccess{Valid: true, Addr: h.recA, Size: uint8(size), Read: true, Write: true,
+		return spec.MemAccess{Valid: true, Addr: h.recA, Size: info.size, Read: true, Write: true,
 			RData: old, WData: amoCompute(d.op, old, h.recB) & mask(size)}
 	}
 	return spec.MemAccess{}
@@ -366,21 +354,14 @@ func (h *Hart) run(limit uint64, stopOnTrap bool) uint64 {
 		}
 		chunk := limit - steps
 		if chunk > 1 {
-			if t := m.untilTimer(); t < chunk {
-				chunk = t
-			}
-			// While the UART samples its input or may time out, stop at
-			// each timer tick: the tick runs right after the instruction
-			// that ends on it, as in Step.
-			if m.uart.ticking() {
-				if t := m.untilTick(); t < chunk {
-					chunk = t
-				}
-			}
+			// Stop where a timer expires and, while the UART samples its
+			// input or may time out, at each timer tick: the tick runs
+			// right after the instruction that ends on it, as in Step.
+			chunk = min(chunk, m.dev.UntilEvent(m.Retired()))
 		}
 		before := h.count
 		steps += h.loop(chunk)
-		m.uartTick(h, before)
+		m.afterRetire(h, before)
 		if stopOnTrap && h.trapped || h.trapLoop >= trapLoopLimit {
 			return steps
 		}

@@ -10,8 +10,9 @@ package engine
 //     register), so nothing has to be written back when it stops;
 //   - loads and stores look up the same TLB entries with the same tag and
 //     page-offset checks, and touch RAM directly only on a hit;
-//   - it stops before the first instruction it does not translate (CSRs,
-//     division, MULHSU, system instructions) or that misses the TLB, and
+//   - it stops before the first instruction it does not translate (an op
+//     whose row in ops.go lacks jit: CSRs, division, MULHSU, system
+//     instructions) or that misses the TLB, and
 //     reports how many instructions it completed; fast interprets the rest
 //     of the block from there, so every exit, trap and helper call goes
 //     through the interpreter exactly as before.

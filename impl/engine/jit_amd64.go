@@ -196,7 +196,7 @@ func jitTranslate(b *block) []byte {
 	n := 0
 	for i := range b.insts {
 		d := &b.insts[i]
-		if !a.inst(d, i, b) {
+		if !ops[d.op].jit || !a.inst(d, i, b) {
 			break
 		}
 		n = i + 1
@@ -223,8 +223,9 @@ func jitTranslate(b *block) []byte {
 	return a.b
 }
 
-// inst emits instruction i of b; false: not translated (the code stops
-// before it). A control transfer emits the block's exit.
+// inst emits instruction i of b, an op whose row in ops says jit; false:
+// not translated (the code stops before it). A control transfer emits the
+// block's exit.
 func (a *x86) inst(d *inst, i int, b *block) bool {
 	imm := d.imm
 	switch d.op {

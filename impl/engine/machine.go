@@ -5,6 +5,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/vcheck-dev/vcheck/impl/devices"
 	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/spec/boot"
 )
@@ -36,11 +37,7 @@ type Machine struct {
 	// entering its loop with a different epoch refetches and flushes.
 	codeEpoch uint64
 
-	toHost, fromHost uint64
-
-	clint clint
-	plic  plic
-	uart  uart
+	dev devices.Set // CLINT, PLIC, UART, finisher, HTIF (bus.go routes to them)
 
 	next   int // the hart the next Step runs (round-robin)
 	exit   spec.Exit
@@ -84,23 +81,6 @@ type block struct {
 // costs one block rebuild per maxBlock instructions when a store drops it.
 const maxBlock = 64
 
-// endsBlock is true for the ops after which a block ends: control
-// transfers, and everything fast does not run itself.
-var endsBlock = func() (t [numOps]bool) {
-	for o := range t {
-		t[o] = true
-	}
-	for _, o := range []op{opLUI, opAUIPC, opLB, opLH, opLW, opLD, opLBU, opLHU, opLWU,
-		opSB, opSH, opSW, opSD, opADDI, opSLTI, opSLTIU, opXORI, opORI, opANDI,
-		opSLLI, opSRLI, opSRAI, opADD, opSUB, opSLL, opSLT, opSLTU, opXOR, opSRL, opSRA,
-		opOR, opAND, opADDIW, opSLLIW, opSRLIW, opSRAIW, opADDW, opSUBW, opSLLW, opSRLW,
-		opSRAW, opMUL, opMULH, opMULHSU, opMULHU, opDIV, opDIVU, opREM, opREMU,
-		opMULW, opDIVW, opDIVUW, opREMW, opREMUW, opFENCE, opFENCEI} {
-		t[o] = false
-	}
-	return t
-}()
-
 func newCodePage(ramOff uint64) *codePage { return &codePage{ramOff: ramOff} }
 
 // dropBlocks forgets every block decoded from a byte in [lo, hi) of the
@@ -142,8 +122,6 @@ func New(cfg spec.Config, img *boot.Image) (*Machine, error) {
 		rom:       make([]byte, spec.BootROMSize),
 		pageFlags: make([]uint8, cfg.RAM>>12),
 		codePages: make([]*codePage, cfg.RAM>>12),
-		toHost:    img.ToHost,
-		fromHost:  img.FromHost,
 		jitOn:     jitSupported,
 	}
 	for _, s := range img.Segments {
@@ -169,9 +147,7 @@ func New(cfg spec.Config, img *boot.Image) (*Machine, error) {
 			m.pageFlags[(a-spec.RAMBase)>>12] |= pageHTIF
 		}
 	}
-	m.clint.init(cfg.Harts)
-	m.plic.init(cfg.Harts)
-	m.uart.init()
+	m.dev = *devices.NewSet(cfg.Harts, cfg.TimebaseDiv, m, img.ToHost, img.FromHost)
 	resetPC := img.ResetPC
 	if resetPC == 0 {
 		resetPC = cfg.ResetPC
@@ -198,9 +174,7 @@ func (m *Machine) Config() spec.Config { return m.cfg }
 //
 // It implements internal/targets' Runner.
 func (m *Machine) SetConsole(in io.Reader, out io.Writer) {
-	m.uart.in = in
-	m.uart.inDone = false
-	m.uart.out = out
+	m.dev.SetConsole(in, out)
 }
 
 // Exit reports how the machine stopped, or Reason Running.
@@ -215,19 +189,13 @@ func (m *Machine) Retired() uint64 {
 	return n
 }
 
-// mtime is the CLINT's mtime: one tick every TimebaseDiv instructions
-// retired over all harts (ARCHITECTURE.md §2), plus what guest writes to
-// mtime added.
-func (m *Machine) mtime() uint64 {
-	return m.Retired()/m.cfg.TimebaseDiv + m.clint.mtimeAdj
-}
-
-func (m *Machine) halt(reason spec.HaltReason, code int, detail string) {
+// halt stops the machine with exit e, unless it has stopped already.
+func (m *Machine) halt(e spec.Exit) {
 	if m.halted {
 		return
 	}
 	m.halted = true
-	m.exit = spec.Exit{Reason: reason, Code: code, Detail: detail}
+	m.exit = e
 	for _, h := range m.Harts {
 		h.exitLoop = true
 	}
@@ -286,8 +254,8 @@ func (m *Machine) Run(limit uint64) spec.Exit {
 // trapLoopLimit times in a row without retiring.
 func (m *Machine) checkTrapLoop(h *Hart) {
 	if h.trapLoop >= trapLoopLimit {
-		m.halt(spec.HaltTrapLoop, -1, fmt.Sprintf("trap loop: hart %d took %d traps in a row at pc %#x without retiring (%s, tval %#x)",
-			h.id, h.trapLoop, h.pc, spec.CauseName(h.lastTrap.Interrupt, h.lastTrap.Cause), h.lastTrap.Tval))
+		m.halt(spec.Exit{Reason: spec.HaltTrapLoop, Code: -1, Detail: fmt.Sprintf("trap loop: hart %d took %d traps in a row at pc %#x without retiring (%s, tval %#x)",
+			h.id, h.trapLoop, h.pc, spec.CauseName(h.lastTrap.Interrupt, h.lastTrap.Cause), h.lastTrap.Tval)})
 	}
 }
 

@@ -329,7 +329,7 @@ func (h *Hart) storeSlow(va, size, v uint64) bool {
 			if i >= n1 {
 				pa = pa2 + i - n1
 			}
-			if !h.m.writePhys(h, pa, 1, v>>(8*i)) {
+			if !h.m.writePhys(pa, 1, v>>(8*i)) {
 				// QEMU 7.2's store_helper_unaligned stores byte by byte
 				// from the lowest address: mtval is the refused byte
 				// (the portion that faulted, Priv. spec 1.12 §3.1.16).
@@ -355,7 +355,7 @@ func (h *Hart) storeSlow(va, size, v uint64) bool {
 		h.m.writePhysRAM(pa-spec.RAMBase, size, v)
 		return true
 	}
-	if failAt, ok := h.m.devStore(h, pa, size, v); !ok {
+	if failAt, ok := h.m.devStore(pa, size, v); !ok {
 		return h.fail(spec.CauseStoreAccess, va+failAt-pa)
 	}
 	return true
@@ -371,8 +371,8 @@ func (m *Machine) writePhysRAM(off, size, v uint64) {
 }
 
 // deviceWriteRAM is the HTIF device's own 8-byte write of RAM at offset
-// off: coherent with the code cache and the TLBs like a guest store, but
-// it does not run the HTIF protocol again.
+// off (bus.go's htifRAM): coherent with the code cache and the TLBs like
+// a guest store, but it does not run the HTIF protocol again.
 func (m *Machine) deviceWriteRAM(off, v uint64) {
 	writeRAM(m.ram, off, 8, v)
 	if f := m.pageFlags[off>>12] &^ pageHTIF; f != 0 {

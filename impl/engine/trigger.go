@@ -244,21 +244,22 @@ func (h *Hart) scWillStore(addr, size uint64) bool {
 // for its address): a failing SC makes no access.
 func (h *Hart) trigData(d *inst) bool {
 	x := &h.x
-	var kind, addr, size uint64
-	switch {
-	case loadSize[d.op] != 0:
-		kind, addr, size = spec.McontrolLoad, x[d.rs1]+uint64(d.imm), loadSize[d.op]
-	case storeSize[d.op] != 0:
-		kind, addr, size = spec.McontrolStore, x[d.rs1]+uint64(d.imm), storeSize[d.op]
-	case d.op == opLRW, d.op == opLRD:
-		kind, addr, size = spec.McontrolLoad, x[d.rs1], 4<<b2u(d.op == opLRD)
-	case d.op == opSCW, d.op == opSCD:
-		kind, addr, size = spec.McontrolStore, x[d.rs1], 4<<b2u(d.op == opSCD)
+	var kind, addr uint64
+	size := uint64(ops[d.op].size)
+	switch ops[d.op].mem {
+	case memLoad:
+		kind, addr = spec.McontrolLoad, x[d.rs1]+uint64(d.imm)
+	case memStore:
+		kind, addr = spec.McontrolStore, x[d.rs1]+uint64(d.imm)
+	case memLR:
+		kind, addr = spec.McontrolLoad, x[d.rs1]
+	case memSC:
+		kind, addr = spec.McontrolStore, x[d.rs1]
 		if !h.scWillStore(addr, size) {
 			return false
 		}
-	case d.op >= opAMOSWAPW && d.op <= opAMOMAXUD:
-		kind, addr, size = trigData, x[d.rs1], 4<<b2u(d.op > opAMOMAXUW)
+	case memAMO:
+		kind, addr = trigData, x[d.rs1]
 	default:
 		return false
 	}

@@ -1,51 +1,31 @@
 package asm
 
-import (
-	"strings"
-
-	"github.com/vcheck-dev/vcheck/spec"
-)
+import "github.com/vcheck-dev/vcheck/spec"
 
 // Automatic compression (.option rvc). GNU as tries the compressed
 // aliases of a mnemonic before its 32-bit form, so it emits a C
 // instruction whenever one means the same thing. The candidates come
-// from the table: every C row whose Expand names the 32-bit mnemonic,
+// from the table: every C row whose expansion is the 32-bit mnemonic,
 // in table order.
 
-// binding says where one operand of the 32-bit instruction goes in the
-// compressed one: to the C operand with the given role, or nowhere,
-// because the C form fixes it (a register x0/x1/x2 or an immediate 0).
-type binding struct {
-	role  string
-	fixed bool
-	value int64
-}
-
+// compression is one C row that a 32-bit mnemonic may become: bind says,
+// for each operand of the 32-bit row in Args order, the C operand (by
+// role) it goes to, or the constant the C form fixes it to (a register
+// x0/x1/x2 or an immediate 0): the row's spec.Expansion.
 type compression struct {
 	c    *spec.Inst
-	bind []binding // one per operand of the 32-bit row, in Args order
+	bind []spec.ExpandArg
 }
 
 // compressions lists, per 32-bit mnemonic, its compressed forms.
 var compressions = map[string][]compression{}
 
 func init() {
-	fixed := map[string]int64{"x0": 0, "x1": 1, "x2": 2, "0": 0}
 	for i := range spec.Insts {
 		c := &spec.Insts[i]
-		if c.Ext != spec.ExtC || c.Expand == "" {
-			continue
+		if x := c.Expansion; x != nil {
+			compressions[x.Base.Name] = append(compressions[x.Base.Name], compression{c: c, bind: x.Args})
 		}
-		f := strings.Fields(c.Expand)
-		comp := compression{c: c}
-		for _, op := range f[1:] {
-			if v, ok := fixed[op]; ok {
-				comp.bind = append(comp.bind, binding{fixed: true, value: v})
-			} else {
-				comp.bind = append(comp.bind, binding{role: op})
-			}
-		}
-		compressions[f[0]] = append(compressions[f[0]], comp)
 	}
 }
 
@@ -115,16 +95,16 @@ next:
 		}
 		roles := map[string]int64{}
 		for i, b := range comp.bind {
-			if b.fixed {
-				if vals[i] != b.value {
+			if b.Role == "" {
+				if vals[i] != b.Value {
 					continue next
 				}
 				continue
 			}
-			if old, ok := roles[b.role]; ok && old != vals[i] {
+			if old, ok := roles[b.Role]; ok && old != vals[i] {
 				continue next
 			}
-			roles[b.role] = vals[i]
+			roles[b.Role] = vals[i]
 		}
 		for _, h := range gnuHints[comp.c.Name] {
 			if (roles[h.role] == 0) != h.wantZero {
@@ -151,24 +131,15 @@ next:
 // expansion is the inverse: the 32-bit row and operand values a C row
 // with values cvals stands for.
 func expansion(c *spec.Inst, cvals []int64) (*spec.Inst, []int64) {
-	f := strings.Fields(c.Expand)
-	full := spec.Lookup(f[0])
-	vals := make([]int64, len(f)-1)
-	for i, op := range f[1:] {
-		switch op {
-		case "x0", "0":
-			vals[i] = 0
-		case "x1":
-			vals[i] = 1
-		case "x2":
-			vals[i] = 2
-		default:
-			for j, a := range c.Args {
-				if spec.ArgSpecs[a].Role == op {
-					vals[i] = cvals[j]
-				}
+	x := c.Expansion
+	vals := make([]int64, len(x.Args))
+	for i, a := range x.Args {
+		vals[i] = a.Value
+		for j, ca := range c.Args {
+			if a.Role != "" && spec.ArgSpecs[ca].Role == a.Role {
+				vals[i] = cvals[j]
 			}
 		}
 	}
-	return full, vals
+	return x.Base, vals
 }
