@@ -164,6 +164,9 @@ func Lockstep(a, b Target, opts Options) (res Result, err error) {
 			tp.Target = side
 			res.ExitA, res.ExitB = spec.Exit{}, spec.Exit{}
 			err = tp
+			if e, ok := tp.Value.(error); ok && errors.Is(e, ErrTargetFailed) {
+				err = fmt.Errorf("target %s failed at record %d: %w", side, tp.Index, e)
+			}
 		}
 	}()
 	mask, err := newFieldMask(opts.Ignore)
@@ -259,6 +262,14 @@ func Lockstep(a, b Target, opts Options) (res Result, err error) {
 	}
 	return res, nil
 }
+
+// ErrTargetFailed marks a target that cannot go on for a reason outside
+// the program: an external implementation that hung up, did not answer
+// in time or sent garbage. Such a target panics in Step with an error
+// wrapping ErrTargetFailed, and Lockstep returns that error (naming the
+// side and the record) instead of a *TargetPanic: it is an error of the
+// run, never a finding to save.
+var ErrTargetFailed = errors.New("target failed")
 
 // TargetPanic is Lockstep's error when a target panicked: the run stops
 // there, and the report names the target, the record and the panic.

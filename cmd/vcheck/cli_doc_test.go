@@ -30,6 +30,7 @@ var jsonOutputs = map[string]reflect.Type{
 	"fuzz":          reflect.TypeFor[fuzzJSON](),
 	"pg":            reflect.TypeFor[pg.ReportJSON](),
 	"run":           reflect.TypeFor[runJSON](),
+	"serve":         reflect.TypeFor[serveJSON](),
 	"tla":           reflect.TypeFor[tlaJSON](),
 	"tla trace":     reflect.TypeFor[tlacheck.TraceResult](),
 	"version":       reflect.TypeFor[buildInfo](),

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"strings"
 
 	"github.com/vcheck-dev/vcheck/diff"
+	"github.com/vcheck-dev/vcheck/diff/gdb"
 	"github.com/vcheck-dev/vcheck/fuzz"
 	"github.com/vcheck-dev/vcheck/internal/jsonout"
 	"github.com/vcheck-dev/vcheck/internal/targets"
@@ -37,6 +39,11 @@ INTERRUPTED (Ctrl-C: the records compared so far are reported).`,
 			{"vcheck diff --ignore Trap.Tval corpus/regress/ref-vs-engine-lw-Mem-c16e916f.S", "a finding, with a field left out of the comparison"},
 			{"vcheck diff --limit 0 --kernel u-boot.bin fw_jump.elf", "no record limit (Ctrl-C reports what was compared)"},
 			{"vcheck diff --json prog.elf | jq .verdict", ""},
+			{"vcheck diff --b qemu prog.elf", "the reference model against QEMU, single-stepped through its gdbstub (docs/external.md)"},
+			{"vcheck diff --b qemu --fast fw_jump.elf --limit 6500000", "QEMU at full speed between checkpoints: OpenSBI to its banner in seconds"},
+			{"vcheck diff --b gdb:localhost:1234 prog.elf", "any gdbstub, stopped at the program's reset"},
+			{"vcheck diff --b rvfi:localhost:5000 prog.elf", "an RVFI-DII implementation (docs/rvfi.md)"},
+			{"vcheck diff --b trace:core.log prog.elf", "a Spike commit log (spike -l --log-commits)"},
 		},
 		exits: map[int]string{
 			exitOK:           "the targets agree and both finished",
@@ -61,6 +68,21 @@ type diffJSON struct {
 	ExitA      jsonout.Exit    `json:"exit_a"`
 	ExitB      jsonout.Exit    `json:"exit_b"`
 	Divergence *divergenceJSON `json:"divergence,omitempty"`
+	// External targets (docs/external.md): what was not compared, and why.
+	Ignored     []string          `json:"ignored"`
+	Unobserved  map[string]uint64 `json:"unobserved"`
+	Departures  []departureJSON   `json:"departures"`
+	Notes       []string          `json:"notes"`
+	Checkpoints uint64            `json:"checkpoints,omitempty"`
+}
+
+// departureJSON is a documented departure a comparison went past.
+type departureJSON struct {
+	Name       string `json:"name"`
+	Spec       string `json:"spec"`
+	Count      int    `json:"count"`
+	FirstIndex uint64 `json:"first_index"`
+	Synced     bool   `json:"synced"`
 }
 
 // diffFieldsJSON is the --json output of vcheck diff --fields.
@@ -109,6 +131,7 @@ func diffFlags(fs *flag.FlagSet) func(e *env) int {
 	history := fs.Int("history", 8, "records before the divergence to show")
 	harts := fs.Int("harts", 1, "number of harts")
 	kernel := fs.String("kernel", "", "an ELF or raw `FILE` loaded as QEMU's -kernel (raw: at the first 2 MiB boundary after the program)")
+	fast := fs.Bool("fast", false, "with --b qemu (or a gdb: stub): run it at full speed between checkpoints and compare there (docs/external.md)")
 	return func(e *env) int {
 		if *fields {
 			if e.json {
@@ -134,43 +157,102 @@ func diffFlags(fs *flag.FlagSet) func(e *env) int {
 		if code != exitOK {
 			return code
 		}
-		cfg, img, code := bootProgram(e, *harts, e.args[0], *kernel)
+		cfg, img, code := bootProgram(e, *harts, e.args[0], *kernel, *nameA, *nameB)
 		if img == nil {
 			return code
 		}
+		defer targets.CloseConnections()
 		a, err := fa(cfg, img)
 		if err != nil {
 			return e.errorf(exitInternal, "target %s: %v", *nameA, err)
 		}
+		defer closeTarget(a)
 		b, err := fb(cfg, img)
 		if err != nil {
 			return e.errorf(exitInternal, "target %s: %v", *nameB, err)
 		}
+		defer closeTarget(b)
+		ext := externalOf(a, b)
+		if ext.any && *strict > 0 {
+			return e.usagef("--strict: an external target shows no whole state to compare every %d records", *strict)
+		}
+		if *fast && !ext.fast {
+			return e.usagef("--fast: --b %s cannot run to a breakpoint (--b qemu or gdb:HOST:PORT can)", *nameB)
+		}
 		prog := e.newProgress()
 		opts.ProgressEvery = 1 << 16
+		if ext.any {
+			opts.ProgressEvery = 1 << 10
+		}
 		opts.Progress = func(n uint64) { prog.Printf("diff %s vs %s: %d records compared", *nameA, *nameB, n) }
-		res, err := diff.Lockstep(fuzz.ArchExit(a), fuzz.ArchExit(b), opts)
+		var res diff.Result
+		var cmpRes *targets.Comparison
+		var checkpoints uint64
+		switch {
+		case *fast:
+			var f targets.FastComparison
+			f, err = targets.FastCompare(a, b.(targets.FastForwarder), targets.FastOptions{
+				CompareOptions: targets.CompareOptions{Options: opts, Departures: ext.departures}, Skip: ext.skip})
+			if err == nil && f.StateDiff != "" {
+				f.Divergence = &diff.Divergence{Index: f.CheckpointIndex, StateDiff: f.StateDiff,
+					Reason: fmt.Sprintf("after record %d: the state differs; the first divergence lies after the checkpoint before it (a lockstep run without --fast up to here finds it)", f.CheckpointIndex)}
+			}
+			res, cmpRes, checkpoints = f.Result, &f.Comparison, uint64(f.Checkpoints)
+		case ext.any:
+			var c targets.Comparison
+			c, err = targets.Compare(a, b, targets.CompareOptions{Options: opts, Departures: ext.departures})
+			res, cmpRes = c.Result, &c
+		default:
+			res, err = diff.Lockstep(fuzz.ArchExit(a), fuzz.ArchExit(b), opts)
+		}
 		prog.Done()
 		if err != nil {
 			var tp *diff.TargetPanic
-			if errors.As(err, &tp) {
+			switch {
+			case errors.As(err, &tp):
 				return e.errorf(exitFailure, "%v", err) // a target that crashes has failed the check
+			case errors.Is(err, diff.ErrTargetFailed) || ext.any:
+				return e.errorf(exitInternal, "%v", err) // an external target hung up, timed out or sent garbage
 			}
 			// Options are the only input Lockstep rejects (an unknown --ignore field).
 			return e.usagef("%v", err)
 		}
+		if cmpRes != nil && cmpRes.StoppedAt != nil && res.Divergence == nil {
+			res.Divergence = &diff.Divergence{Index: cmpRes.StoppedAt.Index,
+				Reason: fmt.Sprintf("record %d: documented departure %s, and the state could not be set past it: %v", cmpRes.StoppedAt.Index, cmpRes.StoppedAt.Name, cmpRes.SyncError)}
+		}
 		res.ExitA, res.ExitB = a.Exit(), b.Exit() // with each model's detail, for the report
 		v := res.Verdict()
 		code = map[diff.Verdict]int{diff.Equal: exitOK, diff.Diverged: exitFailure, diff.Unfinished: exitInconclusive, diff.Interrupted: exitInterrupted}[v]
+		notes := ext.notes(a, b)
 		if e.json {
 			out := diffJSON{A: *nameA, B: *nameB, Program: e.args[0], Kernel: *kernel, Verdict: v.String(),
 				Compared: res.Compared, Limit: *limit, ExitA: jsonout.ExitOf(res.ExitA), ExitB: jsonout.ExitOf(res.ExitB),
-				Divergence: divergenceOf(res.Divergence)}
+				Divergence: divergenceOf(res.Divergence), Ignored: []string{}, Unobserved: map[string]uint64{},
+				Departures: []departureJSON{}, Notes: notes, Checkpoints: checkpoints}
+			if cmpRes != nil {
+				out.Ignored = append(out.Ignored, cmpRes.Ignored...)
+				out.Unobserved = cmpRes.Unobserved
+				for _, d := range cmpRes.Departures {
+					out.Departures = append(out.Departures, departureJSON{d.Name, d.Spec, d.Count, d.Index, d.Synced})
+				}
+			}
 			if c := e.writeJSON(out); c != exitOK {
 				return c
 			}
 			return code
 		}
+		defer func() {
+			if cmpRes != nil {
+				fmt.Fprint(e.stdout, cmpRes.Summary())
+			}
+			if checkpoints > 0 {
+				fmt.Fprintf(e.stdout, "compared at %d checkpoints (--fast)\n", checkpoints)
+			}
+			for _, n := range notes {
+				fmt.Fprintf(e.stdout, "note: %s\n", n)
+			}
+		}()
 		switch v {
 		case diff.Diverged:
 			fmt.Fprint(e.stdout, res.Divergence.Text(*nameA, *nameB, disassembler))
@@ -204,4 +286,54 @@ func lookupTargets(e *env, flagA, nameA, flagB, nameB string) (fa, fb targets.Fa
 func disassembler(insn uint32, pc uint64) string {
 	text, _ := disasm.Inst(insn, pc, disasm.Options{})
 	return strings.Replace(text, "\t", " ", 1)
+}
+
+// closeTarget stops a target that holds a process or a connection (QEMU,
+// a gdbstub, a log file).
+func closeTarget(t diff.Target) {
+	if c, ok := t.(io.Closer); ok {
+		c.Close()
+	}
+}
+
+// external is what a comparison with an external target needs.
+type external struct {
+	any        bool // a target is external: compare with targets.Compare
+	fast       bool // b can run to a breakpoint (--fast)
+	departures targets.Classifier
+	skip       map[uint16]bool
+}
+
+func externalOf(a, b diff.Target) external {
+	var x external
+	for _, t := range []diff.Target{a, b} {
+		switch t.(type) {
+		case targets.Partial, targets.StateSetter, targets.FastForwarder:
+			x.any = true
+		}
+	}
+	_, x.fast = b.(targets.FastForwarder)
+	if q, ok := b.(interface{ QEMU() bool }); ok && q.QEMU() {
+		x.departures, x.skip = targets.QEMUDepartures, gdb.QEMUStateSkip
+	}
+	return x
+}
+
+// notes collects what the external targets say about their observation
+// (a gdbstub's limits, a log without -l's trap lines).
+func (x external) notes(ts ...diff.Target) []string {
+	notes := []string{}
+	for _, t := range ts {
+		switch t := t.(type) {
+		case interface{ Coverage() gdb.Coverage }:
+			c := t.Coverage()
+			notes = append(notes, c.Notes...)
+			for f, n := range c.Derived {
+				notes = append(notes, fmt.Sprintf("%s derived from registers, not observed, in %d records", f, n))
+			}
+		case interface{ Notes() []string }:
+			notes = append(notes, t.Notes()...)
+		}
+	}
+	return notes
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vcheck-dev/vcheck/diff"
 	"github.com/vcheck-dev/vcheck/fuzz"
 	"github.com/vcheck-dev/vcheck/internal/jsonout"
 	"github.com/vcheck-dev/vcheck/internal/targets"
@@ -93,14 +94,14 @@ func fuzzFlags(fs *flag.FlagSet) func(e *env) int {
 		if *seed == 0 {
 			*seed = uint64(time.Now().UnixNano())
 		}
-		cfg := fuzz.Config()
+		cfg := targets.AdjustConfig(fuzz.Config(), *nameA, *nameB)
 		cfg.Harts = *harts
 		if err := cfg.Validate(); err != nil {
 			return e.usagef("--harts: %v", err)
 		}
 		c := &fuzz.Campaign{
 			Config:      cfg,
-			Pair:        fuzz.Pair{NameA: *nameA, NameB: *nameB, A: fuzz.Factory(fa), B: fuzz.Factory(fb)},
+			Pair:        fuzz.Pair{NameA: *nameA, NameB: *nameB, A: fuzz.Factory(fa), B: fuzz.Factory(fb), Lockstep: externalLockstep},
 			Gen:         fuzz.Options{MaxItems: *items, Exts: extList},
 			Seed:        *seed,
 			Duration:    *dur,
@@ -197,4 +198,21 @@ func parseExts(list string) ([]spec.Ext, error) {
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// externalLockstep compares as diff.Lockstep does, except with an
+// external target (QEMU, a gdbstub, RVFI-DII, a log): then the
+// documented departures are named and passed, and fields the target
+// cannot observe are not findings (targets.Compare).
+func externalLockstep(a, b diff.Target, opts diff.Options) (diff.Result, error) {
+	x := externalOf(a, b)
+	if !x.any {
+		return diff.Lockstep(fuzz.ArchExit(a), fuzz.ArchExit(b), opts)
+	}
+	c, err := targets.Compare(a, b, targets.CompareOptions{Options: opts, Departures: x.departures})
+	if err == nil && c.StoppedAt != nil && c.Divergence == nil {
+		c.Divergence = &diff.Divergence{Index: c.StoppedAt.Index,
+			Reason: fmt.Sprintf("record %d: documented departure %s, and the state could not be set past it: %v", c.StoppedAt.Index, c.StoppedAt.Name, c.SyncError)}
+	}
+	return c.Result, err
 }

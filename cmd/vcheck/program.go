@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"unicode/utf8"
 
+	"github.com/vcheck-dev/vcheck/internal/targets"
 	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/spec/boot"
 	"github.com/vcheck-dev/vcheck/spec/load"
@@ -178,10 +179,12 @@ func loadImage(e *env, cfg spec.Config, firmware, kernel string) (*boot.Image, e
 }
 
 // bootProgram is what run and diff start from: the default machine with
-// harts harts, and the reset image of program (and kernel). On an error it
-// reports it and returns a nil image and the exit code.
-func bootProgram(e *env, harts int, program, kernel string) (spec.Config, *boot.Image, int) {
-	cfg := spec.DefaultConfig()
+// harts harts, as the named targets need it (targets.AdjustConfig: an
+// RVFI-DII implementation or a commit log starts at 0x80000000), and the
+// reset image of program (and kernel). On an error it reports it and
+// returns a nil image and the exit code.
+func bootProgram(e *env, harts int, program, kernel string, names ...string) (spec.Config, *boot.Image, int) {
+	cfg := targets.AdjustConfig(spec.DefaultConfig(), names...)
 	cfg.Harts = harts
 	if err := cfg.Validate(); err != nil {
 		return cfg, nil, e.usagef("--harts: %v", err)

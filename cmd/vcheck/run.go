@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vcheck-dev/vcheck/diff"
+	"github.com/vcheck-dev/vcheck/diff/trace"
 	"github.com/vcheck-dev/vcheck/internal/targets"
 	"github.com/vcheck-dev/vcheck/spec"
 )
@@ -36,7 +38,7 @@ Stop reasons are the same words on every model (docs/retire.md): "finisher",
 		examples: []example{
 			{"vcheck run hello.elf", "the UART on stdout, PASS/FAIL and the MIPS on stderr"},
 			{"vcheck run --model engine --limit 0 coremark.elf", "the fast engine, no step limit (Ctrl-C stops it and prints the summary)"},
-			{"vcheck run --trace prog.S | head", "every retire record, in Spike's --log-commits format"},
+			{"vcheck run --trace prog.S | head", "every step as Spike -l --log-commits prints it (without its disassembly lines)"},
 			{"vcheck run --kernel u-boot.bin /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf", "firmware and kernel, as qemu -bios ... -kernel ..."},
 			{"vcheck run --json prog.elf | jq -r .reason", ""},
 		},
@@ -73,7 +75,7 @@ type runJSON struct {
 func runFlags(fs *flag.FlagSet) func(e *env) int {
 	model := fs.String("model", "ref", "the model to run: "+strings.Join(targets.Names(), ", ")+" (any target that runs on its own)")
 	limit := fs.Uint64("limit", defaultRunLimit, "stop after this many steps (instructions and traps); 0: no limit")
-	trace := fs.Bool("trace", false, "print every retire record to stdout, in Spike's --log-commits format")
+	trace := fs.Bool("trace", false, "print every step to stdout as Spike prints it (--log-commits lines, and -l's exception lines for traps)")
 	kernel := fs.String("kernel", "", "an ELF or raw `FILE` loaded as QEMU's -kernel")
 	harts := fs.Int("harts", 1, "number of harts")
 	return func(e *env) int {
@@ -275,7 +277,7 @@ func runTraced(e *env, m targets.Runner, limit uint64, w io.Writer) spec.Exit {
 			return m.Exit()
 		}
 		r := m.Step()
-		fmt.Fprintln(w, formatCommit(&r))
+		fmt.Fprintln(w, formatCommit(&r, m))
 		l := &loops[r.Hart]
 		switch {
 		case !r.Trap.Valid || r.Trap.Interrupt:
@@ -297,72 +299,11 @@ func runTraced(e *env, m targets.Runner, limit uint64, w io.Writer) spec.Exit {
 	return limitExit(limit, m.Retired())
 }
 
-// formatCommit renders a record like Spike's --log-commits:
-//
-//	core   0: 3 0x0000000080000000 (0x00000297) x5  0x0000000080000000
-//
-// followed by " mem ADDR" for a load, " mem ADDR VALUE" for a store (both
-// for an AMO), and " cADDR_name VALUE" for a CSR write. A trap is printed
-// as Spike prints one: "core   0: exception NAME, epc PC" and the tval.
-func formatCommit(r *spec.Retire) string {
-	var b strings.Builder
-	if r.Trap.Valid {
-		fmt.Fprintf(&b, "core %3d: exception %s, epc 0x%016x\ncore %3d:           tval 0x%016x",
-			r.Hart, spikeTrapName(&r.Trap), r.PC, r.Hart, r.Trap.Tval)
-		return b.String()
-	}
-	fmt.Fprintf(&b, "core %3d: %d 0x%016x ", r.Hart, r.Mode, r.PC)
-	if spec.InsnLen(r.Insn) == 2 {
-		fmt.Fprintf(&b, "(0x%04x)", r.Insn&0xffff)
-	} else {
-		fmt.Fprintf(&b, "(0x%08x)", r.Insn)
-	}
-	if r.Rd.Valid {
-		fmt.Fprintf(&b, " x%-2d 0x%016x", r.Rd.Reg, r.Rd.Value)
-	}
-	if r.CSR.Valid {
-		name := fmt.Sprintf("%#x", r.CSR.Addr)
-		if c := spec.LookupCSR(r.CSR.Addr); c != nil {
-			name = c.Name
-		}
-		fmt.Fprintf(&b, " c%d_%s 0x%016x", r.CSR.Addr, name, r.CSR.Value)
-	}
-	if r.Mem.Valid && r.Mem.Read {
-		fmt.Fprintf(&b, " mem 0x%016x", r.Mem.Addr)
-	}
-	if r.Mem.Valid && r.Mem.Write {
-		fmt.Fprintf(&b, " mem 0x%016x 0x%0*x", r.Mem.Addr, 2*int(r.Mem.Size), r.Mem.WData)
-	}
-	return b.String()
-}
-
-// spikeTrapNames are the names Spike's trap_t classes print
-// (riscv-isa-sim riscv/trap.h), by exception cause.
-var spikeTrapNames = map[uint64]string{
-	spec.CauseMisalignedFetch:    "trap_instruction_address_misaligned",
-	spec.CauseFetchAccess:        "trap_instruction_access_fault",
-	spec.CauseIllegalInstruction: "trap_illegal_instruction",
-	spec.CauseBreakpoint:         "trap_breakpoint",
-	spec.CauseMisalignedLoad:     "trap_load_address_misaligned",
-	spec.CauseLoadAccess:         "trap_load_access_fault",
-	spec.CauseMisalignedStore:    "trap_store_address_misaligned",
-	spec.CauseStoreAccess:        "trap_store_access_fault",
-	spec.CauseUserEcall:          "trap_user_ecall",
-	spec.CauseSupervisorEcall:    "trap_supervisor_ecall",
-	spec.CauseMachineEcall:       "trap_machine_ecall",
-	spec.CauseFetchPageFault:     "trap_instruction_page_fault",
-	spec.CauseLoadPageFault:      "trap_load_page_fault",
-	spec.CauseStorePageFault:     "trap_store_page_fault",
-}
-
-// spikeTrapName names a trap as Spike's log does; an interrupt is
-// "interrupt #cause".
-func spikeTrapName(t *spec.Trap) string {
-	if t.Interrupt {
-		return fmt.Sprintf("interrupt #%d", t.Cause)
-	}
-	if n, ok := spikeTrapNames[t.Cause]; ok {
-		return n
-	}
-	return fmt.Sprintf("trap #%d", t.Cause)
+// formatCommit renders a step as Spike prints it (trace.Format): the
+// --log-commits line of a retired instruction, with the CSR writes Spike
+// logs beyond the record's (sstatus, sie and sip as the register they
+// view; the mstatus an xRET writes) read from the model after the step;
+// the exception lines of -l for a trap.
+func formatCommit(r *spec.Retire, m diff.Target) string {
+	return trace.Format(r, func(addr uint16) uint64 { return m.State(r.Hart).CSRs[addr] })
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vcheck-dev/vcheck/internal/testtool"
 
+	"github.com/vcheck-dev/vcheck/diff"
 	"github.com/vcheck-dev/vcheck/spec"
 )
 
@@ -170,18 +171,32 @@ func TestRunKernel(t *testing.T) {
 }
 
 func TestFormatCommitTrap(t *testing.T) {
+	m := stateOnly{}
 	r := spec.Retire{PC: 0x80000010, Insn: 0x57, Trap: spec.Trap{Valid: true, Cause: spec.CauseIllegalInstruction, Tval: 0x57}}
 	want := "core   0: exception trap_illegal_instruction, epc 0x0000000080000010\ncore   0:           tval 0x0000000000000057"
-	if got := formatCommit(&r); got != want {
+	if got := formatCommit(&r, m); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
+	// Spike prints no tval line for an interrupt or an ecall.
 	r = spec.Retire{Hart: 1, PC: 0x80000000, Trap: spec.Trap{Valid: true, Interrupt: true, Cause: spec.IntMTimer}}
-	if got := formatCommit(&r); !strings.HasPrefix(got, "core   1: exception interrupt #7, epc 0x0000000080000000") {
+	if got, want := formatCommit(&r, m), "core   1: exception interrupt #7, epc 0x0000000080000000"; got != want {
 		t.Errorf("interrupt: %q", got)
 	}
 	r = spec.Retire{PC: 0x80000000, Insn: 0x4505, Mode: spec.ModeS, Rd: spec.RegWrite{Valid: true, Reg: 10, Value: 1},
 		CSR: spec.CSRWrite{Valid: true, Addr: spec.CSRSscratch, Value: 2}}
-	if got, want := formatCommit(&r), "core   0: 1 0x0000000080000000 (0x4505) x10 0x0000000000000001 c320_sscratch 0x0000000000000002"; got != want {
+	if got, want := formatCommit(&r, m), "core   0: 1 0x0000000080000000 (0x4505) x10 0x0000000000000001 c320_sscratch 0x0000000000000002"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
+	// mret: the mstatus it wrote, read from the model.
+	r = spec.Retire{PC: 0x80000004, Insn: 0x30200073, Mode: spec.ModeM}
+	if got, want := formatCommit(&r, m), "core   0: 3 0x0000000080000004 (0x30200073) c768_mstatus 0x0000000a00000080"; got != want {
+		t.Errorf("mret: got %q, want %q", got, want)
+	}
+}
+
+// stateOnly is a target whose state has one mstatus.
+type stateOnly struct{ diff.Target }
+
+func (stateOnly) State(int) spec.ArchState {
+	return spec.ArchState{CSRs: map[uint16]uint64{spec.CSRMstatus: 0xa00000080}}
 }

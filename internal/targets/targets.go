@@ -91,7 +91,12 @@ func RegisterPrefix(prefix string, f PrefixFactory) {
 	byPrefix[prefix] = f
 }
 
-// Names lists the known targets, prefixes as "prefix:HOST:PORT", sorted.
+// prefixArgs are the argument synopses of prefixes whose argument is not
+// an address (trace:FILE).
+var prefixArgs = map[string]string{"trace": "FILE"}
+
+// Names lists the known targets, prefixes as "prefix:HOST:PORT" (or
+// their own argument), sorted.
 func Names() []string {
 	mu.RLock()
 	defer mu.RUnlock()
@@ -100,7 +105,11 @@ func Names() []string {
 		out = append(out, n)
 	}
 	for p := range byPrefix {
-		out = append(out, p+":HOST:PORT")
+		arg := "HOST:PORT"
+		if a, ok := prefixArgs[p]; ok {
+			arg = a
+		}
+		out = append(out, p+":"+arg)
 	}
 	sort.Strings(out)
 	return out

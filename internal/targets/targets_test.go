@@ -19,11 +19,11 @@ func TestBuiltins(t *testing.T) {
 }
 
 func TestUnknownListsKnown(t *testing.T) {
-	_, err := Lookup("qemu")
+	_, err := Lookup("spike")
 	if err == nil {
 		t.Fatal("no error for an unknown target")
 	}
-	for _, want := range []string{`"qemu"`, "ref", "engine"} {
+	for _, want := range []string{`"spike"`, "ref", "engine", "qemu", "gdb:HOST:PORT", "rvfi:HOST:PORT", "trace:FILE"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %s", err, want)
 		}
