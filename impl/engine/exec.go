@@ -218,8 +218,8 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 			// in the page; a slice of the budget at a time, so that the
 			// goroutine returns to Go code (preemption, GC) often.
 			lim := min(left, jitSlice)
-			jc.left, jc.blocks = lim, blocks
-			callJIT(blk.jit.code, x, jc)
+			jc.blocks = blocks
+			callJIT(blk.jit.code, h, lim)
 			left -= lim - jc.left
 			jitRan += lim - jc.left
 			if jc.n == ^uint64(0) {

@@ -12,11 +12,16 @@ const (
 )
 
 // tlbEntry caches one 4 KiB page: tag is the virtual page number ORed with
-// the hart's TLB generation, off is the page's byte offset in RAM. Only RAM
-// pages whose PMP decision is uniform over the whole page are cached.
+// the hart's TLB generation, off is the page's byte offset in RAM, and
+// host is what compiled code adds to a virtual address of the page to get
+// its host address (the host address of RAM + off - the page's virtual
+// address). Only RAM pages whose PMP decision is uniform over the whole
+// page are cached.
 type tlbEntry struct {
-	tag uint64
-	off uint64
+	tag  uint64
+	off  uint64
+	host uint64
+	_    uint64 // 32-byte entries: compiled code indexes by a shift
 }
 
 const (
@@ -68,6 +73,7 @@ type Hart struct {
 	jctx        jitCtx  // what compiled code reads and reports
 	hotBlock    *block  // the block fast asks the driver to compile
 	ram         []byte  // the machine's RAM, for the loop's fast loads and stores
+	ramHost     uint64  // its host address, for compiled code (jitRAMAddr)
 
 	// LR/SC reservation: the address and the value LR read. SC succeeds
 	// when the address matches and memory still holds that value.
@@ -120,7 +126,7 @@ type Hart struct {
 
 func (h *Hart) reset(pc uint64) {
 	h.ram = h.m.ram
-	h.jctx.ram = jitRAM(h.m.ram)
+	h.ramHost = jitRAMAddr(h.m.ram)
 	h.pc = pc
 	h.mode = spec.ModeM
 	for _, c := range spec.CSRs {

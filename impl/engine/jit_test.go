@@ -258,3 +258,44 @@ func TestJITLetsGCStopTheWorld(t *testing.T) {
 	}
 	<-done
 }
+
+// TestJITLoopBlockBudget: a loop that is one block runs again straight
+// from its own compiled code (jumpTo), with its registers kept in host
+// registers; it must still stop exactly where the budget ends, with the
+// registers written back. Every budget from 1 to a few iterations past
+// the compile point is compared with the interpreter.
+func TestJITLoopBlockBudget(t *testing.T) {
+	testtool.Supported(t, jitSupported, "block compiler (linux/amd64 without -race)")
+	setJITHot(t, 1)
+	src := ".globl _start\n_start:\n\tli a2, 300\n1:\taddi a0, a0, 1\n\tslli a1, a0, 3\n\tadd a3, a3, a1\n\tbne a0, a2, 1b\n" +
+		"\tli t0, 0x100000\n\tli t1, 0x5555\n\tsw t1, 0(t0)\n"
+	obj, err := asm.Assemble("loop.S", []byte(src), asm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	img, err := boot.Build(cfg, obj.Program("loop"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for limit := uint64(1); limit < 200; limit++ {
+		var ms [2]*Machine
+		for i := range ms {
+			if ms[i], err = New(cfg, img); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ms[0].SetJIT(false)
+		for _, m := range ms {
+			m.Run(limit)
+		}
+		if ms[1].jitMem == nil && limit > 20 {
+			t.Fatalf("limit %d: nothing was compiled", limit)
+		}
+		a, b := ms[0].State(0), ms[1].State(0)
+		if ms[0].Retired() != ms[1].Retired() || a.PC != b.PC || a.X != b.X {
+			t.Fatalf("limit %d: interpreter retired %d, pc %#x, x %v; compiled retired %d, pc %#x, x %v",
+				limit, ms[0].Retired(), a.PC, a.X, ms[1].Retired(), b.PC, b.X)
+		}
+	}
+}

@@ -239,7 +239,8 @@ func (h *Hart) fillTLB(t *[tlbSize]tlbEntry, va, pa uint64, kind int, mode spec.
 			h.m.directStores = true
 		}
 	}
-	t[va>>12&(tlbSize-1)] = tlbEntry{tag: tag, off: page - spec.RAMBase}
+	off := page - spec.RAMBase
+	t[va>>12&(tlbSize-1)] = tlbEntry{tag: tag, off: off, host: h.ramHost + off - va&^0xfff}
 }
 
 // loadSlow is a load that missed the TLB: translation, PMP, MMIO,
