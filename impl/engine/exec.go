@@ -181,6 +181,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 	off := h.pc - base
 	budget := left
 	jitOn := h.m.jitOn
+	rh := h.ramHost     // a TLB entry's host minus this is the page's RAM offset minus its virtual address
 	jitRan := uint64(0) // instructions compiled code ran in this call
 	for {
 		if left == 0 {
@@ -312,7 +313,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				a := x[d.rs1] + uint64(d.imm)
 				e := &h.loadTLB[a>>12&(tlbSize-1)]
 				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4088 {
-					x[d.rd] = binary.LittleEndian.Uint64(h.ram[e.off+po:])
+					x[d.rd] = binary.LittleEndian.Uint64(h.ram[e.host+a-rh:])
 				} else {
 					h.pc = base + uint64(d.off)
 					return exitSlow, budget - left + uint64(i), d
@@ -321,7 +322,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				a := x[d.rs1] + uint64(d.imm)
 				e := &h.loadTLB[a>>12&(tlbSize-1)]
 				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4092 {
-					x[d.rd] = uint64(int64(int32(binary.LittleEndian.Uint32(h.ram[e.off+po:]))))
+					x[d.rd] = uint64(int64(int32(binary.LittleEndian.Uint32(h.ram[e.host+a-rh:]))))
 				} else {
 					h.pc = base + uint64(d.off)
 					return exitSlow, budget - left + uint64(i), d
@@ -330,7 +331,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				a := x[d.rs1] + uint64(d.imm)
 				e := &h.loadTLB[a>>12&(tlbSize-1)]
 				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4092 {
-					x[d.rd] = uint64(binary.LittleEndian.Uint32(h.ram[e.off+po:]))
+					x[d.rd] = uint64(binary.LittleEndian.Uint32(h.ram[e.host+a-rh:]))
 				} else {
 					h.pc = base + uint64(d.off)
 					return exitSlow, budget - left + uint64(i), d
@@ -339,7 +340,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				a := x[d.rs1] + uint64(d.imm)
 				e := &h.loadTLB[a>>12&(tlbSize-1)]
 				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4094 {
-					x[d.rd] = uint64(int64(int16(binary.LittleEndian.Uint16(h.ram[e.off+po:]))))
+					x[d.rd] = uint64(int64(int16(binary.LittleEndian.Uint16(h.ram[e.host+a-rh:]))))
 				} else {
 					h.pc = base + uint64(d.off)
 					return exitSlow, budget - left + uint64(i), d
@@ -348,7 +349,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				a := x[d.rs1] + uint64(d.imm)
 				e := &h.loadTLB[a>>12&(tlbSize-1)]
 				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4094 {
-					x[d.rd] = uint64(binary.LittleEndian.Uint16(h.ram[e.off+po:]))
+					x[d.rd] = uint64(binary.LittleEndian.Uint16(h.ram[e.host+a-rh:]))
 				} else {
 					h.pc = base + uint64(d.off)
 					return exitSlow, budget - left + uint64(i), d
@@ -357,7 +358,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				a := x[d.rs1] + uint64(d.imm)
 				e := &h.loadTLB[a>>12&(tlbSize-1)]
 				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4095 {
-					x[d.rd] = uint64(int64(int8(h.ram[e.off+po])))
+					x[d.rd] = uint64(int64(int8(h.ram[e.host+a-rh])))
 				} else {
 					h.pc = base + uint64(d.off)
 					return exitSlow, budget - left + uint64(i), d
@@ -366,7 +367,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				a := x[d.rs1] + uint64(d.imm)
 				e := &h.loadTLB[a>>12&(tlbSize-1)]
 				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4095 {
-					x[d.rd] = uint64(h.ram[e.off+po])
+					x[d.rd] = uint64(h.ram[e.host+a-rh])
 				} else {
 					h.pc = base + uint64(d.off)
 					return exitSlow, budget - left + uint64(i), d
@@ -375,7 +376,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				a := x[d.rs1] + uint64(d.imm)
 				e := &h.storeTLB[a>>12&(tlbSize-1)]
 				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4088 {
-					binary.LittleEndian.PutUint64(h.ram[e.off+po:], x[d.rs2])
+					binary.LittleEndian.PutUint64(h.ram[e.host+a-rh:], x[d.rs2])
 				} else {
 					h.pc = base + uint64(d.off)
 					return exitSlow, budget - left + uint64(i), d
@@ -384,7 +385,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				a := x[d.rs1] + uint64(d.imm)
 				e := &h.storeTLB[a>>12&(tlbSize-1)]
 				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4092 {
-					binary.LittleEndian.PutUint32(h.ram[e.off+po:], uint32(x[d.rs2]))
+					binary.LittleEndian.PutUint32(h.ram[e.host+a-rh:], uint32(x[d.rs2]))
 				} else {
 					h.pc = base + uint64(d.off)
 					return exitSlow, budget - left + uint64(i), d
@@ -393,7 +394,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				a := x[d.rs1] + uint64(d.imm)
 				e := &h.storeTLB[a>>12&(tlbSize-1)]
 				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4094 {
-					binary.LittleEndian.PutUint16(h.ram[e.off+po:], uint16(x[d.rs2]))
+					binary.LittleEndian.PutUint16(h.ram[e.host+a-rh:], uint16(x[d.rs2]))
 				} else {
 					h.pc = base + uint64(d.off)
 					return exitSlow, budget - left + uint64(i), d
@@ -402,7 +403,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				a := x[d.rs1] + uint64(d.imm)
 				e := &h.storeTLB[a>>12&(tlbSize-1)]
 				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4095 {
-					h.ram[e.off+po] = byte(x[d.rs2])
+					h.ram[e.host+a-rh] = byte(x[d.rs2])
 				} else {
 					h.pc = base + uint64(d.off)
 					return exitSlow, budget - left + uint64(i), d

@@ -12,20 +12,22 @@ const (
 )
 
 // tlbEntry caches one 4 KiB page: tag is the virtual page number ORed with
-// the hart's TLB generation, off is the page's byte offset in RAM, and
-// host is what compiled code adds to a virtual address of the page to get
-// its host address (the host address of RAM + off - the page's virtual
-// address). Only RAM pages whose PMP decision is uniform over the whole
+// the hart's TLB generation; host is what compiled code adds to a virtual
+// address in the page to get its host address: Hart.ramHost (the host
+// address of RAM, 0 where nothing is compiled) + the page's RAM offset -
+// the page's virtual address. So va's RAM offset is host + va - ramHost
+// (ramOff). Only RAM pages whose PMP decision is uniform over the whole
 // page are cached.
 type tlbEntry struct {
 	tag  uint64
-	off  uint64
 	host uint64
-	_    uint64 // 32-byte entries: compiled code indexes by a shift
 }
 
+// ramOff is the RAM offset of va, a virtual address in e's page.
+func (e *tlbEntry) ramOff(va, ramHost uint64) uint64 { return e.host + va - ramHost }
+
 const (
-	tlbSize = 256
+	tlbSize = 1024
 	// The generation sits in bits 53-63: virtual page numbers fit in 52
 	// bits, and bit 52 is tlbSlowFlag, which must not be a generation bit
 	// (else a flagged entry would hit the fast path in odd generations,

@@ -255,6 +255,75 @@ func (a *x86) done(n int, next int64, known bool) {
 	a.ret()
 }
 
+// divide emits a division or remainder (Unprivileged spec §7.2, Table
+// 7.1): a zero divisor and the signed overflow (divisor -1, where x86's
+// idiv would fault on the most negative dividend) take their own paths.
+func (a *x86) divide(d *inst) {
+	w := d.op == opDIV || d.op == opDIVU || d.op == opREM || d.op == opREMU
+	signed := d.op == opDIV || d.op == opREM || d.op == opDIVW || d.op == opREMW
+	rem := d.op == opREM || d.op == opREMU || d.op == opREMW || d.op == opREMUW
+	a.get(rCX, d.rs2)
+	a.rr(w, []byte{0x85}, rCX, rCX) // test rcx, rcx
+	zero := a.jccFwd(ccE)
+	var ends []int
+	if signed {
+		a.aluImm(w, 7, rCX, -1) // cmp rcx, -1
+		normal := a.jccFwd(ccNE)
+		// x / -1 = -x (wrapping), x % -1 = 0
+		if rem {
+			a.rr(false, []byte{0x33}, rAX, rAX) // xor eax, eax
+		} else {
+			a.get(rAX, d.rs1)
+			a.rr(w, []byte{0xf7}, 3, rAX) // neg
+			if !w {
+				a.sext32()
+			}
+		}
+		ends = append(ends, a.jmpFwd())
+		a.patch(normal)
+		a.get(rAX, d.rs1)
+		if w {
+			a.bytes(0x48, 0x99) // cqo
+		} else {
+			a.bytes(0x99) // cdq
+		}
+		a.rr(w, []byte{0xf7}, 7, rCX) // idiv rcx
+	} else {
+		a.get(rAX, d.rs1)
+		a.rr(false, []byte{0x33}, rDX, rDX) // xor edx, edx
+		a.rr(w, []byte{0xf7}, 6, rCX)       // div rcx
+	}
+	if rem {
+		a.movRR(rAX, rDX)
+	}
+	if !w {
+		a.sext32()
+	}
+	ends = append(ends, a.jmpFwd())
+	a.patch(zero)
+	// x / 0 = all ones, x % 0 = x (W forms: sign-extended from 32 bits)
+	if rem {
+		a.get(rAX, d.rs1)
+		if !w {
+			a.sext32()
+		}
+	} else {
+		a.rr(true, []byte{0xc7}, 0, rAX) // mov rax, -1
+		a.u32(0xffffffff)
+	}
+	for _, e := range ends {
+		a.patch(e)
+	}
+	a.put(d.rd, rAX)
+}
+
+// jmpFwd emits a jump forward and returns where to patch it.
+func (a *x86) jmpFwd() int {
+	a.bytes(0xe9)
+	a.u32(0)
+	return len(a.b) - 4
+}
+
 // jumpTo ends the block after its n instructions, at a known page
 // offset next. A jump back to the block's own start (a loop that is one
 // block) runs the block again right away when the budget holds another
@@ -463,6 +532,18 @@ func (a *x86) inst(d *inst, i int) {
 		a.rmX(true, 0, []byte{0xf7}, map[op]int{opMULH: 5, opMULHU: 4}[d.op], d.rs2) // rdx:rax = rax * x[rs2]
 		a.put(d.rd, rDX)
 
+	case opMULHSU:
+		// hi(rs1 * rs2) with rs1 signed = hi unsigned - (rs1 < 0 ? rs2 : 0)
+		a.get(rCX, d.rs1)
+		a.movRR(rAX, rCX)
+		a.rmX(true, 0, []byte{0xf7}, 4, d.rs2) // mul: rdx:rax = rax * x[rs2]
+		a.shiftImm(true, 7, rCX, 63)           // sar rcx, 63
+		a.rmX(true, 0, []byte{0x23}, rCX, d.rs2)
+		a.rr(true, []byte{0x2b}, rDX, rCX) // sub rdx, rcx
+		a.put(d.rd, rDX)
+	case opDIV, opDIVU, opREM, opREMU, opDIVW, opDIVUW, opREMW, opREMUW:
+		a.divide(d)
+
 	case opLB, opLH, opLW, opLD, opLBU, opLHU, opLWU:
 		size := loadSize[d.op]
 		a.translate(d, i, jitOffsets.loadTLB, size)
@@ -536,19 +617,19 @@ func (a *x86) inst(d *inst, i int) {
 // first byte and its tag compared with the page of the last byte, so an
 // access that crosses the page end compares with the next page's number,
 // which no entry in this slot can hold (a slot only holds pages whose low
-// 8 bits are its index). It leaves RCX, RDX and R8 free.
+// bits are its index). It leaves RCX, RDX and R8 free.
 func (a *x86) translate(d *inst, i int, tlb int32, size uint64) {
 	a.lea(rAX, d.rs1, d.imm)                              // rax = x[rs1] + imm
 	a.mem(true, 0, []byte{0x8d}, rDX, rAX, int32(size-1)) // lea rdx, [rax+size-1]
 	a.shiftImm(true, 5, rDX, 12)                          // shr rdx, 12
 	a.rr(false, []byte{0x89}, rAX, rCX)                   // mov ecx, eax
-	a.shiftImm(false, 5, rCX, 7)                          // shr ecx, 7
-	a.aluImm(false, 4, rCX, (tlbSize-1)<<5)               // and ecx, 255<<5 (32-byte entries)
+	a.shiftImm(false, 5, rCX, 8)                          // shr ecx, 8
+	a.aluImm(false, 4, rCX, (tlbSize-1)<<4)               // and ecx, (tlbSize-1)<<4 (16-byte entries)
 	a.ctx(true, []byte{0x0b}, rDX, jitOffsets.gen)        // or rdx, gen
 	a.ctx(true, []byte{0x03}, rCX, tlb)                   // add rcx, tlb
 	a.mem(true, 0, []byte{0x3b}, rDX, rCX, 0)             // cmp rdx, [rcx].tag
 	a.jccStub(ccNE, i)                                    //
-	a.mem(true, 0, []byte{0x03}, rAX, rCX, 16)            // add rax, [rcx].host
+	a.mem(true, 0, []byte{0x03}, rAX, rCX, 8)             // add rax, [rcx].host
 }
 
 // lea: reg = x[r] + imm.

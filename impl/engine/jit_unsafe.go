@@ -30,8 +30,8 @@ func init() {
 	var b block
 	jitOffsets.blkLen = int32(unsafe.Offsetof(b.insts) + unsafe.Sizeof(uintptr(0))) // a slice is {data, len, cap}
 	jitOffsets.blkCode = int32(unsafe.Offsetof(b.jit) + unsafe.Offsetof(b.jit.code))
-	if unsafe.Sizeof(tlbEntry{}) != 32 || unsafe.Offsetof(tlbEntry{}.host) != 16 {
-		panic("engine: the compiled TLB lookup assumes 32-byte entries {tag, off, host}")
+	if unsafe.Sizeof(tlbEntry{}) != 16 || unsafe.Offsetof(tlbEntry{}.host) != 8 {
+		panic("engine: the compiled TLB lookup assumes 16-byte entries {tag, host}")
 	}
 }
 
