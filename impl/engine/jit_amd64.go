@@ -7,8 +7,8 @@ package engine
 //
 //	RDI  the *Hart: guest registers (Hart.x) and jitCtx are addressed off it
 //	R15  what is left of the budget (jitCtx.left, written back on return)
-//	RBX, RSI, R9-R13  guest registers allocated to the block (regAlloc)
-//	RAX, RCX, RDX, R8  scratch
+//	RBX, RSI, R8-R13  guest registers allocated to the block (regAlloc)
+//	RAX, RCX, RDX  scratch
 //
 // RSP, RBP and R14 are never touched.
 
@@ -30,7 +30,7 @@ const (
 
 // allocRegs are the host registers that hold a block's most used guest
 // registers, in the order they are handed out.
-var allocRegs = [...]int{rBX, rSI, r9, r10, r11, r12, r13}
+var allocRegs = [...]int{rBX, rSI, r8, r9, r10, r11, r12, r13}
 
 // jitOffsets are the byte offsets from a *Hart of its x array and of its
 // jitCtx's fields (set by jit_unsafe.go), and of a block's fields.
@@ -391,6 +391,7 @@ func (a *x86) regAlloc(insts []inst) {
 			writes[d.rd]++
 		}
 	}
+	uses[0] = 0 // x0 is never allocated: it reads as 0 from Hart.x
 	for r := range a.host {
 		a.host[r] = -1
 	}
