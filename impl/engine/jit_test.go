@@ -366,3 +366,53 @@ func TestJITDivisionEdges(t *testing.T) {
 		}
 	}
 }
+
+// TestJITPageCrossingMisses: compiled loads and stores look up the TLB
+// with the page of their last byte, so an access that crosses the end of
+// a cached page misses and takes the slow path. Here the page is the last
+// of RAM, already in the TLB, and the doublewords at its end cross into
+// nothing: every ld and sd must fault (a handler counts and skips them),
+// compiled as interpreted; a lookup by the first byte alone would hit
+// and run off the end of RAM.
+func TestJITPageCrossingMisses(t *testing.T) {
+	testtool.Supported(t, jitSupported, "block compiler (linux/amd64 without -race)")
+	setJITHot(t, 1)
+	cfg := testConfig()
+	end := spec.RAMBase + cfg.RAM
+	src := fmt.Sprintf(".globl _start\n_start:\n\tla t0, handler\n\tcsrw mtvec, t0\n\tli s2, %#x\n\tli s3, 100\n"+
+		"\tlw a0, 4(s2)\n\tsw a0, 0(s2)\n\tj 1f\n"+ // the last page in both TLBs
+		"1:\tld a1, 4(s2)\n\tsd s3, 2(s2)\n\tld a2, 1(s2)\n\taddi s3, s3, -1\n\tbnez s3, 1b\n"+
+		"\tli x6, %#x\n\tli x7, %#x\n\tsw x7, 0(x6)\n"+
+		"handler:\n\tcsrr t0, mepc\n\taddi t0, t0, 4\n\tcsrw mepc, t0\n\taddi s4, s4, 1\n\tmret\n",
+		end-8, spec.TestBase, spec.FinisherPass)
+	obj, err := asm.Assemble("cross.S", []byte(src), asm.Options{NoRVC: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := boot.Build(cfg, obj.Program("cross"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms [2]*Machine
+	for i := range ms {
+		if ms[i], err = New(cfg, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms[0].SetJIT(false)
+	for i, m := range ms {
+		if e := m.Run(100_000); e.Reason != spec.HaltFinisher {
+			t.Fatalf("machine %d: %+v", i, e)
+		}
+	}
+	if ms[1].jitMem == nil {
+		t.Fatal("nothing was compiled")
+	}
+	a, b := ms[0].State(0), ms[1].State(0)
+	if a.X != b.X {
+		t.Fatalf("interpreter x %v\ncompiled    x %v", a.X, b.X)
+	}
+	if got := a.X[20]; got != 300 { // s4: three faults per iteration
+		t.Fatalf("%d faults, want 300", got)
+	}
+}
