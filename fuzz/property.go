@@ -55,13 +55,26 @@ func (o *Outcome) Signature() string {
 		return "panic-" + o.Panic.Target
 	case d == nil:
 		return "no-exit"
-	case len(d.Fields) == 0 && d.StateA != nil && d.StateB != nil:
-		return "state:" + strings.Join(stateFields(d.StateA, d.StateB), ",")
 	case len(d.Fields) == 0:
-		if strings.Contains(d.Reason, "exits differ") {
-			return "exit"
+		// A state after the exit, a strict or run-mode checkpoint; "run-"
+		// when only the fast path leaves it (diff.Divergence.FastPath).
+		prefix := ""
+		if d.FastPath {
+			prefix = "run-"
 		}
-		return "state"
+		switch {
+		case d.StateA != nil && d.StateB != nil:
+			return prefix + "state:" + strings.Join(stateFields(d.StateA, d.StateB), ",")
+		case strings.Contains(d.Reason, "exits differ"):
+			return prefix + "exit"
+		case d.Memory != "":
+			return prefix + "memory"
+		case d.Devices != "":
+			return prefix + "devices"
+		case d.Console != "":
+			return prefix + "console"
+		}
+		return prefix + "state"
 	}
 	name := "insn"
 	if d.A.Trap.Valid && d.A.Trap.Interrupt {
@@ -292,6 +305,10 @@ func WriteRegress(dir string, f *Finding) (string, error) {
 	f.Path = final
 	return final, nil
 }
+
+// KnownSignatures returns the signatures of the open findings of p's
+// targets saved in dir (corpus/regress): what a campaign counts as known.
+func KnownSignatures(dir string, p Pair) map[string]bool { return savedSignatures(dir, p) }
 
 // savedSignatures returns the signatures of the findings for pair already
 // in dir: a campaign does not stop on those again.

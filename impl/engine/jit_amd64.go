@@ -236,7 +236,11 @@ func (a *x86) inst(d *inst, i int, b *block) bool {
 		a.storeX(d.rd, rAX)
 	case opAUIPC:
 		a.mem(true, 0, []byte{0x8b}, rAX, rSI, jitOffsets.base)
-		a.aluImm(true, 0, rAX, int32(d.off)+imm)
+		off := int32(d.off)
+		if mutantEmit(mutJITAuipcOff) {
+			off = 0
+		}
+		a.aluImm(true, 0, rAX, off+imm)
 		a.storeX(d.rd, rAX)
 
 	case opADDI, opXORI, opORI, opANDI:
@@ -276,13 +280,19 @@ func (a *x86) inst(d *inst, i int, b *block) bool {
 		a.storeX(d.rd, rAX)
 	case opSLLIW, opSRLIW, opSRAIW:
 		a.loadX(rAX, d.rs1)
-		a.shiftImm(false, map[op]int{opSLLIW: 4, opSRLIW: 5, opSRAIW: 7}[d.op], rAX, uint8(imm&31))
+		digit := map[op]int{opSLLIW: 4, opSRLIW: 5, opSRAIW: 7}[d.op]
+		if d.op == opSRAIW && mutantEmit(mutJITSraiw) {
+			digit = 5
+		}
+		a.shiftImm(false, digit, rAX, uint8(imm&31))
 		a.sext32()
 		a.storeX(d.rd, rAX)
 	case opADDW, opSUBW:
 		a.loadX(rAX, d.rs1)
 		a.mem(false, 0, []byte{map[op]byte{opADDW: 0x03, opSUBW: 0x2b}[d.op]}, rAX, rDI, xoff(d.rs2))
-		a.sext32()
+		if d.op != opADDW || !mutantEmit(mutJITAddwSext) {
+			a.sext32()
+		}
 		a.storeX(d.rd, rAX)
 	case opSLLW, opSRLW, opSRAW:
 		a.loadX(rCX, d.rs2)
@@ -316,6 +326,10 @@ func (a *x86) inst(d *inst, i int, b *block) bool {
 		case opLHU:
 			a.mem(false, 0, []byte{0x0f, 0xb7}, rAX, rDX, 0)
 		case opLW:
+			if mutantEmit(mutJITLwZext) {
+				a.mem(false, 0, []byte{0x8b}, rAX, rDX, 0)
+				break
+			}
 			a.mem(true, 0, []byte{0x63}, rAX, rDX, 0)
 		case opLWU:
 			a.mem(false, 0, []byte{0x8b}, rAX, rDX, 0)
@@ -331,6 +345,10 @@ func (a *x86) inst(d *inst, i int, b *block) bool {
 		case opSB:
 			a.mem(false, 0, []byte{0x88}, r10, rDX, 0)
 		case opSH:
+			if mutantEmit(mutJITShWord) {
+				a.mem(false, 0, []byte{0x89}, r10, rDX, 0)
+				break
+			}
 			a.mem(false, 0x66, []byte{0x89}, r10, rDX, 0)
 		case opSW:
 			a.mem(false, 0, []byte{0x89}, r10, rDX, 0)
@@ -358,6 +376,9 @@ func (a *x86) inst(d *inst, i int, b *block) bool {
 		a.loadX(rAX, d.rs1)
 		a.mem(true, 0, []byte{0x3b}, rAX, rDI, xoff(d.rs2))
 		cc := map[op]byte{opBEQ: ccE, opBNE: ccNE, opBLT: ccL, opBGE: ccGE, opBLTU: ccB, opBGEU: ccAE}[d.op]
+		if d.op == opBLT && mutantEmit(mutJITBltU) {
+			cc = ccB
+		}
 		taken := a.jccFwd(cc)
 		a.ctxImm(jitOffsets.next, int32(d.off)+int32(d.len))
 		a.done(i + 1)
@@ -375,6 +396,10 @@ func (a *x86) inst(d *inst, i int, b *block) bool {
 // offset tlb: on a hit RDX holds the host address; on a miss, or when
 // the access would leave the page, the code exits reporting i completed.
 func (a *x86) translate(d *inst, i int, tlb int32, size uint64) {
+	bound := int32(4096 - size)
+	if mutantEmit(mutJITPageCross) {
+		bound = 4095 // fault injection (mutant.go); dead code without the tag
+	}
 	a.loadX(rAX, d.rs1)
 	if d.imm != 0 {
 		a.aluImm(true, 0, rAX, d.imm)
@@ -391,7 +416,7 @@ func (a *x86) translate(d *inst, i int, tlb int32, size uint64) {
 	a.jccStub(ccNE, i)
 	a.rr(false, []byte{0x89}, rAX, rDX)                    // mov edx, eax
 	a.aluImm(false, 4, rDX, 0xfff)                         // and edx, 0xfff
-	a.aluImm(false, 7, rDX, int32(4096-size))              // cmp edx, 4096-size
+	a.aluImm(false, 7, rDX, bound)                         // cmp edx, 4096-size
 	a.jccStub(ccA, i)                                      // crosses the page end
 	a.mem(true, 0, []byte{0x03}, rDX, r8, 8)               // add rdx, [r8].off
 	a.mem(true, 0, []byte{0x03}, rDX, rSI, jitOffsets.ram) // add rdx, ram
