@@ -90,7 +90,13 @@ func (g *generator) hotLoop(t *rapid.T) Item {
 		}
 		parts = append(parts, p)
 	}
-	insns := []Insn{mk("addi", regGP, regZero, 0)} // the trips: set below
+	var pre []Insn
+	if !g.drf && rapid.IntRange(0, 3).Draw(t, "hottimer") == 0 {
+		// The timer one tick ahead: it expires inside the loop's blocks.
+		pre = g.timerTick(t).Insns
+	}
+	insns := append(pre, mk("addi", regGP, regZero, 0)) // the trips: set below
+	first := len(pre)
 	var rels []Rel
 	starts := make([]int, len(parts)+1)
 	var brAt []int
@@ -127,10 +133,10 @@ func (g *generator) hotLoop(t *rapid.T) Item {
 	if trips < 1 {
 		return g.alu1(t)
 	}
-	insns[0] = mk("addi", regGP, regZero, int64(trips))
+	insns[first] = mk("addi", regGP, regZero, int64(trips))
 	insns = append(insns, mk("addi", regGP, regGP, -1), mk("bne", regGP, regZero, 0))
 	last := len(insns) - 1
-	return Item{Insns: insns, Patch: last + 1, From: last, Back: 2, Rels: rels, cost: trips * per * trapCost,
+	return Item{Insns: insns, Patch: last + 1, From: last, Back: first + 2, Rels: rels, cost: (trips*per + len(pre)) * trapCost,
 		Note: "hot loop on gp"}
 }
 
@@ -422,11 +428,16 @@ func (g *generator) translation(t *rapid.T) Item {
 		mpp := int64(rapid.IntRange(0, 1).Draw(t, "trmpp")) << 11
 		insns = append(insns, li(x, int64(spec.MstatusMPRV)|mpp)...)
 		insns = append(insns, mk("csrrs", regZero, spec.CSRMstatus, x), access(), access(), mk("csrrc", regZero, spec.CSRMstatus, x))
-	case k <= 1: // SUM, MXR or both, set or cleared
+	case k <= 1: // SUM, MXR or both, set then cleared or the reverse,
+		// with an access after each flip: one of them fills the TLB under
+		// the permissive setting, the next must not reuse it.
 		bits := rapid.SampledFrom([]int64{int64(spec.MstatusSUM), int64(spec.MstatusMXR), int64(spec.MstatusSUM | spec.MstatusMXR)}).Draw(t, "trbits")
-		op := rapid.SampledFrom([]string{"csrrs", "csrrc"}).Draw(t, "trop")
+		ops := []string{"csrrs", "csrrc"}
+		if rapid.Bool().Draw(t, "trop") {
+			ops[0], ops[1] = ops[1], ops[0]
+		}
 		insns = append(insns, li(x, bits)...)
-		insns = append(insns, mk(op, regZero, spec.CSRSstatus, x))
+		insns = append(insns, mk(ops[0], regZero, spec.CSRSstatus, x), access(), mk(ops[1], regZero, spec.CSRSstatus, x))
 	case k == 2: // SFENCE.VMA of the page, an ASID, both or neither
 		rs1, rs2 := int64(regZero), int64(regZero)
 		if rapid.Bool().Draw(t, "trva") {

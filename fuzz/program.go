@@ -111,8 +111,12 @@ type Test struct {
 	// page tables it only reads, and the exit waits for every hart
 	// (exitSequence).
 	Harts int
-	Regs  [32]uint64 // initial values of the non-reserved registers
-	Body  []Item
+	// TimerOff disarms the timer in the setup (mtimecmp = -1; at reset it
+	// is 0, so MTIP is pending at once, and the first interrupt's handler
+	// clears mie): the timer Items (gen_fast.go) then fire where they arm it.
+	TimerOff bool
+	Regs     [32]uint64 // initial values of the non-reserved registers
+	Body     []Item
 	// Triggers are the debug triggers (Sdtrig) the setup arms, trigger i
 	// from Triggers[i]; most programs have none.
 	Triggers []Trigger
@@ -356,6 +360,15 @@ func (t *Test) setup() []Insn {
 	if t.Mideleg != 0 {
 		add(li(regT0, int64(t.Mideleg))...)
 		add(csrw(spec.CSRMideleg, regT0))
+	}
+	if t.TimerOff {
+		// mtimecmp[hart] = -1: no timer interrupt until an Item arms it.
+		add(csrr(regT0, spec.CSRMhartid))
+		add(mk("slli", regT0, regT0, 3))
+		add(li(regT4, int64(spec.CLINTBase+spec.CLINTMtimecmp))...)
+		add(mk("add", regT0, regT0, regT4))
+		add(mk("addi", regT4, regZero, -1))
+		add(mk("sd", regT4, 0, regT0))
 	}
 	if t.Mie != 0 {
 		add(li(regT0, int64(t.Mie))...)

@@ -183,6 +183,7 @@ func Minimize(cfg spec.Config, p Pair, o *Outcome, budget int) *Outcome {
 			func(t *Test) { t.Mie = 0 },
 			func(t *Test) { t.Mstatus = 0 },
 			func(t *Test) { t.Mode = spec.ModeM },
+			func(t *Test) { t.CodePMP, t.CodeWritable, t.TimerOff = nil, false, false },
 		}
 		for _, f := range simpler {
 			t := *best.Test

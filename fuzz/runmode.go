@@ -88,3 +88,69 @@ func compareRun(cfg spec.Config, img *boot.Image, p Pair, opts diff.Options) (di
 	ro.Rebuild = build
 	return diff.RunLockstep(a, b, ro)
 }
+
+// FastPathOf says whether p's targets can be compared in run mode: both
+// can run without records (diff.Runner), and fast is what the fast path
+// of one of them adds over Step (diff.FastPath's words, B's first; "" when
+// neither has one, and run mode would compare Step with Step). It builds
+// both targets once, on an empty program.
+func FastPathOf(cfg spec.Config, p Pair) (runners bool, fast string, err error) {
+	if p.A == nil || p.B == nil {
+		return false, "", ErrNoTargets
+	}
+	l, err := (&Test{Mode: spec.ModeM}).Layout()
+	if err != nil {
+		return false, "", err
+	}
+	img, err := BuildImage(cfg, l.Program("probe"))
+	if err != nil {
+		return false, "", err
+	}
+	a, err := p.A(cfg, img)
+	if err != nil {
+		return false, "", fmt.Errorf("target %s: %w", p.NameA, err)
+	}
+	defer closeTarget(a)
+	b, err := p.B(cfg, img)
+	if err != nil {
+		return false, "", fmt.Errorf("target %s: %w", p.NameB, err)
+	}
+	defer closeTarget(b)
+	_, okA := a.(diff.Runner)
+	_, okB := b.(diff.Runner)
+	if !okA || !okB {
+		return false, "", nil
+	}
+	for _, t := range []diff.Target{b, a} {
+		if f, ok := t.(diff.FastPath); ok {
+			return true, f.FastPath(), nil
+		}
+	}
+	return true, "", nil
+}
+
+// ResolveMode reads a --mode flag: "step", "run", "both", or "auto" (and
+// ""): run where a target has a fast path (FastPathOf), else step.
+func ResolveMode(flag string, cfg spec.Config, p Pair) (Mode, error) {
+	auto := flag == "" || strings.EqualFold(flag, "auto")
+	m := ModeRun
+	if !auto {
+		var err error
+		if m, err = ParseMode(flag); err != nil {
+			return 0, fmt.Errorf("%v (or auto)", err)
+		}
+		if m == ModeStep {
+			return m, nil
+		}
+	}
+	runners, fast, err := FastPathOf(cfg, p)
+	switch {
+	case err != nil:
+		return 0, err
+	case auto && fast == "":
+		return ModeStep, nil
+	case !runners:
+		return 0, fmt.Errorf("mode %s: %s and %s must both run without records (diff.Runner); use --mode step", m, p.NameA, p.NameB)
+	}
+	return m, nil
+}

@@ -192,7 +192,7 @@ func (h *Hart) csrRead(addr uint16) uint64 {
 func (h *Hart) setMstatus(v uint64) {
 	old := h.mstatus
 	h.mstatus = v
-	if (old^v)&(spec.MstatusSUM|spec.MstatusMXR) != 0 && !mutantOn(h.m, mutTLBSumNoFlush) {
+	if (old^v)&(spec.MstatusSUM|spec.MstatusMXR) != 0 && !mutantOn(h.m, mutTLBSumNoFlush) { // MUTANT HOOK (mutant.go)
 		h.flushTLB()
 	}
 	if (old^v)&(spec.MstatusMPRV|spec.MstatusMPP) != 0 {

@@ -227,7 +227,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				continue
 			}
 			// It stopped in a block: interpret the rest of that one.
-			if !mutantOn(h.m, mutJITChainResume) {
+			if !mutantOn(h.m, mutJITChainResume) { // MUTANT HOOK (mutant.go)
 				blk = blocks[jc.cur>>1]
 			}
 			bi = blk.insts[jc.n:]
@@ -623,7 +623,7 @@ func (h *Hart) buildBlock(cp *codePage, off uint64) bool {
 		d.off = uint16(o)
 		list = append(list, d)
 		o += uint64(d.len)
-		if endsBlock[d.op] && !(isBranch(d.op) && mutantOn(h.m, mutBlockPastBranch)) {
+		if endsBlock[d.op] && !(isBranch(d.op) && mutantOn(h.m, mutBlockPastBranch)) { // MUTANT HOOK (mutant.go)
 			break
 		}
 	}
@@ -680,7 +680,7 @@ func (h *Hart) execSlow(d *inst) bool {
 		}
 		x[d.rd] = v
 		h.resValid, h.resAddr, h.resVal, h.resSize = true, a, v, uint8(size)
-		if mutantOn(h.m, mutLRAligned) {
+		if mutantOn(h.m, mutLRAligned) { // MUTANT HOOK (mutant.go)
 			h.resAddr = a &^ 7
 		}
 		return true

@@ -237,7 +237,7 @@ func (a *x86) inst(d *inst, i int, b *block) bool {
 	case opAUIPC:
 		a.mem(true, 0, []byte{0x8b}, rAX, rSI, jitOffsets.base)
 		off := int32(d.off)
-		if mutantEmit(mutJITAuipcOff) {
+		if mutantEmit(mutJITAuipcOff) { // MUTANT HOOK (mutant.go): dead code without -tags vcheck_mutant
 			off = 0
 		}
 		a.aluImm(true, 0, rAX, off+imm)
@@ -280,17 +280,13 @@ func (a *x86) inst(d *inst, i int, b *block) bool {
 		a.storeX(d.rd, rAX)
 	case opSLLIW, opSRLIW, opSRAIW:
 		a.loadX(rAX, d.rs1)
-		digit := map[op]int{opSLLIW: 4, opSRLIW: 5, opSRAIW: 7}[d.op]
-		if d.op == opSRAIW && mutantEmit(mutJITSraiw) {
-			digit = 5
-		}
-		a.shiftImm(false, digit, rAX, uint8(imm&31))
+		a.shiftImm(false, map[op]int{opSLLIW: 4, opSRLIW: 5, opSRAIW: 7}[d.op], rAX, uint8(imm&31))
 		a.sext32()
 		a.storeX(d.rd, rAX)
 	case opADDW, opSUBW:
 		a.loadX(rAX, d.rs1)
 		a.mem(false, 0, []byte{map[op]byte{opADDW: 0x03, opSUBW: 0x2b}[d.op]}, rAX, rDI, xoff(d.rs2))
-		if d.op != opADDW || !mutantEmit(mutJITAddwSext) {
+		if d.op != opADDW || !mutantEmit(mutJITAddwSext) { // MUTANT HOOK (mutant.go)
 			a.sext32()
 		}
 		a.storeX(d.rd, rAX)
@@ -326,10 +322,6 @@ func (a *x86) inst(d *inst, i int, b *block) bool {
 		case opLHU:
 			a.mem(false, 0, []byte{0x0f, 0xb7}, rAX, rDX, 0)
 		case opLW:
-			if mutantEmit(mutJITLwZext) {
-				a.mem(false, 0, []byte{0x8b}, rAX, rDX, 0)
-				break
-			}
 			a.mem(true, 0, []byte{0x63}, rAX, rDX, 0)
 		case opLWU:
 			a.mem(false, 0, []byte{0x8b}, rAX, rDX, 0)
@@ -345,10 +337,6 @@ func (a *x86) inst(d *inst, i int, b *block) bool {
 		case opSB:
 			a.mem(false, 0, []byte{0x88}, r10, rDX, 0)
 		case opSH:
-			if mutantEmit(mutJITShWord) {
-				a.mem(false, 0, []byte{0x89}, r10, rDX, 0)
-				break
-			}
 			a.mem(false, 0x66, []byte{0x89}, r10, rDX, 0)
 		case opSW:
 			a.mem(false, 0, []byte{0x89}, r10, rDX, 0)
@@ -376,7 +364,7 @@ func (a *x86) inst(d *inst, i int, b *block) bool {
 		a.loadX(rAX, d.rs1)
 		a.mem(true, 0, []byte{0x3b}, rAX, rDI, xoff(d.rs2))
 		cc := map[op]byte{opBEQ: ccE, opBNE: ccNE, opBLT: ccL, opBGE: ccGE, opBLTU: ccB, opBGEU: ccAE}[d.op]
-		if d.op == opBLT && mutantEmit(mutJITBltU) {
+		if d.op == opBLT && mutantEmit(mutJITBltU) { // MUTANT HOOK (mutant.go)
 			cc = ccB
 		}
 		taken := a.jccFwd(cc)
@@ -396,10 +384,6 @@ func (a *x86) inst(d *inst, i int, b *block) bool {
 // offset tlb: on a hit RDX holds the host address; on a miss, or when
 // the access would leave the page, the code exits reporting i completed.
 func (a *x86) translate(d *inst, i int, tlb int32, size uint64) {
-	bound := int32(4096 - size)
-	if mutantEmit(mutJITPageCross) {
-		bound = 4095 // fault injection (mutant.go); dead code without the tag
-	}
 	a.loadX(rAX, d.rs1)
 	if d.imm != 0 {
 		a.aluImm(true, 0, rAX, d.imm)
@@ -416,7 +400,7 @@ func (a *x86) translate(d *inst, i int, tlb int32, size uint64) {
 	a.jccStub(ccNE, i)
 	a.rr(false, []byte{0x89}, rAX, rDX)                    // mov edx, eax
 	a.aluImm(false, 4, rDX, 0xfff)                         // and edx, 0xfff
-	a.aluImm(false, 7, rDX, bound)                         // cmp edx, 4096-size
+	a.aluImm(false, 7, rDX, int32(4096-size))              // cmp edx, 4096-size
 	a.jccStub(ccA, i)                                      // crosses the page end
 	a.mem(true, 0, []byte{0x03}, rDX, r8, 8)               // add rdx, [r8].off
 	a.mem(true, 0, []byte{0x03}, rDX, rSI, jitOffsets.ram) // add rdx, ram

@@ -12,13 +12,9 @@ const (
 	// the interpreter runs the instructions after a taken branch.
 	mutBlockPastBranch
 	// Compiled-code emission, one op class each.
-	mutJITSraiw     // sraiw emitted as a logical shift
-	mutJITLwZext    // lw emitted zero-extending
-	mutJITShWord    // sh emitted as a 4-byte store
-	mutJITBltU      // blt emitted as an unsigned compare
-	mutJITAddwSext  // addw emitted without sign extension
-	mutJITAuipcOff  // auipc emitted as if at the page start
-	mutJITPageCross // the compiled TLB check lets an access cross the page end
+	mutJITBltU     // blt emitted as an unsigned compare
+	mutJITAddwSext // addw emitted without sign extension
+	mutJITAuipcOff // auipc emitted as if at the page start
 	// After compiled code that chained stops inside a later block, the
 	// interpreter resumes in the block the call started in.
 	mutJITChainResume

@@ -68,13 +68,9 @@ var mutants = map[string]func(h *Hart, d *inst, a, b uint64){
 // (mutant.go lists them).
 var fastMutants = map[string]int{
 	"block-past-branch":   mutBlockPastBranch,
-	"jit-sraiw-logical":   mutJITSraiw,
-	"jit-lw-zero-extend":  mutJITLwZext,
-	"jit-sh-word":         mutJITShWord,
 	"jit-blt-unsigned":    mutJITBltU,
 	"jit-addw-no-sext":    mutJITAddwSext,
 	"jit-auipc-page":      mutJITAuipcOff,
-	"jit-tlb-page-cross":  mutJITPageCross,
 	"jit-chain-resume":    mutJITChainResume,
 	"tlb-fill-nonuniform": mutTLBNonUniform,
 	"tlb-sum-no-flush":    mutTLBSumNoFlush,

@@ -30,7 +30,7 @@ func (m *Machine) RunParallel(limit, quantum uint64) spec.Exit {
 					m.mu.Unlock()
 					return
 				}
-				if mutantOn(m, mutParallelNoIRQ) {
+				if mutantOn(m, mutParallelNoIRQ) { // MUTANT HOOK (mutant.go)
 					done += h.loop(min(quantum, limit-done))
 				} else {
 					done += h.run(min(quantum, limit-done), false)

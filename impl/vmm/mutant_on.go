@@ -116,3 +116,7 @@ func mutateAfterExit(v *vcpu, tr spec.Trap) {
 func mutantKeepsShadows(vm *VM) bool { return carries(vm) && active.keepShadows }
 
 func mutantLateEvents(vm *VM) bool { return carries(vm) && active.lateEvents }
+
+// FastMutant reports whether name is a bug of Run's direct execution
+// only, which Step never shows: a run-mode campaign finds it.
+func FastMutant(name string) bool { return mutants[name].lateEvents }
