@@ -91,7 +91,7 @@ func (g *generator) hotLoop(t *rapid.T) Item {
 		parts = append(parts, p)
 	}
 	var pre []Insn
-	if !g.drf && rapid.IntRange(0, 3).Draw(t, "hottimer") == 0 {
+	if !g.noTimer && rapid.IntRange(0, 3).Draw(t, "hottimer") == 0 {
 		// The timer one tick ahead: it expires inside the loop's blocks.
 		pre = g.timerTick(t).Insns
 	}
@@ -380,6 +380,9 @@ func (g *generator) device(t *rapid.T) Item {
 		op := rapid.IntRange(0, 7).Draw(t, "devop")
 		if op == 7 && !g.allow(spec.Lookup("csrrs")) {
 			op = 3
+		}
+		if op == 0 && g.noTimer {
+			op = 1
 		}
 		switch op {
 		case 0: // the timer, a few ticks ahead of mtime
