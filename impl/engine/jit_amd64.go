@@ -466,7 +466,11 @@ func (a *x86) inst(d *inst, i int) {
 		a.put(d.rd, rAX)
 	case opAUIPC:
 		a.ctx(true, []byte{0x8b}, rAX, jitOffsets.base)
-		a.aluImm(true, 0, rAX, int32(d.off)+imm)
+		off := int32(d.off)
+		if mutantEmit(mutJITAuipcOff) { // MUTANT HOOK (mutant.go): dead code without -tags vcheck_mutant
+			off = 0
+		}
+		a.aluImm(true, 0, rAX, off+imm)
 		a.put(d.rd, rAX)
 
 	case opADDI, opXORI, opORI, opANDI:
@@ -512,7 +516,9 @@ func (a *x86) inst(d *inst, i int) {
 	case opADDW, opSUBW:
 		a.get(rAX, d.rs1)
 		a.rmX(false, 0, []byte{map[op]byte{opADDW: 0x03, opSUBW: 0x2b}[d.op]}, rAX, d.rs2)
-		a.sext32()
+		if d.op != opADDW || !mutantEmit(mutJITAddwSext) { // MUTANT HOOK (mutant.go)
+			a.sext32()
+		}
 		a.put(d.rd, rAX)
 	case opSLLW, opSRLW, opSRAW:
 		a.get(rCX, d.rs2)
@@ -600,6 +606,9 @@ func (a *x86) inst(d *inst, i int) {
 		a.get(rAX, d.rs1)
 		a.rmX(true, 0, []byte{0x3b}, rAX, d.rs2)
 		cc := map[op]byte{opBEQ: ccE, opBNE: ccNE, opBLT: ccL, opBGE: ccGE, opBLTU: ccB, opBGEU: ccAE}[d.op]
+		if d.op == opBLT && mutantEmit(mutJITBltU) { // MUTANT HOOK (mutant.go)
+			cc = ccB
+		}
 		taken := a.jccFwd(cc)
 		a.jumpTo(i+1, int64(d.off)+int64(d.len))
 		a.patch(taken)
