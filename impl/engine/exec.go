@@ -684,6 +684,7 @@ func (h *Hart) execSlow(d *inst) bool {
 		if mutantOn(h.m, mutLRAligned) { // MUTANT HOOK (mutant.go)
 			h.resAddr = a &^ 7
 		}
+		h.watchReservationAt(a)
 		return true
 	case opSCW, opSCD:
 		size := uint64(ops[d.op].size)
@@ -695,32 +696,18 @@ func (h *Hart) execSlow(d *inst) bool {
 		// permission checks" (Unpriv. "Zalrsc"): translate and check it as
 		// a store even when it will fail. (QEMU 7.2 checks the
 		// reservation first and never faults a failing SC.)
-		pa, good := h.access(a, size, accStore, h.dataMode())
-		if !good {
+		if _, good := h.access(a, size, accStore, h.dataMode()); !good {
 			return false
 		}
 		// The SC succeeds when it targets the reserved address (the
-		// reservation is the LR's address, docs/retire.md). With several
-		// harts, a store by another hart must break it: the memory still
-		// holding the value LR read stands for "no other hart stored".
+		// reservation is the LR's address, docs/retire.md) and no other
+		// hart's store broke it since (storeObserved).
 		ok := false
 		if h.resValid && h.resAddr == a {
-			// (Only RAM is compared: reading a device would have side
-			// effects no SC has.)
-			held := true
-			if len(h.m.Harts) > 1 && h.m.inRAM(pa, size) {
-				cur := readRAM(h.m.ram, pa-spec.RAMBase, size)
-				if size == 4 {
-					cur = sext32(cur)
-				}
-				held = cur == h.resVal
+			if !h.storeSlow(a, size, x[d.rs2]) {
+				return false
 			}
-			if held {
-				if !h.storeSlow(a, size, x[d.rs2]) {
-					return false
-				}
-				ok = true
-			}
+			ok = true
 		}
 		h.resValid = false
 		x[d.rd] = b2u(!ok)

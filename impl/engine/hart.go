@@ -82,6 +82,10 @@ type Hart struct {
 	resValid        bool
 	resAddr, resVal uint64
 	resSize         uint8
+	// With several harts: the LR's physical address, whose doubleword's
+	// page is watched (pageResv) so that other harts' stores break it.
+	resPA      uint64
+	resPAValid bool
 
 	tlb                         [3][3][tlbSize]tlbEntry // [mode index][access kind]
 	tlbGen                      uint64
@@ -254,6 +258,7 @@ func (h *Hart) flushTLB() {
 // Step runs one step of this hart and returns its record.
 func (h *Hart) Step() spec.Retire {
 	r := spec.Retire{Hart: h.id, PC: h.pc, Mode: h.mode}
+	h.m.storer = h
 	if h.m.halted {
 		r.NextPC, r.NextMode = h.pc, h.mode
 		return r
@@ -355,6 +360,7 @@ func (h *Hart) memRecord(d *inst) spec.MemAccess {
 // stopOnTrap it returns after the first trap.
 func (h *Hart) run(limit uint64, stopOnTrap bool) uint64 {
 	m := h.m
+	m.storer = h
 	var steps uint64
 	h.trapped = false
 	for steps < limit && !m.halted {
