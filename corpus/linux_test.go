@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/vcheck-dev/vcheck/diff"
-	"github.com/vcheck-dev/vcheck/fuzz"
 	"github.com/vcheck-dev/vcheck/impl/vmm"
 	"github.com/vcheck-dev/vcheck/internal/targets"
 	"github.com/vcheck-dev/vcheck/internal/testtool"
@@ -383,7 +382,9 @@ func BenchmarkLinuxBoot(b *testing.B) {
 
 			// Lockstep, once each: refmodel against the engine and the VMM.
 			for _, other := range []string{"engine", "vmm"} {
-				res, elapsed := lockstepBench(b, other, cfg, img, linuxLimit(harts))
+				start := time.Now()
+				res := lockstepRef(b, other, cfg, img, diff.Options{Limit: linuxLimit(harts)})
+				elapsed := time.Since(start)
 				if res.Divergence != nil || res.ExitA.Reason != spec.HaltFinisher {
 					b.Fatalf("ref vs %s: %d records, divergence %v, exit %s", other, res.Compared, res.Divergence != nil, res.ExitA)
 				}
@@ -407,26 +408,6 @@ func BenchmarkLinuxBoot(b *testing.B) {
 			}
 		})
 	}
-}
-
-// lockstepBench runs ref against target over img in lockstep, as
-// TestLinuxLockstep does, and returns the result and the time it took.
-func lockstepBench(b *testing.B, target string, cfg spec.Config, img *boot.Image, limit uint64) (diff.Result, time.Duration) {
-	var ms [2]diff.Target
-	for i, name := range []string{"ref", target} {
-		m, err := targets.NewRunner(name, cfg, img)
-		if err != nil {
-			b.Fatal(err)
-		}
-		m.SetConsole(strings.NewReader(""), io.Discard)
-		ms[i] = fuzz.ArchExit(m)
-	}
-	start := time.Now()
-	res, err := diff.Lockstep(ms[0], ms[1], diff.Options{Limit: limit})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return res, time.Since(start)
 }
 
 // timeProcess runs argv and returns the wall time from its start to the

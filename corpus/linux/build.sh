@@ -132,6 +132,10 @@ phase headers
 	-Wl,--build-id=none -s -o "$work/init" "$here/init.c" 2>>"$log" || { tail -20 "$log" >&2; die "init.c does not compile"; }
 "${cross}readelf" -h "$work/init" | grep -q 'Flags:.*RVC, soft-float ABI' ||
 	die "init is not an RVC soft-float ELF: $("${cross}readelf" -h "$work/init" | grep Flags)"
+# The initramfs records a file's modification time (gen_init_cpio), and
+# the kernel parses it: the build's own time would change the Image's
+# bytes and the boot's instruction count from build to build.
+touch -d "$KBUILD_BUILD_TIMESTAMP" "$work/init"
 
 phase init
 
