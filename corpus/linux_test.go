@@ -156,8 +156,8 @@ var qemuLinuxMasks = []struct {
 	{
 		regexp.MustCompile(`^Memory: (\d+)K/\d+K available \(.* (\d+)K reserved`),
 		"QEMU 7.2's rv64 hart also implements Sv48 and Sv57 (no -cpu property turns them off before QEMU 8.0), " +
-			"and Linux 6.1 probes satp and runs Sv57 there (satp mode 10, read through QEMU's gdbstub) but Sv39 on rv64pg: " +
-			"the page tables of the two extra levels are reserved memory, 16K more on QEMU",
+			"and Linux 6.1 probes satp and runs Sv57 there (satp mode 10, read through QEMU's gdbstub) but Sv39 on rv64pg; " +
+			"its early allocations differ with the paging mode: 16K more reserved on QEMU (docs/linux.md)",
 	},
 	{
 		regexp.MustCompile(`^init: (?:exec'd child pid (\d+) says|child (\d+) exited)`),
