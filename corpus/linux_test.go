@@ -93,7 +93,7 @@ func checkLinuxConsole(t *testing.T, who, console string) {
 
 // linuxRun runs the boot on target name alone (its Run, at full speed)
 // and returns the console; it requires the finisher's pass.
-func linuxRun(t *testing.T, name string, harts int) (string, targets.Runner) {
+func linuxRun(t *testing.T, name string, harts int) (string, diff.Runner) {
 	t.Helper()
 	cfg, img := linuxImage(t, harts)
 	m, err := targets.NewRunner(name, cfg, img)

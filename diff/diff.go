@@ -149,6 +149,12 @@ type Divergence struct {
 	// or the exits differed) and StateDiff is their diff.
 	StateA, StateB *spec.ArchState
 	StateDiff      string
+	// What else run mode (RunLockstep) found different, each a one-line
+	// description ("" when equal): RAM, the device registers, the console.
+	Memory, Devices, Console string
+	// FastPath is set when the records of Step agree but the state after
+	// the fast path (Runner.Run) ran this record differs (run.go).
+	FastPath bool
 	// Reason is a one-line summary: "record 12: Rd.Value differs".
 	Reason string
 }
@@ -159,6 +165,13 @@ var ErrNilTarget = errors.New("diff: nil target")
 // Lockstep runs a and b record by record and stops at the first
 // divergence, when both have exited, or at the limit.
 func Lockstep(a, b Target, opts Options) (res Result, err error) {
+	return lockstep(a, b, opts, 0, nil)
+}
+
+// lockstep is Lockstep for targets that have already run base steps
+// (run mode's replay, run.go): reports number records from base, and
+// ring, when set, already holds the records before them.
+func lockstep(a, b Target, opts Options, base uint64, ring *history) (res Result, err error) {
 	if a == nil || b == nil {
 		return Result{}, ErrNilTarget
 	}
@@ -167,7 +180,7 @@ func Lockstep(a, b Target, opts Options) (res Result, err error) {
 		if r := recover(); r != nil {
 			tp, ok := r.(*TargetPanic)
 			if !ok {
-				tp = &TargetPanic{Index: res.Compared, Value: r, Stack: debug.Stack()}
+				tp = &TargetPanic{Index: base + res.Compared, Value: r, Stack: debug.Stack()}
 			}
 			tp.Target = side
 			res.ExitA, res.ExitB = spec.Exit{}, spec.Exit{}
@@ -193,7 +206,9 @@ func Lockstep(a, b Target, opts Options) (res Result, err error) {
 	if hist <= 0 {
 		hist = 8
 	}
-	ring := newHistory(hist)
+	if ring == nil {
+		ring = newHistory(hist)
+	}
 	// In default mode no state is read mid-run, so each target runs on its
 	// own goroutine, one batch ahead of the comparison (prefetch.go).
 	concurrent := opts.Mode == Default && !opts.Sequential
@@ -222,7 +237,7 @@ func Lockstep(a, b Target, opts Options) (res Result, err error) {
 			// Exit.Detail is each implementation's own wording; only the
 			// reason and the code are architectural.
 			if ea.Reason != eb.Reason || ea.Code != eb.Code {
-				d := &Divergence{Index: res.Compared, Reason: fmt.Sprintf("record %d: exits differ: A %s, B %s", res.Compared, ea, eb)}
+				d := &Divergence{Index: base + res.Compared, Reason: fmt.Sprintf("record %d: exits differ: A %s, B %s", base+res.Compared, ea, eb)}
 				d.HistoryA, d.HistoryB = ring.slices()
 				if !concurrent {
 					// A running target's goroutine may have gone past
@@ -239,17 +254,17 @@ func Lockstep(a, b Target, opts Options) (res Result, err error) {
 		side = "B"
 		rb := b.Step()
 		if ra != rb && mask.apply(ra) != mask.apply(rb) {
-			res.Divergence = recordDivergence(res.Compared, ra, rb, mask.apply(ra), mask.apply(rb), ring)
+			res.Divergence = recordDivergence(base+res.Compared, ra, rb, mask.apply(ra), mask.apply(rb), ring)
 			res.ExitA, res.ExitB = a.Exit(), b.Exit()
 			return res, nil
 		}
 		ring.push(ra, rb)
 		res.Compared++
 		if opts.Mode == Strict && res.Compared%every == 0 {
-			d := &Divergence{Index: res.Compared}
+			d := &Divergence{Index: base + res.Compared}
 			if !compareStates(a, b, d) {
 				d.HistoryA, d.HistoryB = ring.slices()
-				d.Reason = fmt.Sprintf("after record %d: architectural state differs", res.Compared-1)
+				d.Reason = fmt.Sprintf("after record %d: architectural state differs", base+res.Compared-1)
 				res.Divergence = d
 				res.ExitA, res.ExitB = a.Exit(), b.Exit()
 				return res, nil
@@ -261,10 +276,10 @@ func Lockstep(a, b Target, opts Options) (res Result, err error) {
 	}
 	res.ExitA, res.ExitB = a.Exit(), b.Exit()
 	if opts.Mode == Strict {
-		d := &Divergence{Index: res.Compared}
+		d := &Divergence{Index: base + res.Compared}
 		if !compareStates(a, b, d) {
 			d.HistoryA, d.HistoryB = ring.slices()
-			d.Reason = fmt.Sprintf("at the limit (%d records): architectural state differs", res.Compared)
+			d.Reason = fmt.Sprintf("at the limit (%d records): architectural state differs", base+res.Compared)
 			res.Divergence = d
 		}
 	}

@@ -76,5 +76,10 @@ func (d *Divergence) Text(nameA, nameB string, dis Disassembler) string {
 	if d.StateDiff != "" {
 		fmt.Fprintf(&b, "\nstate diff (-%s +%s):\n%s", nameA, nameB, d.StateDiff)
 	}
+	for _, x := range []struct{ what, diff string }{{"memory", d.Memory}, {"devices", d.Devices}, {"console", d.Console}} {
+		if x.diff != "" {
+			fmt.Fprintf(&b, "\n%s differs (%s, %s): %s\n", x.what, nameA, nameB, x.diff)
+		}
+	}
 	return b.String()
 }

@@ -13,6 +13,18 @@ type Options struct {
 	// fixed setup and handlers use I, Zicsr and the privileged
 	// instructions whatever it says.
 	Exts []spec.Ext
+	// DRF makes programs data-race free on Harts harts (Test.Harts): the
+	// result must not depend on how the harts interleave, so a machine
+	// that runs them concurrently (diff.ParallelRunner) can be compared
+	// with one that interleaves them deterministically. Nothing shared is
+	// written (no device, page-table or code stores) and no time is read.
+	DRF   bool
+	Harts int
+	// NoTimer keeps the timer out of the body (no Item arms it ahead of
+	// mtime, the setup leaves it as at reset): for targets whose clock is
+	// not the retired-instruction count, such as QEMU, where the phase of
+	// the ticks differs from run to run (docs/external.md).
+	NoTimer bool
 }
 
 // The rows of spec.Insts by what the generator does with them. They are
@@ -164,57 +176,90 @@ var csrAddrs = func() []int64 {
 	return append(out, 0x7c0, 0x5c0, 0x800, 0xcc0, 0x7a5, 0x001)
 }()
 
-// item draws one body Item; inLoop limits it to straight-line code.
+// item draws one body Item; inLoop limits it to straight-line code (the
+// body of a short loop). Every Item is charged its worst-case steps
+// against the program's budget; one that does not fit becomes an ALU
+// instruction.
 func (g *generator) item(t *rapid.T, inLoop bool) Item {
-	kinds := 11
-	if g.mode != spec.ModeM {
-		kinds = 12 // and page-table edits (gen_pte.go)
-	}
+	kinds := g.top
 	if inLoop {
-		kinds = 3
+		kinds = g.inLoop
 	}
-	kind := rapid.IntRange(0, kinds-1).Draw(t, "kind")
-	switch {
-	case kind == 2 && len(g.loadSP) == 0, kind == 3 && len(g.loadAny) == 0, kind == 4 && len(g.amoRows) == 0,
-		kind == 5 && len(g.csrRows) == 0, kind == 6 && len(g.branch) == 0, kind == 8 && len(g.sysRows) == 0:
-		kind = 0
+	it := kinds[rapid.IntRange(0, len(kinds)-1).Draw(t, "kind")](t)
+	if !inLoop {
+		if it.worstCase() > g.budget {
+			it = g.alu1(t)
+		}
+		g.budget -= it.worstCase()
 	}
-	switch kind {
-	case 0, 1:
-		row := rapid.SampledFrom(g.alu).Draw(t, "alu")
-		return Item{Insns: []Insn{g.drawInsn(t, row, nil)}, Note: row.Name}
-	case 2:
-		return g.memSP(t)
-	case 3:
-		return g.memProbe(t)
-	case 4:
-		return g.amo(t)
-	case 5:
-		return g.csr(t)
-	case 6:
-		row := rapid.SampledFrom(g.branch).Draw(t, "branch")
-		in := g.drawInsn(t, row, map[string]int64{"imm": 0})
-		return Item{Insns: []Insn{in}, Patch: 1, Skip: rapid.IntRange(0, 6).Draw(t, "skip"), Note: row.Name + " forward"}
-	case 7:
-		return g.jump(t)
-	case 8:
-		return g.system(t)
-	case 9:
-		return g.loop(t)
-	case 11:
-		return g.pteEdit(t)
-	default:
-		return g.illegal(t)
-	}
+	return it
+}
+
+// branchFwd draws a conditional branch forward over a few Items.
+func (g *generator) branchFwd(t *rapid.T) Item {
+	row := rapid.SampledFrom(g.branch).Draw(t, "branch")
+	in := g.drawInsn(t, row, map[string]int64{"imm": 0})
+	return Item{Insns: []Insn{in}, Patch: 1, Skip: rapid.IntRange(0, 6).Draw(t, "skip"), Note: row.Name + " forward"}
 }
 
 type generator struct {
 	mode spec.Mode
+	drf  bool // Options.DRF: nothing shared is written, no time is read
+	// noTimer: Options.NoTimer, or drf: no Item arms the timer ahead.
+	noTimer bool
 	// The row lists of this generator: the package's, filtered by
 	// Options.Exts.
 	alu, loadSP, loadCP, branch, amoRows, csrRows, loadAny, sysRows []*spec.Inst
 	hasC                                                            bool
 	allow                                                           func(*spec.Inst) bool
+	// The kinds of Items drawn at the top level, in a short loop and in a
+	// hot loop (gen_fast.go); the first is an ALU instruction, what a
+	// shrunk kind becomes.
+	top, inLoop, inHot []func(*rapid.T) Item
+	budget             int // worst-case steps left (stepBudget)
+	trips              int // the trips of the hot loop being drawn
+}
+
+// kinds fills the generator's lists of Item kinds for its mode and
+// options.
+func (g *generator) kinds() {
+	alu := g.alu1
+	has := func(rows []*spec.Inst) bool { return len(rows) > 0 }
+	add := func(list *[]func(*rapid.T) Item, ok bool, f ...func(*rapid.T) Item) {
+		if ok {
+			*list = append(*list, f...)
+		}
+	}
+	// Top level: the original kinds, then those of gen_fast.go.
+	add(&g.top, true, alu, alu)
+	add(&g.top, has(g.loadSP), g.memSP)
+	add(&g.top, has(g.loadAny) && !g.drf, g.memProbe)
+	add(&g.top, has(g.amoRows), g.amo)
+	add(&g.top, has(g.csrRows), g.csr)
+	add(&g.top, has(g.branch), g.branchFwd)
+	add(&g.top, true, g.jump)
+	add(&g.top, has(g.sysRows), g.system)
+	add(&g.top, true, g.loop, g.illegal)
+	add(&g.top, g.mode != spec.ModeM && !g.drf, g.pteEdit)
+	add(&g.top, true, g.hotLoop, g.pad, g.memPair)
+	add(&g.top, !g.drf, g.smc, g.device)
+	add(&g.top, g.allow(spec.Lookup("lr.w")), g.lrsc)
+	add(&g.top, g.allow(spec.Lookup("sfence.vma")) && g.allow(spec.Lookup("csrrs")), g.translation)
+	// A short loop: straight-line ALU and memory Items.
+	add(&g.inLoop, true, alu, alu)
+	add(&g.inLoop, has(g.loadSP), g.memSP)
+	// A hot loop: straight-line Items of most kinds.
+	add(&g.inHot, true, alu, g.aluRun, g.aluRun, g.memPair)
+	add(&g.inHot, has(g.loadSP), g.memSP)
+	add(&g.inHot, has(g.amoRows), g.amo)
+	add(&g.inHot, has(g.csrRows), g.csr)
+	add(&g.inHot, true, g.illegal)
+	add(&g.inHot, has(g.loadAny) && !g.drf, g.memProbe)
+	add(&g.inHot, g.mode != spec.ModeM && !g.drf, g.pteEdit)
+	add(&g.inHot, !g.drf, g.smc, g.device)
+	add(&g.inHot, !g.noTimer, g.timerTick)
+	add(&g.inHot, g.allow(spec.Lookup("lr.w")), g.lrsc)
+	add(&g.inHot, g.allow(spec.Lookup("sfence.vma")) && g.allow(spec.Lookup("csrrs")), g.translation)
 }
 
 func newGenerator(opts Options, mode spec.Mode) *generator {
@@ -242,6 +287,10 @@ func newGenerator(opts Options, mode spec.Mode) *generator {
 	if len(g.alu) == 0 {
 		g.alu = []*spec.Inst{spec.Lookup("addi")} // the harness needs I anyway
 	}
+	g.drf = opts.DRF && opts.Harts > 1
+	g.noTimer = opts.NoTimer || g.drf
+	g.budget = stepBudget
+	g.kinds()
 	return g
 }
 
@@ -302,7 +351,7 @@ func (g *generator) memProbe(t *rapid.T) Item {
 func (g *generator) amo(t *rapid.T) Item {
 	row := rapid.SampledFrom(g.amoRows).Draw(t, "amo")
 	reg := rapid.SampledFrom(writable[1:]).Draw(t, "areg")
-	if rapid.IntRange(0, 4).Draw(t, "adev") == 0 {
+	if rapid.IntRange(0, 4).Draw(t, "adev") == 0 && !g.drf {
 		// At a device register (or the other probe addresses stores may
 		// reach): atomics on I/O are the platform's to define, so the
 		// two models must agree there too. Mostly aligned, as AMOs must be.
@@ -324,6 +373,9 @@ func (g *generator) amo(t *rapid.T) Item {
 func (g *generator) csr(t *rapid.T) Item {
 	row := rapid.SampledFrom(g.csrRows).Draw(t, "csrop")
 	addr := rapid.SampledFrom(csrAddrs).Draw(t, "csr")
+	if g.drf && addr == spec.CSRTime {
+		addr = spec.CSRMscratch // time counts every hart's instructions: racy
+	}
 	in := g.drawInsn(t, row, map[string]int64{"csr": addr})
 	if !csrSafeWrite[uint16(addr)] {
 		// Read only: csrrs/csrrc with x0, or a zero immediate, writes nothing.
@@ -441,11 +493,20 @@ func Gen(opts Options) *rapid.Generator[*Test] {
 		ts.Mie = rapid.Uint64().Draw(t, "mie") & spec.AllInterrupts
 		ts.Mstatus = rapid.Uint64().Draw(t, "mstatus") & (spec.MstatusSIE | spec.MstatusMIE | spec.MstatusSPIE | spec.MstatusMPIE |
 			spec.MstatusSUM | spec.MstatusMXR | spec.MstatusTVM | spec.MstatusTW | spec.MstatusTSR)
-		if ts.Mode != spec.ModeM {
+		if opts.DRF && opts.Harts > 1 {
+			ts.Harts = opts.Harts
+		} else if !opts.NoTimer {
+			ts.TimerOff = rapid.Bool().Draw(t, "timeroff")
+		}
+		// M-mode bodies get page tables and PMP too: MPRV makes their data
+		// accesses S or U ones (Items of gen_fast.go).
+		if ts.Mode != spec.ModeM || rapid.IntRange(0, 2).Draw(t, "mpaging") == 0 {
 			ts.Sv39 = rapid.Bool().Draw(t, "sv39")
 			for i := range ts.DataPTE {
 				ts.DataPTE[i] = rapid.SampledFrom(dataPTEs).Draw(t, "dataPTE")
-				if ts.Mode == spec.ModeU && rapid.IntRange(0, 3).Draw(t, "dataU") != 0 {
+				// U pages: U-mode needs them; S-mode reaches them only with SUM.
+				if ts.Mode == spec.ModeU && rapid.IntRange(0, 3).Draw(t, "dataU") != 0 ||
+					ts.Mode != spec.ModeU && rapid.IntRange(0, 1).Draw(t, "dataSU") == 0 {
 					ts.DataPTE[i] |= pteU
 				}
 			}
@@ -466,6 +527,10 @@ func Gen(opts Options) *rapid.Generator[*Test] {
 				}
 			}
 			ts.PMP = drawPMP(t)
+			if ts.Mode != spec.ModeM && rapid.IntRange(0, 3).Draw(t, "codepmp") == 0 {
+				ts.CodePMP = drawCodePMP(t)
+			}
+			ts.CodeWritable = ts.Sv39 && rapid.IntRange(0, 2).Draw(t, "codew") == 0
 		}
 		if ts.Medeleg|ts.Mideleg != 0 {
 			// The S handler's sret must not trap, and it reads the
@@ -525,7 +590,7 @@ func drawTriggers(t *rapid.T, mode spec.Mode, body []Item) []Trigger {
 			if len(near) > 0 && rapid.IntRange(0, 3).Draw(t, "tnear") != 0 {
 				// Mostly where the body does load or store, give or take a
 				// byte or two: a random byte is rarely accessed.
-				off = rapid.SampledFrom(near).Draw(t, "tat") + int64(rapid.IntRange(-2, 2).Draw(t, "tby"))
+				off = rapid.SampledFrom(near).Draw(t, "tat") + rapid.SampledFrom([]int64{0, 0, 0, -1, 1, -2, 2}).Draw(t, "tby")
 			}
 			tr.Tdata2 = uint64(int64(SPValue) + off)
 			kinds := uint64(rapid.IntRange(1, 3).Draw(t, "tls")) // load, store or both

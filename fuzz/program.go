@@ -22,6 +22,16 @@ const (
 	PTLevel0    = PTRoot + 0x2000
 	ImageEnd    = PTRoot + 0x3000
 	maxCodeSize = HandlerBase - CodeBase
+	// SyncBase is the page where the harts of a data-race-free program
+	// (Test.Harts > 1) say they are done: hart h's flag word at 8*h.
+	SyncBase = ImageEnd
+	// HartStride separates the private pages of the harts of a
+	// data-race-free program: hart h's trap log, data pages and sp are
+	// hart 0's plus h*HartStride.
+	HartStride = 0x10000
+	// padLimit bounds where page-crossing padding (Item.Pad) may lead:
+	// the rest of the body must still fit below the handlers.
+	padLimit = CodeBase + 0xb000
 )
 
 // Item is one unit of the body: a few instructions that belong together
@@ -41,8 +51,28 @@ type Item struct {
 	// Back is 1 + the index of an instruction of this Item that is a
 	// backward target (a counted loop on gp); 0 for a forward target.
 	Back int
+	// Rels are pc-relative operands between instructions of this Item
+	// (a branch inside a loop, a store into code of the Item itself).
+	Rels []Rel
+	// Pad, when set, makes the Item a jump over a gap: the next Item
+	// starts Pad-1 bytes before the end of a code page (the first page
+	// end far enough ahead), so that what follows crosses into the next
+	// page. The Item's one instruction is the jump (Patch 1, Skip 0).
+	Pad int
 	// Note says what the Item is for, in listings.
 	Note string
+	// cost is the Item's worst-case step count when more than one run of
+	// each instruction (a loop; see worstCase).
+	cost int
+}
+
+// Rel is a pc-relative operand inside an Item: the Role operand (an
+// immediate) of instruction At is the address of instruction To minus
+// the address of instruction From.
+type Rel struct {
+	At, From, To int // To may be len(Insns): the address after the Item
+	Role         string
+	Plus         int64 // added to the offset (a store into the upper half of an instruction)
 }
 
 // PMPEntry is one configured PMP entry: its pmpcfg byte and pmpaddr.
@@ -68,6 +98,23 @@ type Test struct {
 	// to the level-1 table, which aliases the image's pages there.
 	AliasPTE uint64
 	PMP      []PMPEntry // entries 0..len-1; entry 15 always grants RWX on everything to S and U
+	// CodePMP are entries over part of a body code page (after PMP's),
+	// always granting R and X, so that PMP does not decide the page
+	// uniformly: its instructions are fetched one by one, uncached.
+	CodePMP []PMPEntry
+	// CodeWritable maps the code pages writable under Sv39 (W and D), so
+	// that stores into code (self-modifying Items) reach it in S and U.
+	CodeWritable bool
+	// Harts > 1 makes the program data-race free on that many harts
+	// (Options.DRF): each hart has its own sp, data pages and trap log
+	// (HartStride apart), the body touches nothing shared but code and
+	// page tables it only reads, and the exit waits for every hart
+	// (exitSequence).
+	Harts int
+	// TimerOff disarms the timer in the setup (mtimecmp = -1; at reset it
+	// is 0, so MTIP is pending at once, and the first interrupt's handler
+	// clears mie): the timer Items (gen_fast.go) then fire where they arm it.
+	TimerOff bool
 	Regs     [32]uint64 // initial values of the non-reserved registers
 	Body     []Item
 	// Triggers are the debug triggers (Sdtrig) the setup arms, trigger i
@@ -151,24 +198,42 @@ func (t *Test) Layout() (*Listing, error) {
 		for _, in := range it.Insns {
 			a += uint64(in.Len())
 		}
+		if it.Pad > 0 {
+			a = padTarget(a, uint64(it.Pad-1))
+		}
 	}
 	starts[len(t.Body)] = a
 	for i, it := range t.Body {
 		insns := it.Insns
-		if it.Patch > 0 {
+		if it.Patch > 0 || len(it.Rels) > 0 {
 			insns = append([]Insn(nil), it.Insns...)
-			off := insnOffsets(insns, starts[i])
-			var target uint64
-			if it.Back > 0 {
-				target = off[it.Back-1]
-			} else {
-				target = starts[min(i+1+it.Skip, len(t.Body))]
+		}
+		off := insnOffsets(insns, starts[i])
+		for _, r := range it.Rels {
+			p := &insns[r.At]
+			p.Ops = append([]int64(nil), p.Ops...)
+			if !setRole(p, r.Role, int64(off[r.To]-off[r.From])+r.Plus) {
+				return nil, fmt.Errorf("body item %d: %s has no %s operand", i, p.Row.Name, r.Role)
 			}
+		}
+		if it.Patch > 0 {
 			p := &insns[it.Patch-1]
 			p.Ops = append([]int64(nil), p.Ops...)
-			rel := int64(target - off[it.From])
-			if !setRole(p, "imm", rel) {
-				return nil, fmt.Errorf("body item %d: %s has no offset operand", i, p.Row.Name)
+			// A forward target too far for the instruction's offset (a
+			// compressed branch over a long loop, a branch over padding)
+			// falls back to a nearer Item start; the next one is always
+			// within reach.
+			for skip := it.Skip; ; skip-- {
+				target := starts[min(i+1+skip, len(t.Body))]
+				if it.Back > 0 {
+					target = off[it.Back-1]
+				}
+				if !setRole(p, "imm", int64(target-off[it.From])) {
+					return nil, fmt.Errorf("body item %d: %s has no offset operand", i, p.Row.Name)
+				}
+				if _, err := p.Encode(); err == nil || it.Back > 0 || skip <= 0 {
+					break
+				}
 			}
 		}
 		for j, in := range insns {
@@ -180,9 +245,10 @@ func (t *Test) Layout() (*Listing, error) {
 				return nil, fmt.Errorf("body item %d (%s): %w", i, it.Note, err)
 			}
 		}
+		pc = starts[i+1] // past a gap (Item.Pad)
 	}
 	l.BodyEnd = pc
-	for i, in := range exitSequence() {
+	for i, in := range t.exitSequence() {
 		note := ""
 		if i == 0 {
 			note = "exit: the M handler sees tp = ExitMagic and writes the finisher"
@@ -234,12 +300,28 @@ var shBase = func() uint64 {
 	return (pc + 63) &^ 63
 }()
 
+// padTarget is where the Item after a padding jump at a (ending at end)
+// starts: k bytes before the first page end at least 4 bytes ahead, or
+// right after the jump when that would lead past padLimit.
+func padTarget(end, k uint64) uint64 {
+	t := (end+k+4095)&^4095 - k
+	if t < end {
+		t += 4096
+	}
+	if t > padLimit {
+		return end
+	}
+	return t
+}
+
+// insnOffsets returns the address of each instruction, and of the end.
 func insnOffsets(insns []Insn, start uint64) []uint64 {
-	out := make([]uint64, len(insns))
+	out := make([]uint64, len(insns)+1)
 	for i, in := range insns {
 		out[i] = start
 		start += uint64(in.Len())
 	}
+	out[len(insns)] = start
 	return out
 }
 
@@ -262,7 +344,14 @@ func (t *Test) setup() []Insn {
 	add(li(regT0, int64(shBase))...)
 	add(csrw(spec.CSRStvec, regT0))
 	add(li(regSP, int64(SPValue))...)
-	add(li(regT0, int64(LogBase))...)
+	if t.Harts > 1 {
+		// sp, and with it the data pages and the trap log, per hart.
+		add(csrr(regT0, spec.CSRMhartid))
+		add(mk("slli", regT0, regT0, 16)) // HartStride
+		add(mk("add", regSP, regSP, regT0))
+	}
+	add(li(regT0, int64(LogBase)-int64(SPValue))...)
+	add(mk("add", regT0, regT0, regSP))
 	add(mk("sd", regZero, 0, regT0)) // the log cursor
 	if t.Medeleg != 0 {
 		add(li(regT0, int64(t.Medeleg))...)
@@ -272,13 +361,22 @@ func (t *Test) setup() []Insn {
 		add(li(regT0, int64(t.Mideleg))...)
 		add(csrw(spec.CSRMideleg, regT0))
 	}
+	if t.TimerOff {
+		// mtimecmp[hart] = -1: no timer interrupt until an Item arms it.
+		add(csrr(regT0, spec.CSRMhartid))
+		add(mk("slli", regT0, regT0, 3))
+		add(li(regT4, int64(spec.CLINTBase+spec.CLINTMtimecmp))...)
+		add(mk("add", regT0, regT0, regT4))
+		add(mk("addi", regT4, regZero, -1))
+		add(mk("sd", regT4, 0, regT0))
+	}
 	if t.Mie != 0 {
 		add(li(regT0, int64(t.Mie))...)
 		add(csrw(spec.CSRMie, regT0))
 	}
-	if t.Mode != spec.ModeM {
+	if t.Mode != spec.ModeM || len(t.PMP) > 0 || t.Sv39 {
 		var cfg [16]uint8
-		for i, e := range t.PMP {
+		for i, e := range append(append([]PMPEntry(nil), t.PMP...), t.CodePMP...) {
 			add(li(regT0, int64(e.Addr))...)
 			add(csrw(spec.CSRPmpaddr0+uint16(i), regT0))
 			cfg[i] = e.Cfg
@@ -366,13 +464,36 @@ func trigger(i int, tdata2, tdata1 uint64) []Insn {
 	return append(out, csrw(spec.CSRTdata1, regT0))
 }
 
-// exitSequence ends every program: the M handler recognises tp.
-func exitSequence() []Insn {
-	return []Insn{
+// exitSequence ends every program: the M handler recognises tp. On
+// several harts (Harts > 1), every hart but 0 raises its flag in the sync
+// page and spins; hart 0 waits for every flag, then ends the run, so the
+// final state does not depend on how the harts interleaved (only how long
+// they spun, which the counters show).
+func (t *Test) exitSequence() []Insn {
+	end := []Insn{
 		mk("addi", regTP, regZero, ExitMagic),
 		mk("ecall"),
 		mk("jal", regZero, 0), // not reached: the finisher stops the machine
 	}
+	if t.Harts <= 1 {
+		return end
+	}
+	const a0, a1, a2 = 10, 11, 12
+	var others []Insn
+	others = append(others, mk("sub", a1, regSP, a1)) // h*HartStride
+	others = append(others, mk("srli", a1, a1, 13))   // h*8
+	others = append(others, mk("add", a1, a1, a0))
+	others = append(others, mk("addi", a2, regZero, 1))
+	others = append(others, mk("sw", a2, 0, a1))
+	others = append(others, mk("jal", regZero, 0)) // spin until hart 0 ends the run
+	out := li(a0, int64(SyncBase))
+	out = append(out, li(a1, int64(SPValue))...)
+	out = append(out, mk("beq", regSP, a1, int64(4*(1+len(others)))))
+	out = append(out, others...)
+	for h := 1; h < t.Harts; h++ {
+		out = append(out, mk("lw", a1, int64(8*h), a0), mk("beq", a1, regZero, -4))
+	}
+	return append(out, end...)
 }
 
 // handlers returns the M and S trap handlers. Both log {cause, tval} at
@@ -421,7 +542,10 @@ func handler(machine bool) []Insn {
 		branch("beq", regT5, regZero, &fetchAt)
 	}
 	logAt = len(out)
-	add(li(regT5, int64(LogBase))...)
+	// The log is LogBase - SPValue past sp: one per hart when the harts
+	// have their own sp (Test.Harts).
+	add(li(regT5, int64(LogBase)-int64(SPValue))...)
+	add(mk("add", regT5, regT5, regSP))
 	add(mk("ld", regT4, 0, regT5))
 	add(mk("andi", regT4, regT4, 0x3f0))
 	add(mk("add", regT4, regT4, regT5))
@@ -488,12 +612,16 @@ func (t *Test) data() []line {
 	}
 	pte(PTRoot+2*8, PTLevel1, v, "gigapage 2 -> level 1")
 	pte(PTLevel1+0*8, PTLevel0, v, "megapage 0x80000000 -> level 0")
+	code := v | r | x | a | user
+	if t.CodeWritable {
+		code |= w | d
+	}
 	for page := uint64(0); page < (ImageEnd-CodeBase)>>12; page++ {
 		addr := CodeBase + page<<12
 		var perm uint64
 		switch {
 		case addr < HandlerBase:
-			perm = v | r | x | a | user
+			perm = code
 		case addr == HandlerBase:
 			perm = v | r | x | a
 		case addr == LogBase:
@@ -505,6 +633,20 @@ func (t *Test) data() []line {
 		}
 		if perm != 0 {
 			pte(PTLevel0+page*8, addr, perm, fmt.Sprintf("page %#x", addr))
+		}
+	}
+	if t.Harts > 1 {
+		page := func(addr, perm uint64, what string) {
+			pte(PTLevel0+(addr-CodeBase)>>12*8, addr, perm, what)
+		}
+		page(SyncBase, v|r|w|a|d|user, "the sync page")
+		for h := uint64(1); h < uint64(t.Harts); h++ {
+			page(LogBase+h*HartStride, v|r|w|a|d, fmt.Sprintf("hart %d's log", h))
+			for i := uint64(0); i < DataPages; i++ {
+				if perm := t.DataPTE[i]; perm != 0 {
+					page(DataBase+h*HartStride+i<<12, perm, fmt.Sprintf("hart %d's data page %d", h, i))
+				}
+			}
 		}
 	}
 	return out

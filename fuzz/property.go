@@ -55,13 +55,26 @@ func (o *Outcome) Signature() string {
 		return "panic-" + o.Panic.Target
 	case d == nil:
 		return "no-exit"
-	case len(d.Fields) == 0 && d.StateA != nil && d.StateB != nil:
-		return "state:" + strings.Join(stateFields(d.StateA, d.StateB), ",")
 	case len(d.Fields) == 0:
-		if strings.Contains(d.Reason, "exits differ") {
-			return "exit"
+		// A state after the exit, a strict or run-mode checkpoint; "run-"
+		// when only the fast path leaves it (diff.Divergence.FastPath).
+		prefix := ""
+		if d.FastPath {
+			prefix = "run-"
 		}
-		return "state"
+		switch {
+		case d.StateA != nil && d.StateB != nil:
+			return prefix + "state:" + strings.Join(stateFields(d.StateA, d.StateB), ",")
+		case strings.Contains(d.Reason, "exits differ"):
+			return prefix + "exit"
+		case d.Memory != "":
+			return prefix + "memory"
+		case d.Devices != "":
+			return prefix + "devices"
+		case d.Console != "":
+			return prefix + "console"
+		}
+		return prefix + "state"
 	}
 	name := "insn"
 	if d.A.Trap.Valid && d.A.Trap.Interrupt {
@@ -134,8 +147,9 @@ func csrName(addr uint16) string {
 	return fmt.Sprintf("csr%#x", addr)
 }
 
-// Minimize greedily deletes body Items and resets setup choices while
-// the outcome keeps its signature. rapid shrinks the drawn values first;
+// Minimize greedily deletes body Items (and single instructions of
+// straight-line Items) and resets setup choices while the outcome keeps
+// its signature. rapid shrinks the drawn values first;
 // this pass also serves go test -fuzz, whose minimizer works on bytes.
 func Minimize(cfg spec.Config, p Pair, o *Outcome, budget int) *Outcome {
 	sig := o.Signature()
@@ -162,6 +176,39 @@ func Minimize(cfg spec.Config, p Pair, o *Outcome, budget int) *Outcome {
 				i--
 			}
 		}
+		// A counted loop (or hot loop) run once: its body without the
+		// trip count, the decrement and the branch back.
+		for i := 0; i < len(best.Test.Body); i++ {
+			if u, ok := unrolled(best.Test.Body[i]); ok {
+				t := *best.Test
+				t.Body = append([]Item(nil), t.Body...)
+				t.Body[i] = u
+				if try(&t) {
+					changed = true
+				}
+			}
+		}
+		// Inside an Item of several instructions with no pc-relative
+		// operand (a device sequence, an LR/SC pair, a translation
+		// change): delete one instruction. Nothing then jumps into the
+		// gap, and the body still never writes a reserved register.
+		for i := 0; i < len(best.Test.Body); i++ {
+			it := best.Test.Body[i]
+			if len(it.Insns) < 2 || it.Patch > 0 || it.Back > 0 || len(it.Rels) > 0 || it.Pad > 0 {
+				continue
+			}
+			for j := 0; j < len(best.Test.Body[i].Insns) && len(best.Test.Body[i].Insns) > 1; j++ {
+				t := *best.Test
+				t.Body = append([]Item(nil), t.Body...)
+				in := t.Body[i].Insns
+				t.Body[i].Insns = append(append([]Insn(nil), in[:j]...), in[j+1:]...)
+				t.Body[i].cost = 0
+				if try(&t) {
+					changed = true
+					j--
+				}
+			}
+		}
 		simpler := []func(t *Test){
 			func(t *Test) { t.Regs = [32]uint64{} },
 			func(t *Test) { t.PMP = nil },
@@ -170,6 +217,7 @@ func Minimize(cfg spec.Config, p Pair, o *Outcome, budget int) *Outcome {
 			func(t *Test) { t.Mie = 0 },
 			func(t *Test) { t.Mstatus = 0 },
 			func(t *Test) { t.Mode = spec.ModeM },
+			func(t *Test) { t.CodePMP, t.CodeWritable, t.TimerOff = nil, false, false },
 		}
 		for _, f := range simpler {
 			t := *best.Test
@@ -189,6 +237,37 @@ func Minimize(cfg spec.Config, p Pair, o *Outcome, budget int) *Outcome {
 		}
 	}
 	return best
+}
+
+// unrolled is a loop Item (Back > 0: the trip count at Back-2, the body,
+// then the decrement and the branch back) as straight-line code: what
+// comes before the trip count, then the body once. Its pc-relative
+// operands inside the body are kept.
+func unrolled(it Item) (Item, bool) {
+	n := len(it.Insns)
+	init := it.Back - 2
+	if it.Back < 2 || it.Patch != n || n < init+4 {
+		return Item{}, false
+	}
+	u := Item{Note: it.Note + " (once)"}
+	u.Insns = append(append([]Insn(nil), it.Insns[:init]...), it.Insns[init+1:n-2]...)
+	m := len(u.Insns)
+	at := func(k int) int {
+		switch {
+		case k > init && k < n-2:
+			return k - 1
+		case k >= n-2:
+			return m
+		}
+		return k
+	}
+	for _, r := range it.Rels {
+		if r.At == init || r.At >= n-2 || r.From == init {
+			return Item{}, false
+		}
+		u.Rels = append(u.Rels, Rel{At: at(r.At), From: at(r.From), To: at(r.To), Role: r.Role, Plus: r.Plus})
+	}
+	return u, true
 }
 
 // Finding is a shrunk failure, ready to be saved.
@@ -292,6 +371,10 @@ func WriteRegress(dir string, f *Finding) (string, error) {
 	f.Path = final
 	return final, nil
 }
+
+// KnownSignatures returns the signatures of the open findings of p's
+// targets saved in dir (corpus/regress): what a campaign counts as known.
+func KnownSignatures(dir string, p Pair) map[string]bool { return savedSignatures(dir, p) }
 
 // savedSignatures returns the signatures of the findings for pair already
 // in dir: a campaign does not stop on those again.

@@ -29,6 +29,18 @@ type Pair struct {
 	// factories built them, compares exits by reason and code only (as
 	// ArchExit), and returns the divergence it does not explain.
 	Lockstep func(a, b diff.Target, opts diff.Options) (diff.Result, error)
+	// Mode is the path compared: Step (the zero value: diff.Lockstep),
+	// Run (diff.RunLockstep over the targets' fast paths) or Both (Step,
+	// then Run when Step agreed). Run needs both targets to be
+	// diff.Runners (runmode.go).
+	Mode Mode
+	// Parallel: in run mode, B runs its harts concurrently
+	// (diff.ParallelRunner) against A's interleaving; only for programs
+	// whose result does not depend on it (Options.DRF).
+	Parallel bool
+	// Checkpoint is the run mode's steps between comparisons (0:
+	// DefaultCheckpoint).
+	Checkpoint uint64
 }
 
 // Config is the machine generated programs run on: the default, with
@@ -88,8 +100,26 @@ func BuildImage(cfg spec.Config, prog *load.Program) (*boot.Image, error) {
 	return img, nil
 }
 
-// Compare runs one image on both targets of p in lockstep.
+// Compare runs one image on both targets of p in lockstep, on the path
+// p.Mode names.
 func Compare(cfg spec.Config, img *boot.Image, p Pair, opts diff.Options) (diff.Result, error) {
+	switch p.Mode {
+	case ModeRun:
+		return compareRun(cfg, img, p, opts)
+	case ModeBoth:
+		res, err := compareStep(cfg, img, p, opts)
+		if err != nil || res.Divergence != nil || res.ExitA.Reason == spec.Running {
+			return res, err
+		}
+		run, err := compareRun(cfg, img, p, opts)
+		run.Compared += res.Compared
+		return run, err
+	}
+	return compareStep(cfg, img, p, opts)
+}
+
+// compareStep is Compare on Step: diff.Lockstep, then the states.
+func compareStep(cfg spec.Config, img *boot.Image, p Pair, opts diff.Options) (diff.Result, error) {
 	a, err := p.A(cfg, img)
 	if err != nil {
 		return diff.Result{}, fmt.Errorf("target %s: %w", p.NameA, err)

@@ -188,6 +188,15 @@ func (m *Machine) State(hart int) spec.ArchState {
 // addr, for tests and tools.
 func (m *Machine) ReadPhys(addr uint64, size int) (uint64, bool) { return m.bus.load(addr, size) }
 
+// RAMPages calls visit for every RAM page that was ever written, with its
+// physical address (a page never written reads as zeros), for tools that
+// compare memory (diff's run mode). visit must not keep page.
+func (m *Machine) RAMPages(visit func(pa uint64, page []byte)) {
+	for n, p := range m.bus.ram {
+		visit(n*pageSize, p[:])
+	}
+}
+
 // retire counts one retired instruction and advances time: every Ticker
 // ticks, and when the count reaches a multiple of TimebaseDiv (mtime
 // advances: mtime = retired / TimebaseDiv) every TimerTicker ticks too.

@@ -68,9 +68,9 @@ if [ $# -eq 0 ]; then
 	go run ./cmd/vcheck pg
 	go run ./cmd/vcheck pg --variant popf
 	# Proof that the differential fuzzer finds bugs: build-tagged engine
-	# and VMM mutants must each be found and shrunk (production builds have
-	# none).
-	go test -count=1 -tags vcheck_mutant -run 'TestMutants|TestVMMMutants|TestNoMutantsInProduction' ./fuzz
+	# and VMM mutants, and the engine's fast-path mutants in run mode, must
+	# each be found and shrunk (production builds have none).
+	go test -count=1 -timeout 20m -tags vcheck_mutant -run 'TestMutants|TestVMMMutants|TestFastMutants|TestNoMutantsInProduction' ./fuzz
 fi
 go test -count=1 -timeout 20m "${@:-./...}"
 # staticcheck, at the version go.mod's tool directive pins.

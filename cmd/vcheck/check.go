@@ -9,6 +9,7 @@ import (
 
 	"github.com/vcheck-dev/vcheck/corpus"
 	"github.com/vcheck-dev/vcheck/diff"
+	"github.com/vcheck-dev/vcheck/fuzz"
 	"github.com/vcheck-dev/vcheck/internal/jsonout"
 	"github.com/vcheck-dev/vcheck/internal/targets"
 	"github.com/vcheck-dev/vcheck/spec"
@@ -46,6 +47,9 @@ equivalence: the verdict is about the implementation as it is.`,
 const (
 	checkLimit      = 20_000_000
 	benchCheckLimit = 1_000_000
+	// checkCheckpoint: the run-mode pass compares every million steps
+	// (and at the exit): each comparison scans the RAM of both targets.
+	checkCheckpoint = 1_000_000
 )
 
 // checkProgram is one program's outcome, also its --json form.
@@ -57,6 +61,10 @@ type checkProgram struct {
 	Reason  string        `json:"reason,omitempty"`
 	Report  string        `json:"report,omitempty"`
 	Seconds float64       `json:"seconds"`
+	// RunMode: the program was also compared in run mode (the targets'
+	// fast paths, at checkpoints) after Step agreed; a divergence there
+	// is status "diverged" with a reason that starts "run mode:".
+	RunMode bool `json:"run_mode"`
 }
 
 // checkVerdict is the --json output of vcheck check.
@@ -229,6 +237,35 @@ func checkOne(e *env, cfg spec.Config, p corpus.Program, fa, fb targets.Factory,
 	x := jsonout.ExitOf(res.ExitA)
 	r.Exit = &x
 	open := p.OpenFinding()
+	if v := res.Verdict(); !open && (v == diff.Equal || v == diff.Unfinished && p.Dir() == "bench") {
+		// Step agreed: now the path users run. Run mode where a target
+		// has a fast path (the engine, the VMM), from fresh targets.
+		pair := fuzz.Pair{NameA: nameA, NameB: nameB, A: fuzz.Factory(fa), B: fuzz.Factory(fb), Checkpoint: checkCheckpoint}
+		if _, ok := b.(diff.FastPath); ok {
+			pair.Mode = fuzz.ModeRun
+		} else if _, ok := a.(diff.FastPath); ok {
+			pair.Mode = fuzz.ModeRun
+		}
+		if _, ok := a.(diff.Runner); !ok {
+			pair.Mode = fuzz.ModeStep
+		}
+		if _, ok := b.(diff.Runner); !ok {
+			pair.Mode = fuzz.ModeStep
+		}
+		if pair.Mode == fuzz.ModeRun {
+			closeTarget(a)
+			closeTarget(b)
+			run, err := fuzz.Compare(cfg, img, pair, diff.Options{Limit: limit, Stop: e.stopChan()})
+			if err != nil {
+				return fail(fmt.Errorf("run mode: %w", err))
+			}
+			r.RunMode = true
+			if run.Divergence != nil {
+				res = run
+				res.Divergence.Reason = "run mode: " + res.Divergence.Reason
+			}
+		}
+	}
 	switch v := res.Verdict(); {
 	case v == diff.Diverged && open:
 		r.Status, r.Reason = "known-open", res.Divergence.Reason

@@ -74,6 +74,7 @@ type diffJSON struct {
 	Departures  []departureJSON   `json:"departures"`
 	Notes       []string          `json:"notes"`
 	Checkpoints uint64            `json:"checkpoints,omitempty"`
+	Mode        string            `json:"mode"` // step or run
 }
 
 // departureJSON is a documented departure a comparison went past.
@@ -131,6 +132,8 @@ func diffFlags(fs *flag.FlagSet) func(e *env) int {
 	history := fs.Int("history", 8, "records before the divergence to show")
 	harts := fs.Int("harts", 1, "number of harts")
 	kernel := fs.String("kernel", "", "an ELF or raw `FILE` loaded as QEMU's -kernel (raw: at the first 2 MiB boundary after the program)")
+	mode := fs.String("mode", "auto", "the `path` compared: step (record by record), run (the targets' fast paths, compared at checkpoints and replayed with Step to the first divergent record), both, or auto (run where a target has a fast path)")
+	checkpoint := fs.Uint64("checkpoint", diff.DefaultCheckpoint, "run mode: `steps` between comparisons")
 	fast := fs.Bool("fast", false, "with --b qemu (or a gdb: stub): run it at full speed between checkpoints and compare there (docs/external.md)")
 	return func(e *env) int {
 		if *fields {
@@ -179,6 +182,22 @@ func diffFlags(fs *flag.FlagSet) func(e *env) int {
 		if *fast && !ext.fast {
 			return e.usagef("--fast: --b %s cannot run to a breakpoint (--b qemu or gdb:HOST:PORT can)", *nameB)
 		}
+		runMode := false
+		if !ext.any && !*fast && *strict == 0 {
+			m, err := fuzz.ResolveMode(*mode, cfg, fuzz.Pair{NameA: *nameA, NameB: *nameB, A: fuzz.Factory(fa), B: fuzz.Factory(fb)})
+			if err != nil {
+				return e.usagef("--mode: %v", err)
+			}
+			runMode = m != fuzz.ModeStep
+			if m == fuzz.ModeBoth {
+				return e.usagef("--mode both: vcheck diff runs one comparison; run it once with --mode step and once with --mode run")
+			}
+		} else if *mode != "auto" && *mode != "step" {
+			return e.usagef("--mode %s: only step with an external target, --fast or --strict", *mode)
+		}
+		if *checkpoint == 0 {
+			return e.usagef("--checkpoint must be positive")
+		}
 		prog := e.newProgress()
 		opts.ProgressEvery = 1 << 16
 		if ext.any {
@@ -202,6 +221,29 @@ func diffFlags(fs *flag.FlagSet) func(e *env) int {
 			var c targets.Comparison
 			c, err = targets.Compare(a, b, targets.CompareOptions{Options: opts, Departures: ext.departures})
 			res, cmpRes = c.Result, &c
+		case runMode:
+			// The targets' fast paths, compared every --checkpoint steps;
+			// a mismatch is replayed on fresh targets to its record.
+			ra, okA := a.(diff.Runner)
+			rb, okB := b.(diff.Runner)
+			if !okA || !okB {
+				return e.usagef("--mode run: %s and %s must both run without records", *nameA, *nameB)
+			}
+			ro := diff.RunOptions{Options: opts, Checkpoint: *checkpoint}
+			ro.Rebuild = func() (diff.Runner, diff.Runner, error) {
+				x, err := fa(cfg, img)
+				if err != nil {
+					return nil, nil, err
+				}
+				y, err := fb(cfg, img)
+				if err != nil {
+					return nil, nil, err
+				}
+				rx, _ := x.(diff.Runner)
+				ry, _ := y.(diff.Runner)
+				return rx, ry, nil
+			}
+			res, err = diff.RunLockstep(ra, rb, ro)
 		default:
 			res, err = diff.Lockstep(fuzz.ArchExit(a), fuzz.ArchExit(b), opts)
 		}
@@ -229,7 +271,7 @@ func diffFlags(fs *flag.FlagSet) func(e *env) int {
 			out := diffJSON{A: *nameA, B: *nameB, Program: e.args[0], Kernel: *kernel, Verdict: v.String(),
 				Compared: res.Compared, Limit: *limit, ExitA: jsonout.ExitOf(res.ExitA), ExitB: jsonout.ExitOf(res.ExitB),
 				Divergence: divergenceOf(res.Divergence), Ignored: []string{}, Unobserved: map[string]uint64{},
-				Departures: []departureJSON{}, Notes: notes, Checkpoints: checkpoints}
+				Departures: []departureJSON{}, Notes: notes, Checkpoints: checkpoints, Mode: map[bool]string{false: "step", true: "run"}[runMode]}
 			if cmpRes != nil {
 				out.Ignored = append(out.Ignored, cmpRes.Ignored...)
 				out.Unobserved = cmpRes.Unobserved
@@ -257,7 +299,11 @@ func diffFlags(fs *flag.FlagSet) func(e *env) int {
 		case diff.Diverged:
 			fmt.Fprint(e.stdout, res.Divergence.Text(*nameA, *nameB, disassembler))
 		case diff.Equal:
-			fmt.Fprintf(e.stdout, "EQUAL: %d records compared; %s: %s; %s: %s\n", res.Compared,
+			what := "records compared"
+			if runMode {
+				what = "instructions compared in run mode (at checkpoints)"
+			}
+			fmt.Fprintf(e.stdout, "EQUAL: %d %s; %s: %s; %s: %s\n", res.Compared, what,
 				*nameA, res.ExitA, *nameB, res.ExitB)
 		case diff.Unfinished:
 			fmt.Fprintf(e.stdout, "NO VERDICT: no divergence in %d records; neither finished (the --limit came first; --limit 0 runs to the end)\n", res.Compared)

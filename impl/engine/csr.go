@@ -192,7 +192,7 @@ func (h *Hart) csrRead(addr uint16) uint64 {
 func (h *Hart) setMstatus(v uint64) {
 	old := h.mstatus
 	h.mstatus = v
-	if (old^v)&(spec.MstatusSUM|spec.MstatusMXR) != 0 {
+	if (old^v)&(spec.MstatusSUM|spec.MstatusMXR) != 0 && !mutantOn(h.m, mutTLBSumNoFlush) { // MUTANT HOOK (mutant.go)
 		h.flushTLB()
 	}
 	if (old^v)&(spec.MstatusMPRV|spec.MstatusMPP) != 0 {
@@ -263,15 +263,17 @@ func (h *Hart) csrWrite(addr uint16, v uint64) {
 	case addr == spec.CSRMcountinhibit:
 		nv := merge(h.mcountinhibit)
 		if (h.mcountinhibit^nv)&1 != 0 {
+			// The new value applies after this instruction, which
+			// counts (or not) by the old one (docs/retire.md).
 			if nv&1 != 0 {
-				h.cycleFrozen = h.cycle()
+				h.cycleFrozen = h.cycle() + 1
 			} else {
 				h.cycleAdj = h.cycleFrozen - (h.count + 1)
 			}
 		}
 		if (h.mcountinhibit^nv)&4 != 0 {
 			if nv&4 != 0 {
-				h.instFrozen = h.instret()
+				h.instFrozen = h.instret() + 1
 			} else {
 				h.instretAdj = h.instFrozen - (h.count + 1)
 			}

@@ -227,7 +227,9 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				continue
 			}
 			// It stopped in a block: interpret the rest of that one.
-			blk = blocks[jc.cur>>1]
+			if !mutantOn(h.m, mutJITChainResume) { // MUTANT HOOK (mutant.go)
+				blk = blocks[jc.cur>>1]
+			}
 			bi = blk.insts[jc.n:]
 			noff = uint64(blk.end)
 		case !blk.jit.tried && jitOn:
@@ -594,6 +596,15 @@ func remw(a, b uint64) uint64 {
 	return uint64(int64(int32(a) % int32(b)))
 }
 
+// isBranch reports whether o is a conditional branch.
+func isBranch(o op) bool {
+	switch o {
+	case opBEQ, opBNE, opBLT, opBGE, opBLTU, opBGEU:
+		return true
+	}
+	return false
+}
+
 // buildBlock builds the block that starts at page offset off of a code
 // page, decoding its slots as needed. false: the instruction there
 // crosses the page end, and no block holds it.
@@ -612,7 +623,7 @@ func (h *Hart) buildBlock(cp *codePage, off uint64) bool {
 		d.off = uint16(o)
 		list = append(list, d)
 		o += uint64(d.len)
-		if endsBlock[d.op] {
+		if endsBlock[d.op] && !(isBranch(d.op) && mutantOn(h.m, mutBlockPastBranch)) { // MUTANT HOOK (mutant.go)
 			break
 		}
 	}
@@ -669,6 +680,9 @@ func (h *Hart) execSlow(d *inst) bool {
 		}
 		x[d.rd] = v
 		h.resValid, h.resAddr, h.resVal, h.resSize = true, a, v, uint8(size)
+		if mutantOn(h.m, mutLRAligned) { // MUTANT HOOK (mutant.go)
+			h.resAddr = a &^ 7
+		}
 		return true
 	case opSCW, opSCD:
 		size := uint64(ops[d.op].size)

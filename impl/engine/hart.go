@@ -358,7 +358,7 @@ func (h *Hart) run(limit uint64, stopOnTrap bool) uint64 {
 			continue
 		}
 		chunk := limit - steps
-		if chunk > 1 {
+		if chunk > 1 && !mutantOn(m, mutRunNoEvents) { // MUTANT HOOK (mutant.go)
 			// Stop where a timer expires and, while the UART samples its
 			// input or may time out, at each timer tick: the tick runs
 			// right after the instruction that ends on it, as in Step.

@@ -68,6 +68,7 @@ func (m *Machine) jitCompileBlock(b *block) {
 	if !m.jitOn {
 		return
 	}
+	mutantCompiling(m) // MUTANT HOOK (mutant.go): empty without -tags vcheck_mutant
 	code := jitTranslate(b)
 	if code == nil {
 		return

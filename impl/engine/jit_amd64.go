@@ -236,7 +236,11 @@ func (a *x86) inst(d *inst, i int, b *block) bool {
 		a.storeX(d.rd, rAX)
 	case opAUIPC:
 		a.mem(true, 0, []byte{0x8b}, rAX, rSI, jitOffsets.base)
-		a.aluImm(true, 0, rAX, int32(d.off)+imm)
+		off := int32(d.off)
+		if mutantEmit(mutJITAuipcOff) { // MUTANT HOOK (mutant.go): dead code without -tags vcheck_mutant
+			off = 0
+		}
+		a.aluImm(true, 0, rAX, off+imm)
 		a.storeX(d.rd, rAX)
 
 	case opADDI, opXORI, opORI, opANDI:
@@ -282,7 +286,9 @@ func (a *x86) inst(d *inst, i int, b *block) bool {
 	case opADDW, opSUBW:
 		a.loadX(rAX, d.rs1)
 		a.mem(false, 0, []byte{map[op]byte{opADDW: 0x03, opSUBW: 0x2b}[d.op]}, rAX, rDI, xoff(d.rs2))
-		a.sext32()
+		if d.op != opADDW || !mutantEmit(mutJITAddwSext) { // MUTANT HOOK (mutant.go)
+			a.sext32()
+		}
 		a.storeX(d.rd, rAX)
 	case opSLLW, opSRLW, opSRAW:
 		a.loadX(rCX, d.rs2)
@@ -358,6 +364,9 @@ func (a *x86) inst(d *inst, i int, b *block) bool {
 		a.loadX(rAX, d.rs1)
 		a.mem(true, 0, []byte{0x3b}, rAX, rDI, xoff(d.rs2))
 		cc := map[op]byte{opBEQ: ccE, opBNE: ccNE, opBLT: ccL, opBGE: ccGE, opBLTU: ccB, opBGEU: ccAE}[d.op]
+		if d.op == opBLT && mutantEmit(mutJITBltU) { // MUTANT HOOK (mutant.go)
+			cc = ccB
+		}
 		taken := a.jccFwd(cc)
 		a.ctxImm(jitOffsets.next, int32(d.off)+int32(d.len))
 		a.done(i + 1)

@@ -253,6 +253,9 @@ func (m *Machine) Run(limit uint64) spec.Exit {
 				m.next = 0
 			}
 			h.run(1, false)
+			if h.trapped && mutantOn(m, mutRunHartTwice) { // MUTANT HOOK (mutant.go)
+				m.next = h.id // the hart that trapped steps again
+			}
 			m.checkTrapLoop(h)
 		}
 	}

@@ -220,7 +220,7 @@ func (h *Hart) fillTLB(t *[tlbSize]tlbEntry, va, pa uint64, kind int, mode spec.
 	if !h.m.inRAM(page, 4096) {
 		return
 	}
-	if ok, uniform := h.pmpDecide(page, 4096, kind, mode); !ok || !uniform {
+	if ok, uniform := h.pmpDecide(page, 4096, kind, mode); (!ok || !uniform) && !mutantOn(h.m, mutTLBNonUniform) { // MUTANT HOOK (mutant.go)
 		return
 	}
 	// The entry depends on the PTEs the walk read: flag their pages, so a
@@ -415,11 +415,16 @@ func (m *Machine) written(off, size uint64, f uint8) {
 		cp := m.codePages[page]
 		po := off & 0xfff
 		first := int64(po>>1) - 1
+		if mutantOn(m, mutCodeSlotBefore) { // MUTANT HOOK (mutant.go)
+			first++
+		}
 		last := int64((po + size - 1) >> 1)
 		for s := max(first, 0); s <= last && s < 2048; s++ {
 			cp.insts[s] = inst{}
 		}
-		cp.dropBlocks(po, po+size)
+		if !mutantOn(m, mutCodeKeepBlocks) { // MUTANT HOOK (mutant.go)
+			cp.dropBlocks(po, po+size)
+		}
 	}
 	if f&pageHTIF != 0 {
 		m.htifWrite(spec.RAMBase+off, size)

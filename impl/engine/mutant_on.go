@@ -62,7 +62,38 @@ var mutants = map[string]func(h *Hart, d *inst, a, b uint64){
 	},
 }
 
+// fastMutants are the bugs of the paths Run takes and Step does not (or
+// shares with it: blocks, the TLB, code-cache invalidation): each names a
+// hook, a mutantOn or mutantEmit test in the engine's own code
+// (mutant.go lists them).
+var fastMutants = map[string]int{
+	"block-past-branch":   mutBlockPastBranch,
+	"jit-blt-unsigned":    mutJITBltU,
+	"jit-addw-no-sext":    mutJITAddwSext,
+	"jit-auipc-page":      mutJITAuipcOff,
+	"jit-chain-resume":    mutJITChainResume,
+	"tlb-fill-nonuniform": mutTLBNonUniform,
+	"tlb-sum-no-flush":    mutTLBSumNoFlush,
+	"code-slot-before":    mutCodeSlotBefore,
+	"code-keep-blocks":    mutCodeKeepBlocks,
+	"run-late-timer":      mutRunNoEvents,
+	"run-hart-twice":      mutRunHartTwice,
+	"parallel-no-irq":     mutParallelNoIRQ,
+	"lr-reserve-aligned":  mutLRAligned,
+}
+
+// FastMutant reports whether name is a mutant of the fast paths (hooks in
+// blocks, compiled code, the TLB, invalidation or the Run drivers), as
+// opposed to one applied after each Step.
+func FastMutant(name string) bool {
+	_, ok := fastMutants[name]
+	return ok
+}
+
 var (
+	activeFast int // the fast-path mutant selected (0: none)
+	compiling  *Machine
+
 	activeMutant func(h *Hart, d *inst, a, b uint64)
 	// mutantMachine is the one machine that carries the active mutant,
 	// so that a clean engine and a mutated one can run side by side in
@@ -77,6 +108,9 @@ func Mutants() []string {
 	for n := range mutants {
 		out = append(out, n)
 	}
+	for n := range fastMutants {
+		out = append(out, n)
+	}
 	sort.Strings(out)
 	return out
 }
@@ -84,15 +118,19 @@ func Mutants() []string {
 // SetMutant selects the bug that Mutate gives a machine; "" removes it.
 // Until Mutate is called, every engine in the process carries it.
 func SetMutant(name string) error {
+	activeMutant, activeFast, mutantMachine = nil, 0, nil
 	if name == "" {
-		activeMutant = nil
+		return nil
+	}
+	if id, ok := fastMutants[name]; ok {
+		activeFast = id
 		return nil
 	}
 	m, ok := mutants[name]
 	if !ok {
 		return fmt.Errorf("engine: no mutant %q (have %v)", name, Mutants())
 	}
-	activeMutant, mutantMachine = m, nil
+	activeMutant = m
 	return nil
 }
 
@@ -106,3 +144,16 @@ func mutateAfterStep(h *Hart) {
 		activeMutant(h, &h.recInst, h.recA, h.recB)
 	}
 }
+
+// mutantOn reports whether fast-path mutant id is active on machine m.
+func mutantOn(m *Machine, id int) bool {
+	return activeFast == id && (mutantMachine == nil || m == mutantMachine)
+}
+
+// mutantCompiling names the machine whose block is about to be compiled,
+// for mutantEmit.
+func mutantCompiling(m *Machine) { compiling = m }
+
+// mutantEmit reports whether compiled-code mutant id is active on the
+// machine compiling.
+func mutantEmit(id int) bool { return mutantOn(compiling, id) }

@@ -30,7 +30,11 @@ func (m *Machine) RunParallel(limit, quantum uint64) spec.Exit {
 					m.mu.Unlock()
 					return
 				}
-				done += h.run(min(quantum, limit-done), false)
+				if mutantOn(m, mutParallelNoIRQ) { // MUTANT HOOK (mutant.go)
+					done += h.loop(min(quantum, limit-done))
+				} else {
+					done += h.run(min(quantum, limit-done), false)
+				}
 				m.mu.Unlock()
 				runtime.Gosched()
 			}

@@ -11,3 +11,4 @@ import "github.com/vcheck-dev/vcheck/spec"
 func mutateBeforeEmulate(*vcpu) func() { return nil }
 func mutateAfterExit(*vcpu, spec.Trap) {}
 func mutantKeepsShadows(*VM) bool      { return false }
+func mutantLateEvents(*VM) bool        { return false }

@@ -26,6 +26,9 @@ type mutant struct {
 	// keepShadows: the VMM does not drop the shadow leaves derived from a
 	// guest PTE when the PTE is written.
 	keepShadows bool
+	// lateEvents: Run's direct budgets do not end at the next virtual
+	// timer or UART event (a fast-path bug: Step is exact).
+	lateEvents bool
 }
 
 var mutants = map[string]mutant{
@@ -55,6 +58,10 @@ var mutants = map[string]mutant{
 	// A stale shadow entry: a write to a guest PTE leaves the shadow
 	// leaves derived from it as they were.
 	"stale-shadow": {keepShadows: true},
+	// A late virtual interrupt: Run runs the guest directly past the
+	// instruction where its timer expires, and takes the interrupt at
+	// the end of the budget.
+	"run-late-timer": {lateEvents: true},
 }
 
 var (
@@ -107,3 +114,9 @@ func mutateAfterExit(v *vcpu, tr spec.Trap) {
 }
 
 func mutantKeepsShadows(vm *VM) bool { return carries(vm) && active.keepShadows }
+
+func mutantLateEvents(vm *VM) bool { return carries(vm) && active.lateEvents }
+
+// FastMutant reports whether name is a bug of Run's direct execution
+// only, which Step never shows: a run-mode campaign finds it.
+func FastMutant(name string) bool { return mutants[name].lateEvents }

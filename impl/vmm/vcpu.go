@@ -67,7 +67,10 @@ func (v *vcpu) run(limit uint64) uint64 {
 			}
 			continue
 		}
-		budget := min(limit-steps, vm.emu.UntilEvent())
+		budget := limit - steps
+		if !mutantLateEvents(vm) { // fault injection; always true without -tags vcheck_mutant
+			budget = min(budget, vm.emu.UntilEvent())
+		}
 		before := v.ph.Retired()
 		vm.ev.dispatch(v)
 		tr, _ := v.ph.RunUntilTrap(budget)
