@@ -13,6 +13,9 @@ import (
 // generation bits (tlbGenOne).
 const tlbSlowFlag = 1 << 52
 
+// tlbVPNMask selects the virtual page number of a TLB tag.
+const tlbVPNMask = tlbSlowFlag - 1
+
 func readRAM(ram []byte, off, size uint64) uint64 {
 	switch size {
 	case 1:
@@ -239,7 +242,8 @@ func (h *Hart) fillTLB(t *[tlbSize]tlbEntry, va, pa uint64, kind int, mode spec.
 			h.m.directStores = true
 		}
 	}
-	t[va>>12&(tlbSize-1)] = tlbEntry{tag: tag, off: page - spec.RAMBase}
+	off := page - spec.RAMBase
+	t[va>>12&(tlbSize-1)] = tlbEntry{tag: tag, host: h.ramHost + off - va&^0xfff}
 }
 
 // loadSlow is a load that missed the TLB: translation, PMP, MMIO,
@@ -357,7 +361,7 @@ func (h *Hart) storeSlow(va, size, v uint64) bool {
 	e := &h.storeTLB[va>>12&(tlbSize-1)]
 	var pa uint64
 	if e.tag == va>>12|h.tlbGen|tlbSlowFlag {
-		pa = spec.RAMBase + e.off + va&0xfff
+		pa = spec.RAMBase + e.ramOff(va, h.ramHost)
 	} else {
 		var ok bool
 		if pa, ok = h.access(va, size, accStore, mode); !ok {
@@ -445,7 +449,7 @@ func (m *Machine) flagPT(p uint64) {
 		for i := range o.tlb {
 			st := &o.tlb[i][accStore]
 			for j := range st {
-				if st[j].off == off && st[j].tag&tlbSlowFlag == 0 {
+				if st[j].tag&tlbSlowFlag == 0 && st[j].ramOff(st[j].tag&tlbVPNMask<<12, o.ramHost) == off {
 					st[j].tag = 0 // never matches: generations are not 0
 				}
 			}
@@ -489,7 +493,7 @@ func (h *Hart) fetchSlow(pc uint64, cp **codePage, base *uint64) *inst {
 	e := &h.fetchTLB[pc>>12&(tlbSize-1)]
 	var off uint64
 	if e.tag == pc>>12|h.tlbGen {
-		off = e.off
+		off = e.ramOff(pc&^0xfff, h.ramHost)
 	} else {
 		pa, ok := h.translate(pc, accFetch, h.mode)
 		if !ok {
