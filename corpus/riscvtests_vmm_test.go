@@ -9,7 +9,6 @@ import (
 
 	"github.com/vcheck-dev/vcheck/diff"
 	"github.com/vcheck-dev/vcheck/fuzz"
-	"github.com/vcheck-dev/vcheck/internal/targets"
 	"github.com/vcheck-dev/vcheck/internal/testtool"
 	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/spec/boot"
@@ -32,14 +31,6 @@ func TestRISCVTestsVMM(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatalf("no tests in %s", dir)
 	}
-	fa, err := targets.Lookup("ref")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fb, err := targets.Lookup("vmm")
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, f := range files {
 		name := filepath.Base(f)
 		t.Run(name, func(t *testing.T) {
@@ -52,18 +43,7 @@ func TestRISCVTestsVMM(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			a, err := fa(cfg, img)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := fb(cfg, img)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := diff.Lockstep(fuzz.ArchExit(a), fuzz.ArchExit(b), diff.Options{Limit: 5_000_000})
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := lockstepRef(t, "vmm", cfg, img, diff.Options{Limit: 5_000_000})
 			if res.Divergence != nil {
 				t.Fatalf("%s", res.Divergence.Text("ref", "vmm", fuzz.Disasm))
 			}

@@ -19,55 +19,7 @@ import (
 
 // TestReplayVMM runs every corpus program on bare ref and under the VMM
 // in lockstep: guest-visible records must be identical.
-func TestReplayVMM(t *testing.T) {
-	fa, err := targets.Lookup("ref")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fb, err := targets.Lookup("vmm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range corpus.Programs() {
-		if p.Dir() == "bench" && p.IsSource() {
-			continue // support files (crt0) and sources of the .elf files
-		}
-		t.Run(p.Path, func(t *testing.T) {
-			cfg := spec.DefaultConfig()
-			cfg.Harts = p.Harts()
-			limit := uint64(replayLimit)
-			if p.Dir() == "bench" {
-				limit = benchLimit
-			}
-			img, err := image(t, cfg, p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			a, err := fa(cfg, img)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := fb(cfg, img)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := diff.Lockstep(fuzz.ArchExit(a), fuzz.ArchExit(b), diff.Options{Limit: limit})
-			if err != nil {
-				t.Fatal(err)
-			}
-			switch {
-			case res.Divergence != nil && p.OpenFinding():
-				t.Logf("known open divergence (ref vs engine) here: %s", res.Divergence.Reason)
-			case res.Divergence != nil:
-				t.Errorf("%s", res.Divergence.Text("ref", "vmm", fuzz.Disasm))
-			case res.ExitA.Reason == spec.Running && p.Dir() != "bench":
-				t.Errorf("no exit after %d records", res.Compared)
-			default:
-				t.Logf("%d records equal; exit %s", res.Compared, res.ExitA)
-			}
-		})
-	}
-}
+func TestReplayVMM(t *testing.T) { replayCorpus(t, "vmm") }
 
 // TestFirmwareVMM boots Debian's OpenSBI fw_jump in a VM (virtual M-mode)
 // and U-Boot after it (virtual S-mode). The default suite runs OpenSBI in
@@ -346,18 +298,7 @@ _start:
 		if err != nil {
 			t.Fatal(err)
 		}
-		ref, err := targets.New("ref", cfg, img)
-		if err != nil {
-			t.Fatal(err)
-		}
-		vm, err := targets.New("vmm", cfg, img)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := diff.Lockstep(fuzz.ArchExit(ref), fuzz.ArchExit(vm), diff.Options{Limit: 10000})
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := lockstepRef(t, "vmm", cfg, img, diff.Options{Limit: 10000})
 		d := res.Divergence
 		switch {
 		case v == spec.VariantRV64PG && d != nil:

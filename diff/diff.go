@@ -35,6 +35,14 @@ type Target interface {
 	State(hart int) spec.ArchState
 }
 
+// Memory is a model's physical RAM (and, where the model has one, its
+// boot ROM) as the servers of diff/gdb and diff/rvfi read and write it.
+// Device registers are never reached through it.
+type Memory interface {
+	ReadMem(pa uint64, buf []byte) error
+	WriteMem(pa uint64, data []byte) error
+}
+
 // Mode selects how much is compared.
 type Mode uint8
 

@@ -1,6 +1,6 @@
 // Package fuzz generates rv64pg test programs from the spec tables, runs
 // them in lockstep on two targets, and shrinks what diverges to a handful
-// of instructions (ARCHITECTURE.md §3, fuzz/ and corpus/).
+// of instructions (docs/testing.md).
 //
 // A generated program is a Test: privileged setup parameters plus a body
 // of Items. The generator draws it with rapid, so a failing Test shrinks

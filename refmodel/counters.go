@@ -18,7 +18,7 @@ func (h *Hart) counterEnabled(addr uint16) bool {
 }
 
 // countRetired advances mcycle and minstret for a retired instruction
-// (one cycle per instruction; ARCHITECTURE.md §2). mcountinhibit's CY
+// (one cycle per instruction; docs/retire.md). mcountinhibit's CY
 // (bit 0) and IR (bit 2) stop them (Priv. spec 1.12 §3.1.12), and an
 // instruction that wrote the counter does not also increment it (the
 // table's rule for minstret).

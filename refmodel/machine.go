@@ -1,5 +1,5 @@
 // Package refmodel is the reference model of rv64pg: a bare machine
-// written for clarity, not speed (ARCHITECTURE.md §3).
+// written for clarity, not speed (docs/architecture.md).
 //
 //	Machine ── harts[0..n)   one Hart per hart, stepped round-robin
 //	   │

@@ -34,7 +34,7 @@ func (m Mode) Valid() bool { return m == ModeU || m == ModeS || m == ModeM }
 type Variant uint8
 
 const (
-	// VariantRV64PG is the profile as ARCHITECTURE.md §2 defines it.
+	// VariantRV64PG is the profile as docs/architecture.md §1 and docs/spec.md define it.
 	VariantRV64PG Variant = iota
 	// VariantPOPF imitates the pre-VT x86 POPF problem: U-mode reads of
 	// mstatus/sstatus return a masked value instead of trapping, and
@@ -254,7 +254,7 @@ type CSRWrite struct {
 
 // Retire is what one step of one hart did: one instruction retired, or one
 // trap taken. It is the unit of comparison between implementations
-// (ARCHITECTURE.md §1).
+// (docs/retire.md).
 type Retire struct {
 	Hart     int
 	PC       uint64

@@ -13,33 +13,18 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vcheck-dev/vcheck/diff"
 	"github.com/vcheck-dev/vcheck/spec"
 )
 
-// Machine is what the stub serves: one of our models (refmodel, the
-// engine, a VM of the VMM), as diff.Target sees it.
-type Machine interface {
-	Step() spec.Retire
-	Exit() spec.Exit
-	State(hart int) spec.ArchState
-}
-
-// Memory gives the stub the machine's physical RAM (and, when the model
-// has it, the boot ROM). Device registers are never read or written
-// through it.
-type Memory interface {
-	ReadMem(pa uint64, buf []byte) error
-	WriteMem(pa uint64, data []byte) error
-}
-
-// Server is a gdbstub for a Machine: registers (x0-x31, pc, the
+// Server is a gdbstub for a model (diff.Target): registers (x0-x31, pc, the
 // privilege mode as QEMU's "priv", every CSR of spec.CSRs), memory
 // (through the selected hart's translation), software breakpoints,
 // single step and continue, one thread per hart. Register writes are
 // refused: the models have no way to set them from outside.
 type Server struct {
-	m    Machine
-	mem  Memory
+	m    diff.Target
+	mem  diff.Memory
 	cfg  spec.Config
 	mm   memoryMap
 	Log  io.Writer // protocol errors and connections, or nil
@@ -49,7 +34,7 @@ type Server struct {
 }
 
 // NewServer serves m (with its memory, which may be nil) of config cfg.
-func NewServer(m Machine, mem Memory, cfg spec.Config) *Server {
+func NewServer(m diff.Target, mem diff.Memory, cfg spec.Config) *Server {
 	if cfg.Harts == 0 {
 		cfg.Harts = 1
 	}

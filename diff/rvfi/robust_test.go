@@ -48,7 +48,7 @@ func (m *fakeMachine) WriteMem(pa uint64, b []byte) error {
 }
 
 func fakeServer() *Server {
-	return &Server{New: func() (Machine, Memory, error) {
+	return &Server{New: func() (diff.Target, diff.Memory, error) {
 		m := &fakeMachine{pc: ResetPC, mem: map[uint64]byte{}}
 		return m, m, nil
 	}, Timeout: time.Second}
@@ -177,7 +177,7 @@ func TestTargetFailsCleanlyMidRun(t *testing.T) {
 		}
 		// Serve the negotiation, the reset, the load and three steps, then hang up.
 		steps := 0
-		srv := &Server{New: func() (Machine, Memory, error) {
+		srv := &Server{New: func() (diff.Target, diff.Memory, error) {
 			m := &fakeMachine{pc: ResetPC, mem: map[uint64]byte{}, onStep: func() {
 				if steps++; steps > 3 {
 					c.Close()

@@ -9,25 +9,13 @@ import (
 	"net"
 	"time"
 
+	"github.com/vcheck-dev/vcheck/diff"
 	"github.com/vcheck-dev/vcheck/spec"
 )
 
-// Machine is the model a Server serves (refmodel, the engine, a VM).
-type Machine interface {
-	Step() spec.Retire
-	Exit() spec.Exit
-	State(hart int) spec.ArchState
-}
-
-// Memory is the model's physical RAM.
-type Memory interface {
-	ReadMem(pa uint64, buf []byte) error
-	WriteMem(pa uint64, data []byte) error
-}
-
 // Factory builds a fresh model at reset: TestRIG's reset state is the
 // pc at 0x80000000 in M-mode, registers zero, memory zero.
-type Factory func() (Machine, Memory, error)
+type Factory func() (diff.Target, diff.Memory, error)
 
 // Server serves a model to RVFI-DII verification engines (TestRIG's
 // QuickCheckVEngine, or vcheck's own Target): it executes the injected
@@ -80,8 +68,8 @@ type serverSession struct {
 	w       *bufio.Writer
 	version int
 	ext     uint64
-	m       Machine
-	mem     Memory
+	m       diff.Target
+	mem     diff.Memory
 	x       [32]uint64 // the registers, tracked from the records
 	order   uint64
 	intr    bool // the previous step trapped: this one is the handler's first
@@ -282,7 +270,7 @@ func (ss *serverSession) execute(insn uint32) (Execution, error) {
 // fetchAddress translates the pc for an instruction fetch in the hart's
 // mode (spec.WalkSv39, page tables read from RAM); it reports false when
 // the pc does not map.
-func fetchAddress(st spec.ArchState, mem Memory) (uint64, bool) {
+func fetchAddress(st spec.ArchState, mem diff.Memory) (uint64, bool) {
 	satp := st.CSRs[spec.CSRSatp]
 	if st.Mode == spec.ModeM || satp>>60 != spec.SatpModeSv39 {
 		return st.PC, true

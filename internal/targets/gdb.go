@@ -48,7 +48,7 @@ func (c closingTarget) Close() error { return c.Client().Close() }
 // RVFI-DII stubs): refmodel's ReadPhys/WritePhys, the engine's
 // ReadRAM/WriteRAM, with the boot ROM read from the reset image (it is
 // read-only). It reports false for a target with neither.
-func Memory(t diff.Target, img *boot.Image) (gdb.Memory, bool) {
+func Memory(t diff.Target, img *boot.Image) (diff.Memory, bool) {
 	switch m := t.(type) {
 	case interface {
 		ReadRAM(pa uint64, buf []byte) error

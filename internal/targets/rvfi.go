@@ -92,7 +92,7 @@ func RVFIServer(name string, cfg spec.Config) (*rvfi.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	build := func() (rvfi.Machine, rvfi.Memory, error) {
+	build := func() (diff.Target, diff.Memory, error) {
 		t, err := f(cfg, img)
 		if err != nil {
 			return nil, nil, fmt.Errorf("target %s: %w", name, err)

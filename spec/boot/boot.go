@@ -2,7 +2,7 @@
 // builds it (hw/riscv/boot.c, QEMU 7.2): the boot ROM with its reset
 // vector and fw_dynamic_info, the device tree near the top of RAM, and
 // the program's segments. It is data, not execution, so both models use
-// it (ARCHITECTURE.md §3).
+// it (docs/architecture.md §3).
 //
 // The reset sequence, run by every hart from ResetPC = 0x1000:
 //

@@ -15,7 +15,7 @@ import (
 const ISA = "rv64imac_zicsr_zifencei"
 
 // MMUType is the mmu-type of every cpu node. rv64pg implements Sv39 only
-// (ARCHITECTURE.md §2), so it says riscv,sv39 where QEMU 7.2's default
+// (docs/spec.md), so it says riscv,sv39 where QEMU 7.2's default
 // CPU says riscv,sv48: the one property we knowingly differ in.
 const MMUType = "riscv,sv39"
 

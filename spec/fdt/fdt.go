@@ -2,7 +2,7 @@
 // rv64pg machine to its software, as QEMU 7.2's virt machine does
 // (hw/riscv/virt.c, create_fdt), and reads DTBs back for tests and for
 // `vcheck` users. It is data, not execution, so both models use it
-// (ARCHITECTURE.md §3).
+// (docs/architecture.md §3).
 //
 // The encoding is the Devicetree Specification v0.4, chapter 5 (the
 // flattened devicetree format):
