@@ -43,8 +43,13 @@ type exception struct {
 
 func raise(cause, tval uint64) *exception { return &exception{cause, tval} }
 
-func newHart(m *Machine, id int, resetPC uint64) *Hart {
-	h := &Hart{id: id, m: m, pc: resetPC, mode: spec.ModeM, decodeCache: new([decodeCacheSize]decodeSlot)}
+// newHart returns hart id at reset. cache is its decode cache, empty
+// (nil: a new one).
+func newHart(m *Machine, id int, resetPC uint64, cache *[decodeCacheSize]decodeSlot) *Hart {
+	if cache == nil {
+		cache = new([decodeCacheSize]decodeSlot)
+	}
+	h := &Hart{id: id, m: m, pc: resetPC, mode: spec.ModeM, decodeCache: cache}
 	for _, c := range spec.CSRs {
 		h.csr[c.Addr] = c.Reset
 	}

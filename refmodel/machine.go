@@ -58,17 +58,53 @@ func New(cfg spec.Config, img *boot.Image) (*Machine, error) {
 		return nil, errors.New("refmodel: no boot image")
 	}
 	m := &Machine{cfg: cfg, img: img, bus: newBus(cfg)}
-	for _, s := range img.Segments {
+	if err := m.load(nil); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// load puts m.img into a machine whose bus is empty (as newBus leaves
+// it) and builds the devices and the harts. caches, when not nil, are
+// the harts' decode caches to keep, one per hart.
+func (m *Machine) load(caches []*[decodeCacheSize]decodeSlot) error {
+	for _, s := range m.img.Segments {
 		if err := m.bus.loadSegment(s.Addr, s.Data, s.MemSize); err != nil {
-			return nil, fmt.Errorf("refmodel: %w", err)
+			return fmt.Errorf("refmodel: %w", err)
 		}
 	}
 	m.attachDevices(nil, io.Discard)
-	for i := 0; i < cfg.Harts; i++ {
-		m.harts = append(m.harts, newHart(m, i, img.ResetPC))
+	for i := 0; i < m.cfg.Harts; i++ {
+		var cache *[decodeCacheSize]decodeSlot
+		if i < len(caches) {
+			cache = caches[i]
+		}
+		m.harts = append(m.harts, newHart(m, i, m.img.ResetPC, cache))
 	}
-	m.loops = make([]trapRun, cfg.Harts)
-	return m, nil
+	m.loops = make([]trapRun, m.cfg.Harts)
+	return nil
+}
+
+// Reset returns the machine to the state New builds from its own cfg and
+// img, for a caller that runs many programs one after the other (fuzz's
+// campaigns): it is New again, except that the RAM pages written so far
+// are zeroed and kept for the next writes, and each hart keeps its decode
+// cache (a word always decodes the same way: the cache holds no state of
+// the program), instead of allocating them anew. The console is
+// disconnected, as on a new machine. On an image New would refuse it
+// returns New's error, and the machine must not be used until a Reset
+// succeeds.
+func (m *Machine) Reset(img *boot.Image) error {
+	if img == nil {
+		return errors.New("refmodel: no boot image")
+	}
+	var caches []*[decodeCacheSize]decodeSlot
+	for _, h := range m.harts {
+		caches = append(caches, h.decodeCache)
+	}
+	m.bus.reset()
+	*m = Machine{cfg: m.cfg, img: img, bus: m.bus}
+	return m.load(caches)
 }
 
 // AddDevice maps d on the bus, ahead of RAM (so HTIF's tohost, which lies
