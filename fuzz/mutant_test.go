@@ -50,8 +50,10 @@ func TestMutants(t *testing.T) {
 		if err := engine.SetMutant(name); err != nil {
 			t.Fatal(err)
 		}
+		// One worker: the mutant is process-wide state of the engine
+		// (mutant_on.go: the one machine that carries it).
 		c := &fuzz.Campaign{Config: cfg, Pair: p, Seed: uint64(1000 + 10*i), MaxPrograms: mutantBudget, Batch: 50,
-			ShrinkTime: 5 * time.Second, RegressDir: t.TempDir(), MaxFindings: 1}
+			ShrinkTime: 5 * time.Second, RegressDir: t.TempDir(), MaxFindings: 1, Workers: 1}
 		start := time.Now()
 		st, found, err := c.Run()
 		if err != nil {

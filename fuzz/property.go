@@ -390,7 +390,7 @@ type Campaign struct {
 	Duration time.Duration // how long to fuzz
 	Batch    int           // unused: programs are no longer drawn in batches of rapid checks (kept for callers)
 	// Workers is how many programs run at once, each worker on its own
-	// targets (0: GOMAXPROCS). The findings do not depend on it (Run).
+	// targets (0: DefaultWorkers). The findings do not depend on it (Run).
 	Workers     int
 	ShrinkTime  time.Duration // rapid's shrink budget per failure (0: 20s)
 	RegressDir  string        // where findings are saved ("" : not saved)
@@ -569,12 +569,13 @@ type result struct {
 	err error
 }
 
-// startWorkers starts c.Workers goroutines (0: GOMAXPROCS), each drawing
-// programs with the next free number and running them on its own Rig.
+// startWorkers starts c.Workers goroutines (0: DefaultWorkers), each
+// drawing programs with the next free number and running them on its own
+// Rig.
 func (c *Campaign) startWorkers(seed uint64) *workers {
 	n := c.Workers
 	if n <= 0 {
-		n = runtime.GOMAXPROCS(0)
+		n = DefaultWorkers(c.Config, c.Pair)
 	}
 	w := &workers{done: make(chan struct{}), results: map[uint64]result{}, ahead: uint64(4 * n)}
 	w.cond = sync.NewCond(&w.mu)
@@ -606,6 +607,33 @@ func (c *Campaign) startWorkers(seed uint64) *workers {
 		}()
 	}
 	return w
+}
+
+// DefaultWorkers is a campaign's worker count when it names none: one
+// per CPU (GOMAXPROCS) when both targets of p are Resetters (built-in
+// models, each worker with its own), else 1: an external target may be
+// one process or one connection (a gdbstub, an RVFI-DII socket) that two
+// workers cannot share. It builds both targets once to see.
+func DefaultWorkers(cfg spec.Config, p Pair) int {
+	l, err := (&Test{Mode: spec.ModeM}).Layout()
+	if err != nil {
+		return 1
+	}
+	img, err := BuildImage(cfg, l.Program("probe"))
+	if err != nil {
+		return 1
+	}
+	a, b, err := fresh{}.targets(cfg, img, p)
+	if err != nil {
+		return 1
+	}
+	defer fresh{}.release(a, b, true)
+	_, okA := a.(Resetter)
+	_, okB := b.(Resetter)
+	if !okA || !okB {
+		return 1
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 // run draws the program of seed and runs it on rig. A panic of the
