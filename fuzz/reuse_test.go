@@ -1,6 +1,7 @@
 package fuzz_test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -179,3 +180,34 @@ func TestCampaignWorkers(t *testing.T) {
 }
 
 var dateRE = regexp.MustCompile(`(?m)^# date: .*$`)
+
+// TestProgramMatchesBytes: Listing.Program's segments, each in a buffer
+// of its own, hold what the whole image (Listing.Bytes) holds at their
+// addresses, and every nonzero byte of the image is in one of them.
+func TestProgramMatchesBytes(t *testing.T) {
+	for _, opts := range []fuzz.Options{{}, {Harts: 2}, {Harts: 2, DRF: true}} {
+		g := fuzz.Gen(opts)
+		for i := range 300 {
+			l, err := g.Example(i).Layout()
+			if err != nil {
+				t.Fatal(err)
+			}
+			img := l.Bytes()
+			covered := make([]bool, len(img))
+			for _, s := range l.Program("p").Segments {
+				off := s.Addr - fuzz.CodeBase
+				if !bytes.Equal(s.Data, img[off:off+uint64(len(s.Data))]) || s.MemSize != uint64(len(s.Data)) {
+					t.Fatalf("%+v, program %d: segment at %#x differs from the image", opts, i, s.Addr)
+				}
+				for j := range s.Data {
+					covered[off+uint64(j)] = true
+				}
+			}
+			for j, b := range img {
+				if b != 0 && !covered[j] {
+					t.Fatalf("%+v, program %d: byte %#x of the image (%#x) is in no segment", opts, i, fuzz.CodeBase+uint64(j), b)
+				}
+			}
+		}
+	}
+}
