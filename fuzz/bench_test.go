@@ -43,6 +43,33 @@ func BenchmarkFuzzExec(b *testing.B) {
 	b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
 }
 
+// BenchmarkFuzzModes runs the same generated programs, ref against
+// engine, in step mode and in run mode side by side (sub-benchmarks step
+// and run): programs/s and instructions compared/s (step: records).
+func BenchmarkFuzzModes(b *testing.B) {
+	tests := make([]*fuzz.Test, 256)
+	for i := range tests {
+		tests[i] = fuzz.Gen(fuzz.Options{}).Example(i)
+	}
+	cfg := fuzz.Config()
+	for _, m := range []fuzz.Mode{fuzz.ModeStep, fuzz.ModeRun} {
+		b.Run(m.String(), func(b *testing.B) {
+			p := pairOf(b, "ref", "engine")
+			p.Mode = m
+			var compared uint64
+			for i := 0; i < b.N; i++ {
+				o, err := fuzz.RunTest(cfg, tests[i%len(tests)], p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				compared += o.Result.Compared
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "programs/s")
+			b.ReportMetric(float64(compared)/b.Elapsed().Seconds(), "insns/s")
+		})
+	}
+}
+
 // BenchmarkLockstep measures in-process lockstep throughput, ref against
 // engine, on corpus/bench/coremark.elf: compared records per second, and
 // the reference model alone for scale (the comparison is ref-bound).

@@ -20,6 +20,11 @@ type Options struct {
 	// written (no device, page-table or code stores) and no time is read.
 	DRF   bool
 	Harts int
+	// NoTimer keeps the timer out of the body (no Item arms it ahead of
+	// mtime, the setup leaves it as at reset): for targets whose clock is
+	// not the retired-instruction count, such as QEMU, where the phase of
+	// the ticks differs from run to run (docs/external.md).
+	NoTimer bool
 }
 
 // The rows of spec.Insts by what the generator does with them. They are
@@ -200,6 +205,8 @@ func (g *generator) branchFwd(t *rapid.T) Item {
 type generator struct {
 	mode spec.Mode
 	drf  bool // Options.DRF: nothing shared is written, no time is read
+	// noTimer: Options.NoTimer, or drf: no Item arms the timer ahead.
+	noTimer bool
 	// The row lists of this generator: the package's, filtered by
 	// Options.Exts.
 	alu, loadSP, loadCP, branch, amoRows, csrRows, loadAny, sysRows []*spec.Inst
@@ -249,7 +256,8 @@ func (g *generator) kinds() {
 	add(&g.inHot, true, g.illegal)
 	add(&g.inHot, has(g.loadAny) && !g.drf, g.memProbe)
 	add(&g.inHot, g.mode != spec.ModeM && !g.drf, g.pteEdit)
-	add(&g.inHot, !g.drf, g.smc, g.device, g.timerTick)
+	add(&g.inHot, !g.drf, g.smc, g.device)
+	add(&g.inHot, !g.noTimer, g.timerTick)
 	add(&g.inHot, g.allow(spec.Lookup("lr.w")), g.lrsc)
 	add(&g.inHot, g.allow(spec.Lookup("sfence.vma")) && g.allow(spec.Lookup("csrrs")), g.translation)
 }
@@ -280,6 +288,7 @@ func newGenerator(opts Options, mode spec.Mode) *generator {
 		g.alu = []*spec.Inst{spec.Lookup("addi")} // the harness needs I anyway
 	}
 	g.drf = opts.DRF && opts.Harts > 1
+	g.noTimer = opts.NoTimer || g.drf
 	g.budget = stepBudget
 	g.kinds()
 	return g
@@ -486,7 +495,7 @@ func Gen(opts Options) *rapid.Generator[*Test] {
 			spec.MstatusSUM | spec.MstatusMXR | spec.MstatusTVM | spec.MstatusTW | spec.MstatusTSR)
 		if opts.DRF && opts.Harts > 1 {
 			ts.Harts = opts.Harts
-		} else {
+		} else if !opts.NoTimer {
 			ts.TimerOff = rapid.Bool().Draw(t, "timeroff")
 		}
 		// M-mode bodies get page tables and PMP too: MPRV makes their data

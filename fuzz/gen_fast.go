@@ -91,7 +91,7 @@ func (g *generator) hotLoop(t *rapid.T) Item {
 		parts = append(parts, p)
 	}
 	var pre []Insn
-	if !g.drf && rapid.IntRange(0, 3).Draw(t, "hottimer") == 0 {
+	if !g.noTimer && rapid.IntRange(0, 3).Draw(t, "hottimer") == 0 {
 		// The timer one tick ahead: it expires inside the loop's blocks.
 		pre = g.timerTick(t).Insns
 	}
@@ -142,13 +142,28 @@ func (g *generator) hotLoop(t *rapid.T) Item {
 
 // aluRun is a few ALU instructions in a row: what blocks are mostly made
 // of, for the compiler to translate.
+// Half of its instructions are RV64 word operations, whose sign
+// extension of a 32-bit result is what a compiler most easily gets wrong.
 func (g *generator) aluRun(t *rapid.T) Item {
+	var words []*spec.Inst
+	for _, n := range wordOps {
+		if r := spec.Lookup(n); r != nil && g.allow(r) {
+			words = append(words, r)
+		}
+	}
 	var insns []Insn
 	for n := rapid.IntRange(2, 8).Draw(t, "alurun"); n > 0; n-- {
+		if len(words) > 0 && rapid.Bool().Draw(t, "aluword") {
+			insns = append(insns, g.drawInsn(t, rapid.SampledFrom(words).Draw(t, "word"), nil))
+			continue
+		}
 		insns = append(insns, g.alu1(t).Insns...)
 	}
 	return Item{Insns: insns, Note: "ALU run"}
 }
+
+// wordOps are the RV64 operations on 32-bit words (I and M).
+var wordOps = []string{"addw", "subw", "sllw", "srlw", "sraw", "addiw", "slliw", "srliw", "sraiw", "mulw", "divw", "divuw", "remw", "remuw"}
 
 // memPair stores a register and loads from the same place (or an
 // overlapping one), with widths drawn apart, so that loads see nonzero
@@ -365,6 +380,9 @@ func (g *generator) device(t *rapid.T) Item {
 		op := rapid.IntRange(0, 7).Draw(t, "devop")
 		if op == 7 && !g.allow(spec.Lookup("csrrs")) {
 			op = 3
+		}
+		if op == 0 && g.noTimer {
+			op = 1
 		}
 		switch op {
 		case 0: // the timer, a few ticks ahead of mtime

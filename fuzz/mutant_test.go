@@ -47,6 +47,9 @@ func TestMutants(t *testing.T) {
 	defer engine.SetMutant("")
 	var sizes []int
 	for i, name := range engine.Mutants() {
+		if engine.FastMutant(name) {
+			continue // a bug of Run's paths: TestFastMutants, in run mode
+		}
 		if err := engine.SetMutant(name); err != nil {
 			t.Fatal(err)
 		}

@@ -154,8 +154,9 @@ func csrName(addr uint16) string {
 	return fmt.Sprintf("csr%#x", addr)
 }
 
-// Minimize greedily deletes body Items and resets setup choices while
-// the outcome keeps its signature. rapid shrinks the drawn values first;
+// Minimize greedily deletes body Items (and single instructions of
+// straight-line Items) and resets setup choices while the outcome keeps
+// its signature. rapid shrinks the drawn values first;
 // this pass also serves go test -fuzz, whose minimizer works on bytes.
 func Minimize(cfg spec.Config, p Pair, o *Outcome, budget int) *Outcome {
 	rig := NewRig(cfg, p)
@@ -189,6 +190,39 @@ func minimize(rig *Rig, o *Outcome, budget int) *Outcome {
 				i--
 			}
 		}
+		// A counted loop (or hot loop) run once: its body without the
+		// trip count, the decrement and the branch back.
+		for i := 0; i < len(best.Test.Body); i++ {
+			if u, ok := unrolled(best.Test.Body[i]); ok {
+				t := *best.Test
+				t.Body = append([]Item(nil), t.Body...)
+				t.Body[i] = u
+				if try(&t) {
+					changed = true
+				}
+			}
+		}
+		// Inside an Item of several instructions with no pc-relative
+		// operand (a device sequence, an LR/SC pair, a translation
+		// change): delete one instruction. Nothing then jumps into the
+		// gap, and the body still never writes a reserved register.
+		for i := 0; i < len(best.Test.Body); i++ {
+			it := best.Test.Body[i]
+			if len(it.Insns) < 2 || it.Patch > 0 || it.Back > 0 || len(it.Rels) > 0 || it.Pad > 0 {
+				continue
+			}
+			for j := 0; j < len(best.Test.Body[i].Insns) && len(best.Test.Body[i].Insns) > 1; j++ {
+				t := *best.Test
+				t.Body = append([]Item(nil), t.Body...)
+				in := t.Body[i].Insns
+				t.Body[i].Insns = append(append([]Insn(nil), in[:j]...), in[j+1:]...)
+				t.Body[i].cost = 0
+				if try(&t) {
+					changed = true
+					j--
+				}
+			}
+		}
 		simpler := []func(t *Test){
 			func(t *Test) { t.Regs = [32]uint64{} },
 			func(t *Test) { t.PMP = nil },
@@ -219,11 +253,42 @@ func minimize(rig *Rig, o *Outcome, budget int) *Outcome {
 	return best
 }
 
+// unrolled is a loop Item (Back > 0: the trip count at Back-2, the body,
+// then the decrement and the branch back) as straight-line code: what
+// comes before the trip count, then the body once. Its pc-relative
+// operands inside the body are kept.
+func unrolled(it Item) (Item, bool) {
+	n := len(it.Insns)
+	init := it.Back - 2
+	if it.Back < 2 || it.Patch != n || n < init+4 {
+		return Item{}, false
+	}
+	u := Item{Note: it.Note + " (once)"}
+	u.Insns = append(append([]Insn(nil), it.Insns[:init]...), it.Insns[init+1:n-2]...)
+	m := len(u.Insns)
+	at := func(k int) int {
+		switch {
+		case k > init && k < n-2:
+			return k - 1
+		case k >= n-2:
+			return m
+		}
+		return k
+	}
+	for _, r := range it.Rels {
+		if r.At == init || r.At >= n-2 || r.From == init {
+			return Item{}, false
+		}
+		u.Rels = append(u.Rels, Rel{At: at(r.At), From: at(r.From), To: at(r.To), Role: r.Role, Plus: r.Plus})
+	}
+	return u, true
+}
+
 // Finding is a shrunk failure, ready to be saved.
 type Finding struct {
 	*Outcome
 	NameA, NameB string
-	Seed         uint64 // the rapid seed of the batch that found it (0: go test -fuzz)
+	Seed         uint64 // the rapid seed of the program that found it (ProgramSeed; 0: go test -fuzz)
 	Harts        int    // harts of the machine it ran on (0 or 1: one)
 	Found        time.Time
 	Path         string // where it was saved, if it was
@@ -380,7 +445,7 @@ type Stats struct {
 	Elapsed    time.Duration
 }
 
-// Campaign is a time-bounded fuzzing run: batches of rapid checks, each
+// Campaign is a time-bounded fuzzing run: generated programs, each new
 // failure shrunk by rapid, then by Minimize, and saved.
 type Campaign struct {
 	Config   spec.Config
@@ -397,7 +462,8 @@ type Campaign struct {
 	MaxFindings int           // stop after this many distinct findings (0: no limit)
 	// MaxPrograms stops the campaign once it has run this many programs
 	// (0: no limit): a budget that does not depend on the machine's
-	// speed, for tests. It is checked between batches of Batch checks.
+	// speed, for tests. It is checked between programs (shrinking runs
+	// count).
 	MaxPrograms uint64
 	// KnownDirs hold more findings whose signatures count as known (not
 	// stopped on, not saved), besides those in RegressDir.
@@ -406,7 +472,7 @@ type Campaign struct {
 	Progress      func(Stats)
 	ProgressEvery time.Duration
 	// Stop, when set, ends the campaign early once it is closed (the CLI
-	// closes it on Ctrl-C). It is looked at between batches, so a finding
+	// closes it on Ctrl-C). It is looked at between programs, so a finding
 	// being shrunk is still shrunk and saved.
 	Stop <-chan struct{}
 }

@@ -21,9 +21,12 @@ func (h *Hart) counterEnabled(addr uint16) bool {
 // (one cycle per instruction; docs/retire.md). mcountinhibit's CY
 // (bit 0) and IR (bit 2) stop them (Priv. spec 1.12 §3.1.12), and an
 // instruction that wrote the counter does not also increment it (the
-// table's rule for minstret).
-func (h *Hart) countRetired() {
-	inhibit := h.csr[spec.CSRMcountinhibit]
+// table's rule for minstret). inhibit is mcountinhibit as it was before
+// the instruction: "any CSR write takes effect after the writing
+// instruction has otherwise completed" (Priv. spec 1.12 §3.1.11), so the
+// instruction that sets CY or IR still counts, and the one that clears
+// them does not (docs/retire.md).
+func (h *Hart) countRetired(inhibit uint64) {
 	if inhibit&1 == 0 && !h.wroteMcycle {
 		h.csr[spec.CSRMcycle]++
 	}

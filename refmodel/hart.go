@@ -102,6 +102,7 @@ func (h *Hart) step(r *spec.Retire) {
 	r.Insn = word
 	d := h.decode(word)
 	h.wroteMcycle, h.wroteMinstret = false, false
+	inhibit := h.csr[spec.CSRMcountinhibit] // as it was before this instruction
 	if d == nil {
 		exc = raise(spec.CauseIllegalInstruction, uint64(word))
 	} else {
@@ -116,7 +117,7 @@ func (h *Hart) step(r *spec.Retire) {
 		return
 	}
 	h.pc = h.nextPC
-	h.countRetired()
+	h.countRetired(inhibit)
 	h.m.retire()
 	r.NextPC, r.NextMode = h.pc, h.mode
 }

@@ -15,8 +15,9 @@ cd "$(dirname "$0")/.."
 time=${1:-60s}
 shift || true
 dir=${VCHECK_COVERAGE_DIR:-$(mktemp -d -t vcheck-coverage.XXXXXX)}
+mkdir -p "$dir"
 bin=$(mktemp -d -t vcheck-cover-bin.XXXXXX)/vcheck
-go build -cover -coverpkg=./impl/... -o "$bin" ./cmd/vcheck
+go build -cover -covermode=atomic -coverpkg=./impl/...,./cmd/vcheck -o "$bin" ./cmd/vcheck
 # GOCOVERDIR: the instrumented binary writes its counters there at exit
 # too (vcheck fuzz --coverage has written and read them before).
 GOCOVERDIR="$dir" "$bin" fuzz --time "$time" --coverage "$dir" "$@" || code=$?

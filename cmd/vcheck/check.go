@@ -47,6 +47,9 @@ equivalence: the verdict is about the implementation as it is.`,
 const (
 	checkLimit      = 20_000_000
 	benchCheckLimit = 1_000_000
+	// checkCheckpoint: the run-mode pass compares every million steps
+	// (and at the exit): each comparison scans the RAM of both targets.
+	checkCheckpoint = 1_000_000
 )
 
 // checkProgram is one program's outcome, also its --json form.
@@ -237,7 +240,7 @@ func checkOne(e *env, cfg spec.Config, p corpus.Program, fa, fb targets.Factory,
 	if v := res.Verdict(); !open && (v == diff.Equal || v == diff.Unfinished && p.Dir() == "bench") {
 		// Step agreed: now the path users run. Run mode where a target
 		// has a fast path (the engine, the VMM), from fresh targets.
-		pair := fuzz.Pair{NameA: nameA, NameB: nameB, A: fuzz.Factory(fa), B: fuzz.Factory(fb), Checkpoint: diff.DefaultCheckpoint}
+		pair := fuzz.Pair{NameA: nameA, NameB: nameB, A: fuzz.Factory(fa), B: fuzz.Factory(fb), Checkpoint: checkCheckpoint}
 		if _, ok := b.(diff.FastPath); ok {
 			pair.Mode = fuzz.ModeRun
 		} else if _, ok := a.(diff.FastPath); ok {

@@ -19,7 +19,7 @@ import (
 // running binary (docs/testing.md, "What a campaign reaches"). The
 // binary must be built with it:
 //
-//	go build -cover -coverpkg=./impl/... -o vcheck-cover ./cmd/vcheck
+//	go build -cover -covermode=atomic -coverpkg=./impl/...,./cmd/vcheck -o vcheck-cover ./cmd/vcheck
 //
 // (scripts/fuzz-coverage.sh does that and runs the campaign). At the end
 // the counters are written to DIR, turned into a text profile with `go
@@ -68,7 +68,7 @@ func startCoverage(e *env, dir string) (*coverageRun, int) {
 		return nil, e.usagef("--coverage: %v", err)
 	}
 	if err := coverage.WriteMetaDir(dir); err != nil {
-		return nil, e.usagef("--coverage: this vcheck was not built with coverage (%v); build one with\n  go build -cover -coverpkg=./impl/... -o vcheck-cover ./cmd/vcheck\nor run scripts/fuzz-coverage.sh", err)
+		return nil, e.usagef("--coverage: this vcheck was not built with coverage (%v); build one with\n  go build -cover -covermode=atomic -coverpkg=./impl/...,./cmd/vcheck -o vcheck-cover ./cmd/vcheck\nor run scripts/fuzz-coverage.sh", err)
 	}
 	return &coverageRun{dir: dir}, exitOK
 }

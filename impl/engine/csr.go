@@ -263,15 +263,17 @@ func (h *Hart) csrWrite(addr uint16, v uint64) {
 	case addr == spec.CSRMcountinhibit:
 		nv := merge(h.mcountinhibit)
 		if (h.mcountinhibit^nv)&1 != 0 {
+			// The new value applies after this instruction, which
+			// counts (or not) by the old one (docs/retire.md).
 			if nv&1 != 0 {
-				h.cycleFrozen = h.cycle()
+				h.cycleFrozen = h.cycle() + 1
 			} else {
 				h.cycleAdj = h.cycleFrozen - (h.count + 1)
 			}
 		}
 		if (h.mcountinhibit^nv)&4 != 0 {
 			if nv&4 != 0 {
-				h.instFrozen = h.instret()
+				h.instFrozen = h.instret() + 1
 			} else {
 				h.instretAdj = h.instFrozen - (h.count + 1)
 			}

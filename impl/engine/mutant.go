@@ -7,7 +7,7 @@ package engine
 // mutants themselves, their names and their selection are in
 // mutant_on.go. Constants leave no symbol in a binary.
 const (
-	mutNone = iota
+	_ = iota // 0: no fast-path mutant
 	// Block building: a block does not end at a conditional branch, so
 	// the interpreter runs the instructions after a taken branch.
 	mutBlockPastBranch

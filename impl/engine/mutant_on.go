@@ -91,7 +91,7 @@ func FastMutant(name string) bool {
 }
 
 var (
-	activeFast int // the fast-path mutant selected (mutNone: none)
+	activeFast int // the fast-path mutant selected (0: none)
 	compiling  *Machine
 
 	activeMutant func(h *Hart, d *inst, a, b uint64)
@@ -118,7 +118,7 @@ func Mutants() []string {
 // SetMutant selects the bug that Mutate gives a machine; "" removes it.
 // Until Mutate is called, every engine in the process carries it.
 func SetMutant(name string) error {
-	activeMutant, activeFast, mutantMachine = nil, mutNone, nil
+	activeMutant, activeFast, mutantMachine = nil, 0, nil
 	if name == "" {
 		return nil
 	}
