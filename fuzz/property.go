@@ -585,12 +585,18 @@ func (c *Campaign) Run() (Stats, []*Finding, error) {
 		if err := setRapidSeed(s); err != nil {
 			return st, findings, err
 		}
+		// The workers wait meanwhile: the shrink is sequential, and it
+		// then runs alone, as a campaign with one worker would run it
+		// (nothing a factory shares between targets is touched by two
+		// programs at once).
+		w.pause()
 		tb := &campaignTB{}
 		rapid.Check(tb, prop)
 		if tb.internal != "" {
 			return st, findings, fmt.Errorf("fuzz: %s", tb.internal)
 		}
 		m := minimize(shrinker, last, 2000)
+		w.resume()
 		f := &Finding{Outcome: m, NameA: c.Pair.NameA, NameB: c.Pair.NameB, Seed: s, Found: time.Now(), Harts: c.Config.Harts}
 		dup := seen[m.Signature()]
 		seen[r.o.Signature()], seen[last.Signature()], seen[m.Signature()] = true, true, true
@@ -627,6 +633,8 @@ type workers struct {
 	judged  uint64 // programs handed to the judge: workers stay within ahead of it
 	ahead   uint64
 	stopped bool
+	paused  bool // the judge is shrinking: take no program
+	running int  // programs being run
 }
 
 // result is one program's outcome on a worker's targets.
@@ -654,7 +662,7 @@ func (c *Campaign) startWorkers(seed uint64) *workers {
 			g := Gen(c.Gen)
 			for {
 				w.mu.Lock()
-				for !w.stopped && w.next >= w.judged+w.ahead {
+				for !w.stopped && (w.paused || w.next >= w.judged+w.ahead) {
 					w.cond.Wait()
 				}
 				if w.stopped {
@@ -663,10 +671,12 @@ func (c *Campaign) startWorkers(seed uint64) *workers {
 				}
 				i := w.next
 				w.next++
+				w.running++
 				w.mu.Unlock()
 				r := run(rig, g, ProgramSeed(seed, i))
 				w.mu.Lock()
 				w.results[i] = r
+				w.running--
 				w.cond.Broadcast()
 				w.mu.Unlock()
 			}
@@ -729,6 +739,24 @@ func (w *workers) result(n uint64) result {
 		}
 		w.cond.Wait()
 	}
+}
+
+// pause keeps the workers from taking programs and waits for those being
+// run; resume lets them go on.
+func (w *workers) pause() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.paused = true
+	for w.running > 0 {
+		w.cond.Wait()
+	}
+}
+
+func (w *workers) resume() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.paused = false
+	w.cond.Broadcast()
 }
 
 // stop ends the workers once their current programs are done.
