@@ -80,7 +80,7 @@ func replayCorpus(t *testing.T, b string) {
 
 // lockstepRef builds bare ref and target b from the registry on one image
 // and runs them in lockstep, both seen through fuzz.ArchExit.
-func lockstepRef(t *testing.T, b string, cfg spec.Config, img *boot.Image, opts diff.Options) diff.Result {
+func lockstepRef(t testing.TB, b string, cfg spec.Config, img *boot.Image, opts diff.Options) diff.Result {
 	t.Helper()
 	ta, err := targets.New("ref", cfg, img)
 	if err != nil {

@@ -1,13 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -28,10 +33,15 @@ its block compiler off (where it has one), as the guest of one VM of the VMM,
 on qemu-system-riscv64 (as -bios, with the rv64pg CPU) and on the reference
 model, and prints a table: wall time, MIPS and the ratios, measured side by
 side in one run; for the VMM also the share of guest instructions executed
-directly and its exits by cause. Instruction
-counts are the engine's (the program's own count); QEMU's MIPS divide that
-count by QEMU's wall time, boot included. docs/PERFORMANCE.md records the
-figures with the command that measured them.`,
+directly and its exits by cause.
+
+Each target is measured twice over: inside this process (the run alone) and
+as a whole process, start-up included, as QEMU is: "vcheck run --model M"
+of this same binary, --runs times, interleaved with the QEMU runs, and the
+median taken. The ratios compare whole processes. Instruction counts are the
+engine's (the program's own count); QEMU's MIPS divide that count by QEMU's
+wall time, boot included. docs/PERFORMANCE.md records the figures with the
+command that measured them.`,
 		examples: []example{
 			{"vcheck bench", "every corpus/bench/*.elf"},
 			{"vcheck bench --qemu '' --ref=false corpus/bench/coremark.elf", "the engine alone"},
@@ -57,25 +67,47 @@ type benchJSON struct {
 
 // benchRow is one program's measurements. Instructions come from the
 // engine (the program's own count); QEMU's MIPS divide that count by
-// QEMU's wall time.
+// QEMU's wall time. The ratios compare whole processes (process_mips;
+// QEMU is always one), where both sides have them.
 type benchRow struct {
-	Program        string        `json:"program"`
-	Instructions   uint64        `json:"instructions"`
-	Engine         benchMeasure  `json:"engine"`
-	EngineNoJIT    *benchMeasure `json:"engine_nojit,omitempty"` // the engine with its block compiler off, where it has one
-	QEMU           *benchMeasure `json:"qemu,omitempty"`
-	Ref            *benchMeasure `json:"ref,omitempty"`
-	EngineOverQEMU float64       `json:"engine_over_qemu,omitempty"` // engine MIPS / QEMU MIPS
-	EngineOverRef  float64       `json:"engine_over_ref,omitempty"`  // engine MIPS / ref MIPS
-	VMM            *benchVMM     `json:"vmm,omitempty"`              // the program as the guest of one VM
+	Program             string        `json:"program"`
+	Instructions        uint64        `json:"instructions"`
+	Engine              benchMeasure  `json:"engine"`
+	EngineNoJIT         *benchMeasure `json:"engine_nojit,omitempty"` // the engine with its block compiler off, where it has one
+	QEMU                *benchMeasure `json:"qemu,omitempty"`
+	Ref                 *benchMeasure `json:"ref,omitempty"`
+	EngineOverQEMU      float64       `json:"engine_over_qemu,omitempty"`       // engine / QEMU, whole processes
+	EngineNoJITOverQEMU float64       `json:"engine_nojit_over_qemu,omitempty"` // engine-nojit / QEMU, whole processes
+	EngineOverNoJIT     float64       `json:"engine_over_nojit,omitempty"`      // engine / engine-nojit, whole processes
+	EngineOverRef       float64       `json:"engine_over_ref,omitempty"`        // engine / ref, whole processes
+	VMM                 *benchVMM     `json:"vmm,omitempty"`                    // the program as the guest of one VM
 }
 
-// benchMeasure is one target's run of one program.
+// benchMeasure is one target's run of one program: inside this process,
+// and as a whole process of its own (the median of --runs).
 type benchMeasure struct {
 	Seconds      float64 `json:"seconds"`
 	Instructions uint64  `json:"instructions"` // what this target retired (QEMU: the engine's count)
 	MIPS         float64 `json:"mips"`
+	ProcSeconds  float64 `json:"process_seconds,omitempty"` // whole-process wall time, start-up included (QEMU: = seconds)
+	ProcMIPS     float64 `json:"process_mips,omitempty"`    // instructions / process_seconds, in millions
 	Error        string  `json:"error,omitempty"`
+}
+
+// procMIPS is m's whole-process MIPS, 0 when there is none.
+func (m *benchMeasure) procMIPS() float64 {
+	if m == nil || m.Error != "" {
+		return 0
+	}
+	return m.ProcMIPS
+}
+
+// ratio is a / b, or 0 when either is unknown.
+func ratio(a, b float64) float64 {
+	if a <= 0 || b <= 0 {
+		return 0
+	}
+	return a / b
 }
 
 func mips(n uint64, d time.Duration) float64 {
@@ -112,6 +144,7 @@ func benchFlags(fs *flag.FlagSet) func(e *env) int {
 	refLimit := fs.Uint64("ref-limit", 50_000_000, "step limit for the reference model (it is slow; its MIPS use what it ran); 0: no limit")
 	limit := fs.Uint64("limit", 5_000_000_000, "step limit for the engine (and the VMM); 0: no limit")
 	withVMM := fs.Bool("vmm", true, "also run the program as the guest of one VM of the VMM (target vmm)")
+	runs := fs.Int("runs", 3, "whole-process runs per target, interleaved; the median counts (0: measure inside this process only, and QEMU once)")
 	return func(e *env) int {
 		progs := e.args
 		if len(progs) == 0 {
@@ -154,24 +187,62 @@ func benchFlags(fs *flag.FlagSet) func(e *env) int {
 				prog.Printf("bench [%d/%d] %s: vmm", i+1, len(progs), row.Program)
 				row.VMM = benchRunVMM(cfg, img, *limit, row.Engine)
 			}
-			if *qemuBin != "" {
-				prog.Printf("bench [%d/%d] %s: qemu", i+1, len(progs), row.Program)
-				wall, qerr := runQEMUBench(*qemuBin, p)
-				m := measure(row.Instructions, wall)
-				m.Error = qerr
-				row.QEMU = &m
-				if qerr == "" && m.MIPS > 0 {
-					row.EngineOverQEMU = row.Engine.MIPS / m.MIPS
-				}
-			}
 			if *withRef && targets.Has("ref") {
 				prog.Printf("bench [%d/%d] %s: ref", i+1, len(progs), row.Program)
 				m, _ := benchRun("ref", cfg, img, *refLimit)
 				row.Ref = &m
-				if m.Error == "" && m.MIPS > 0 {
-					row.EngineOverRef = row.Engine.MIPS / m.MIPS
+			}
+			if *qemuBin != "" {
+				row.QEMU = &benchMeasure{Instructions: row.Instructions}
+			}
+			// Whole processes, interleaved run by run so that the
+			// machine's load falls on every target alike.
+			procs := []struct {
+				m     *benchMeasure
+				model string
+				limit uint64
+			}{{&row.Engine, "engine", *limit}, {row.EngineNoJIT, "engine-nojit", *limit}, {row.QEMU, "", 0}, {row.Ref, "ref", *refLimit}}
+			walls := make([][]time.Duration, len(procs))
+			n := *runs
+			if n <= 0 && row.QEMU != nil {
+				n = 1
+			}
+			for r := 0; r < n; r++ {
+				for k, pr := range procs {
+					if pr.m == nil || pr.m.Error != "" || *runs <= 0 && pr.model != "" {
+						continue
+					}
+					var wall time.Duration
+					var perr string
+					if pr.model == "" {
+						prog.Printf("bench [%d/%d] %s: qemu (%d/%d)", i+1, len(progs), row.Program, r+1, n)
+						wall, perr = runQEMUBench(*qemuBin, p)
+					} else {
+						prog.Printf("bench [%d/%d] %s: %s process (%d/%d)", i+1, len(progs), row.Program, pr.model, r+1, n)
+						wall, perr = runProcessBench(pr.model, p, pr.limit, pr.m.Instructions)
+					}
+					if perr != "" {
+						pr.m.Error = perr
+						continue
+					}
+					walls[k] = append(walls[k], wall)
 				}
 			}
+			for k, pr := range procs {
+				if pr.m == nil || pr.m.Error != "" || len(walls[k]) == 0 {
+					continue
+				}
+				med := median(walls[k])
+				pr.m.ProcSeconds, pr.m.ProcMIPS = med.Seconds(), mips(pr.m.Instructions, med)
+				if pr.model == "" { // QEMU is only ever a whole process
+					pr.m.Seconds, pr.m.MIPS = pr.m.ProcSeconds, pr.m.ProcMIPS
+				}
+			}
+			e := row.Engine.procMIPS()
+			row.EngineOverQEMU = ratio(e, row.QEMU.procMIPS())
+			row.EngineNoJITOverQEMU = ratio(row.EngineNoJIT.procMIPS(), row.QEMU.procMIPS())
+			row.EngineOverNoJIT = ratio(e, row.EngineNoJIT.procMIPS())
+			row.EngineOverRef = ratio(e, row.Ref.procMIPS())
 			out.Programs = append(out.Programs, row)
 		}
 		prog.Done()
@@ -186,24 +257,23 @@ func benchFlags(fs *flag.FlagSet) func(e *env) int {
 			return code
 		}
 		w := tabwriter.NewWriter(e.stdout, 2, 8, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(w, "program\tinstructions\tengine s\tengine MIPS\tinterp MIPS\tvmm MIPS\tvmm/engine\tdirect\tqemu s\tqemu MIPS\tengine/qemu\tref MIPS\tengine/ref\t")
-		for _, r := range out.Programs {
-			im := "-"
-			if r.EngineNoJIT != nil {
-				im = fmt.Sprintf("%.1f", r.EngineNoJIT.MIPS)
+		fmt.Fprintln(w, "program\tinstructions\tengine MIPS\tengine proc s\tengine proc MIPS\tinterp proc MIPS\tqemu s\tqemu MIPS\tref proc MIPS\tengine/qemu\tinterp/qemu\tengine/interp\tengine/ref\tvmm MIPS\tvmm/engine\tdirect\t")
+		num := func(v float64, format string) string {
+			if v <= 0 {
+				return "-"
 			}
-			qs, qm, eq := "-", "-", "-"
+			return fmt.Sprintf(format, v)
+		}
+		for _, r := range out.Programs {
+			qs, qm := "-", "-"
 			if r.QEMU != nil && r.QEMU.Error != "" {
 				qs = "error"
 			} else if r.QEMU != nil {
-				qs, qm = fmt.Sprintf("%.3f", r.QEMU.Seconds), fmt.Sprintf("%.1f", r.QEMU.MIPS)
-				eq = fmt.Sprintf("%.2fx", r.EngineOverQEMU)
+				qs, qm = num(r.QEMU.Seconds, "%.3f"), num(r.QEMU.MIPS, "%.1f")
 			}
-			rm, er := "-", "-"
+			rm := num(r.Ref.procMIPS(), "%.1f")
 			if r.Ref != nil && r.Ref.Error != "" {
 				rm = "error"
-			} else if r.Ref != nil {
-				rm, er = fmt.Sprintf("%.1f", r.Ref.MIPS), fmt.Sprintf("%.1fx", r.EngineOverRef)
 			}
 			vm, ve, vd := "-", "-", "-"
 			if r.VMM != nil && r.VMM.Error != "" {
@@ -211,7 +281,9 @@ func benchFlags(fs *flag.FlagSet) func(e *env) int {
 			} else if r.VMM != nil {
 				vm, ve, vd = fmt.Sprintf("%.1f", r.VMM.MIPS), fmt.Sprintf("%.2fx", r.VMM.OverEngine), fmt.Sprintf("%.3f%%", 100*r.VMM.DirectShare)
 			}
-			fmt.Fprintf(w, "%s\t%d\t%.3f\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Program, r.Instructions, r.Engine.Seconds, r.Engine.MIPS, im, vm, ve, vd, qs, qm, eq, rm, er)
+			fmt.Fprintf(w, "%s\t%d\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Program, r.Instructions, r.Engine.MIPS,
+				num(r.Engine.ProcSeconds, "%.3f"), num(r.Engine.procMIPS(), "%.1f"), num(r.EngineNoJIT.procMIPS(), "%.1f"), qs, qm, rm,
+				num(r.EngineOverQEMU, "%.2fx"), num(r.EngineNoJITOverQEMU, "%.2fx"), num(r.EngineOverNoJIT, "%.2fx"), num(r.EngineOverRef, "%.1fx"), vm, ve, vd)
 		}
 		w.Flush()
 		for _, r := range out.Programs {
@@ -220,6 +292,12 @@ func benchFlags(fs *flag.FlagSet) func(e *env) int {
 			}
 			if r.Ref != nil && r.Ref.Error != "" {
 				fmt.Fprintf(e.stderr, "ref on %s: %s\n", r.Program, r.Ref.Error)
+			}
+			if r.Engine.Error != "" {
+				fmt.Fprintf(e.stderr, "engine process on %s: %s\n", r.Program, r.Engine.Error)
+			}
+			if r.EngineNoJIT != nil && r.EngineNoJIT.Error != "" {
+				fmt.Fprintf(e.stderr, "engine-nojit on %s: %s\n", r.Program, r.EngineNoJIT.Error)
 			}
 			if r.VMM != nil && r.VMM.Error != "" {
 				fmt.Fprintf(e.stderr, "vmm on %s: %s\n", r.Program, r.VMM.Error)
@@ -251,4 +329,49 @@ func runQEMUBench(bin, elf string) (time.Duration, string) {
 		return 0, fmt.Sprintf("%v: %s", err, strings.TrimSpace(string(out)))
 	}
 	return wall, ""
+}
+
+// benchChildEnv marks a child `vcheck run` of bench: a test binary that
+// stands in for vcheck (main_test.go) runs the command instead of its tests.
+const benchChildEnv = "VCHECK_BENCH_CHILD"
+
+// runProcessBench runs "vcheck run --model model --limit limit elf" as a
+// process of its own (this same executable), with no console input, and
+// returns its wall time, start-up included. The run must retire want
+// instructions (the in-process run's count), or it is an error.
+func runProcessBench(model, elf string, limit, want uint64) (time.Duration, string) {
+	self, err := os.Executable()
+	if err != nil {
+		return 0, err.Error()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, self, "run", "--json", "--progress=false", "--model", model,
+		"--limit", strconv.FormatUint(limit, 10), elf)
+	cmd.Env = append(os.Environ(), benchChildEnv+"=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err = cmd.Run()
+	wall := time.Since(start)
+	var res struct {
+		Retired uint64 `json:"retired"`
+	}
+	if jerr := json.Unmarshal(stdout.Bytes(), &res); jerr != nil {
+		return 0, fmt.Sprintf("%v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	if res.Retired != want {
+		return 0, fmt.Sprintf("the process retired %d instructions, not %d", res.Retired, want)
+	}
+	return wall, ""
+}
+
+// median is the middle of ds (the mean of the two middle ones when even).
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }

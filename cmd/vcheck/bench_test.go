@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -21,5 +22,26 @@ func TestBenchCommandNoPrograms(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := run([]string{"bench", "--dir", t.TempDir()}, &out, &errb); code != exitUsage {
 		t.Fatalf("exit %d, want %d", code, exitUsage)
+	}
+}
+
+// TestBenchWholeProcess: bench also times each target as a process of its
+// own (this test binary standing in for vcheck, main_test.go), which must
+// retire the in-process run's instructions, and compares those.
+func TestBenchWholeProcess(t *testing.T) {
+	code, out, errs := runCLI("bench", "--qemu", "", "--ref=false", "--vmm=false", "--runs", "1", "--json", "../../corpus/bench/coremark.elf")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	var v benchJSON
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("bad JSON: %v\n%s", err, out)
+	}
+	r := v.Programs[0]
+	if r.Engine.Error != "" || r.Engine.ProcSeconds <= r.Engine.Seconds || r.Engine.ProcMIPS <= 0 {
+		t.Errorf("engine %+v: no whole-process figure, or one shorter than the run inside it", r.Engine)
+	}
+	if r.EngineNoJIT != nil && (r.EngineNoJIT.Error != "" || r.EngineNoJIT.ProcMIPS <= 0 || r.EngineOverNoJIT <= 0) {
+		t.Errorf("engine-nojit %+v, engine/nojit %v", r.EngineNoJIT, r.EngineOverNoJIT)
 	}
 }

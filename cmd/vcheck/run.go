@@ -184,7 +184,7 @@ func limitExit(limit, retired uint64) spec.Exit {
 // runChunked runs m to its exit, the limit (0: none) or an interruption,
 // in chunks of about 50 ms so that Ctrl-C and the progress line are seen.
 // Chunks do not change the run: Run(a) then Run(b) is Run(a+b).
-func runChunked(e *env, m targets.Runner, limit uint64, status func(steps uint64)) spec.Exit {
+func runChunked(e *env, m diff.Runner, limit uint64, status func(steps uint64)) spec.Exit {
 	chunk := uint64(1 << 14)
 	var steps uint64
 	for !e.interrupted() {
@@ -264,7 +264,7 @@ func (p *pollReader) Read(b []byte) (int, error) {
 // runTraced steps the machine and prints each record. Step never stops
 // for a trap loop (docs/retire.md), so the trace applies the rule itself:
 // the run ends as Run would end it.
-func runTraced(e *env, m targets.Runner, limit uint64, w io.Writer) spec.Exit {
+func runTraced(e *env, m diff.Runner, limit uint64, w io.Writer) spec.Exit {
 	loops := make([]struct {
 		trap spec.Trap
 		n    int

@@ -10,7 +10,7 @@ import (
 	"github.com/vcheck-dev/vcheck/spec"
 )
 
-var benchPrograms = []string{"loop", "coremark"}
+var benchPrograms = []string{"loop", "coremark", "memwalk", "branchy"}
 
 func benchELF(name string) string { return filepath.Join("..", "..", "corpus", "bench", name+".elf") }
 

@@ -181,6 +181,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 	off := h.pc - base
 	budget := left
 	jitOn := h.m.jitOn
+	rh := h.ramHost     // a TLB entry's host minus this is the page's RAM offset minus its virtual address
 	jitRan := uint64(0) // instructions compiled code ran in this call
 	for {
 		if left == 0 {
@@ -218,8 +219,8 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 			// in the page; a slice of the budget at a time, so that the
 			// goroutine returns to Go code (preemption, GC) often.
 			lim := min(left, jitSlice)
-			jc.left, jc.blocks = lim, blocks
-			callJIT(blk.jit.code, x, jc)
+			jc.blocks = blocks
+			callJIT(blk.jit.code, h, lim)
 			left -= lim - jc.left
 			jitRan += lim - jc.left
 			if jc.n == ^uint64(0) {
@@ -314,7 +315,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				a := x[d.rs1] + uint64(d.imm)
 				e := &h.loadTLB[a>>12&(tlbSize-1)]
 				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4088 {
-					x[d.rd] = binary.LittleEndian.Uint64(h.ram[e.off+po:])
+					x[d.rd] = binary.LittleEndian.Uint64(h.ram[e.host+a-rh:])
 				} else {
 					h.pc = base + uint64(d.off)
 					return exitSlow, budget - left + uint64(i), d
@@ -323,7 +324,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				a := x[d.rs1] + uint64(d.imm)
 				e := &h.loadTLB[a>>12&(tlbSize-1)]
 				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4092 {
-					x[d.rd] = uint64(int64(int32(binary.LittleEndian.Uint32(h.ram[e.off+po:]))))
+					x[d.rd] = uint64(int64(int32(binary.LittleEndian.Uint32(h.ram[e.host+a-rh:]))))
 				} else {
 					h.pc = base + uint64(d.off)
 					return exitSlow, budget - left + uint64(i), d
@@ -332,7 +333,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				a := x[d.rs1] + uint64(d.imm)
 				e := &h.loadTLB[a>>12&(tlbSize-1)]
 				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4092 {
-					x[d.rd] = uint64(binary.LittleEndian.Uint32(h.ram[e.off+po:]))
+					x[d.rd] = uint64(binary.LittleEndian.Uint32(h.ram[e.host+a-rh:]))
 				} else {
 					h.pc = base + uint64(d.off)
 					return exitSlow, budget - left + uint64(i), d
@@ -341,7 +342,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				a := x[d.rs1] + uint64(d.imm)
 				e := &h.loadTLB[a>>12&(tlbSize-1)]
 				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4094 {
-					x[d.rd] = uint64(int64(int16(binary.LittleEndian.Uint16(h.ram[e.off+po:]))))
+					x[d.rd] = uint64(int64(int16(binary.LittleEndian.Uint16(h.ram[e.host+a-rh:]))))
 				} else {
 					h.pc = base + uint64(d.off)
 					return exitSlow, budget - left + uint64(i), d
@@ -350,7 +351,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				a := x[d.rs1] + uint64(d.imm)
 				e := &h.loadTLB[a>>12&(tlbSize-1)]
 				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4094 {
-					x[d.rd] = uint64(binary.LittleEndian.Uint16(h.ram[e.off+po:]))
+					x[d.rd] = uint64(binary.LittleEndian.Uint16(h.ram[e.host+a-rh:]))
 				} else {
 					h.pc = base + uint64(d.off)
 					return exitSlow, budget - left + uint64(i), d
@@ -359,7 +360,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				a := x[d.rs1] + uint64(d.imm)
 				e := &h.loadTLB[a>>12&(tlbSize-1)]
 				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4095 {
-					x[d.rd] = uint64(int64(int8(h.ram[e.off+po])))
+					x[d.rd] = uint64(int64(int8(h.ram[e.host+a-rh])))
 				} else {
 					h.pc = base + uint64(d.off)
 					return exitSlow, budget - left + uint64(i), d
@@ -368,7 +369,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				a := x[d.rs1] + uint64(d.imm)
 				e := &h.loadTLB[a>>12&(tlbSize-1)]
 				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4095 {
-					x[d.rd] = uint64(h.ram[e.off+po])
+					x[d.rd] = uint64(h.ram[e.host+a-rh])
 				} else {
 					h.pc = base + uint64(d.off)
 					return exitSlow, budget - left + uint64(i), d
@@ -377,7 +378,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				a := x[d.rs1] + uint64(d.imm)
 				e := &h.storeTLB[a>>12&(tlbSize-1)]
 				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4088 {
-					binary.LittleEndian.PutUint64(h.ram[e.off+po:], x[d.rs2])
+					binary.LittleEndian.PutUint64(h.ram[e.host+a-rh:], x[d.rs2])
 				} else {
 					h.pc = base + uint64(d.off)
 					return exitSlow, budget - left + uint64(i), d
@@ -386,7 +387,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				a := x[d.rs1] + uint64(d.imm)
 				e := &h.storeTLB[a>>12&(tlbSize-1)]
 				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4092 {
-					binary.LittleEndian.PutUint32(h.ram[e.off+po:], uint32(x[d.rs2]))
+					binary.LittleEndian.PutUint32(h.ram[e.host+a-rh:], uint32(x[d.rs2]))
 				} else {
 					h.pc = base + uint64(d.off)
 					return exitSlow, budget - left + uint64(i), d
@@ -395,7 +396,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				a := x[d.rs1] + uint64(d.imm)
 				e := &h.storeTLB[a>>12&(tlbSize-1)]
 				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4094 {
-					binary.LittleEndian.PutUint16(h.ram[e.off+po:], uint16(x[d.rs2]))
+					binary.LittleEndian.PutUint16(h.ram[e.host+a-rh:], uint16(x[d.rs2]))
 				} else {
 					h.pc = base + uint64(d.off)
 					return exitSlow, budget - left + uint64(i), d
@@ -404,7 +405,7 @@ func (h *Hart) fast(left uint64) (why int, retired uint64, stop *inst) {
 				a := x[d.rs1] + uint64(d.imm)
 				e := &h.storeTLB[a>>12&(tlbSize-1)]
 				if po := a & 0xfff; e.tag == a>>12|h.tlbGen && po <= 4095 {
-					h.ram[e.off+po] = byte(x[d.rs2])
+					h.ram[e.host+a-rh] = byte(x[d.rs2])
 				} else {
 					h.pc = base + uint64(d.off)
 					return exitSlow, budget - left + uint64(i), d
@@ -683,6 +684,7 @@ func (h *Hart) execSlow(d *inst) bool {
 		if mutantOn(h.m, mutLRAligned) { // MUTANT HOOK (mutant.go)
 			h.resAddr = a &^ 7
 		}
+		h.watchReservationAt(a)
 		return true
 	case opSCW, opSCD:
 		size := uint64(ops[d.op].size)
@@ -694,32 +696,18 @@ func (h *Hart) execSlow(d *inst) bool {
 		// permission checks" (Unpriv. "Zalrsc"): translate and check it as
 		// a store even when it will fail. (QEMU 7.2 checks the
 		// reservation first and never faults a failing SC.)
-		pa, good := h.access(a, size, accStore, h.dataMode())
-		if !good {
+		if _, good := h.access(a, size, accStore, h.dataMode()); !good {
 			return false
 		}
 		// The SC succeeds when it targets the reserved address (the
-		// reservation is the LR's address, docs/retire.md). With several
-		// harts, a store by another hart must break it: the memory still
-		// holding the value LR read stands for "no other hart stored".
+		// reservation is the LR's address, docs/retire.md) and no other
+		// hart's store broke it since (storeObserved).
 		ok := false
 		if h.resValid && h.resAddr == a {
-			// (Only RAM is compared: reading a device would have side
-			// effects no SC has.)
-			held := true
-			if len(h.m.Harts) > 1 && h.m.inRAM(pa, size) {
-				cur := readRAM(h.m.ram, pa-spec.RAMBase, size)
-				if size == 4 {
-					cur = sext32(cur)
-				}
-				held = cur == h.resVal
+			if !h.storeSlow(a, size, x[d.rs2]) {
+				return false
 			}
-			if held {
-				if !h.storeSlow(a, size, x[d.rs2]) {
-					return false
-				}
-				ok = true
-			}
+			ok = true
 		}
 		h.resValid = false
 		x[d.rd] = b2u(!ok)

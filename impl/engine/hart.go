@@ -12,15 +12,22 @@ const (
 )
 
 // tlbEntry caches one 4 KiB page: tag is the virtual page number ORed with
-// the hart's TLB generation, off is the page's byte offset in RAM. Only RAM
-// pages whose PMP decision is uniform over the whole page are cached.
+// the hart's TLB generation; host is what compiled code adds to a virtual
+// address in the page to get its host address: Hart.ramHost (the host
+// address of RAM, 0 where nothing is compiled) + the page's RAM offset -
+// the page's virtual address. So va's RAM offset is host + va - ramHost
+// (ramOff). Only RAM pages whose PMP decision is uniform over the whole
+// page are cached.
 type tlbEntry struct {
-	tag uint64
-	off uint64
+	tag  uint64
+	host uint64
 }
 
+// ramOff is the RAM offset of va, a virtual address in e's page.
+func (e *tlbEntry) ramOff(va, ramHost uint64) uint64 { return e.host + va - ramHost }
+
 const (
-	tlbSize = 256
+	tlbSize = 1024
 	// The generation sits in bits 53-63: virtual page numbers fit in 52
 	// bits, and bit 52 is tlbSlowFlag, which must not be a generation bit
 	// (else a flagged entry would hit the fast path in odd generations,
@@ -68,12 +75,17 @@ type Hart struct {
 	jctx        jitCtx  // what compiled code reads and reports
 	hotBlock    *block  // the block fast asks the driver to compile
 	ram         []byte  // the machine's RAM, for the loop's fast loads and stores
+	ramHost     uint64  // its host address, for compiled code (jitRAMAddr)
 
 	// LR/SC reservation: the address and the value LR read. SC succeeds
 	// when the address matches and memory still holds that value.
 	resValid        bool
 	resAddr, resVal uint64
 	resSize         uint8
+	// With several harts: the LR's physical address, whose doubleword's
+	// page is watched (pageResv) so that other harts' stores break it.
+	resPA      uint64
+	resPAValid bool
 
 	tlb                         [3][3][tlbSize]tlbEntry // [mode index][access kind]
 	tlbGen                      uint64
@@ -120,7 +132,7 @@ type Hart struct {
 
 func (h *Hart) reset(pc uint64) {
 	h.ram = h.m.ram
-	h.jctx.ram = jitRAM(h.m.ram)
+	h.ramHost = jitRAMAddr(h.m.ram)
 	h.pc = pc
 	h.mode = spec.ModeM
 	for _, c := range spec.CSRs {
@@ -246,6 +258,7 @@ func (h *Hart) flushTLB() {
 // Step runs one step of this hart and returns its record.
 func (h *Hart) Step() spec.Retire {
 	r := spec.Retire{Hart: h.id, PC: h.pc, Mode: h.mode}
+	h.m.storer = h
 	if h.m.halted {
 		r.NextPC, r.NextMode = h.pc, h.mode
 		return r
@@ -347,6 +360,7 @@ func (h *Hart) memRecord(d *inst) spec.MemAccess {
 // stopOnTrap it returns after the first trap.
 func (h *Hart) run(limit uint64, stopOnTrap bool) uint64 {
 	m := h.m
+	m.storer = h
 	var steps uint64
 	h.trapped = false
 	for steps < limit && !m.halted {

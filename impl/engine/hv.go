@@ -75,6 +75,7 @@ func (m *Machine) PhysMem(pa, n uint64) ([]byte, error) {
 // entries that depend on page tables there, and the HTIF mailbox follow,
 // as after a store of the harts.
 func (m *Machine) Invalidate(pa, n uint64) {
+	m.storer = nil // nobody's own store: it breaks every reservation there
 	for n > 0 {
 		if !m.inRAM(pa, 1) {
 			return
@@ -112,23 +113,32 @@ func (h *Hart) SetGPRs(x *[32]uint64) {
 }
 
 // Reservation is a hart's LR reservation: the address, the value the LR
-// read (sign-extended for LR.W) and its size.
+// read (sign-extended for LR.W) and its size, and, on a machine of several
+// harts, the physical address whose doubleword other harts' stores break
+// it on (PAValid; a hypervisor moving a reservation between machines
+// translates PA to the other machine's physical address).
 type Reservation struct {
-	Valid bool
-	Addr  uint64
-	Val   uint64
-	Size  uint8
+	Valid   bool
+	Addr    uint64
+	Val     uint64
+	Size    uint8
+	PA      uint64
+	PAValid bool
 }
 
 // Reservation returns the hart's LR reservation. A trap that Intercept
 // keeps from the guest leaves it as it was; a delivered trap drops it.
 func (h *Hart) Reservation() Reservation {
-	return Reservation{Valid: h.resValid, Addr: h.resAddr, Val: h.resVal, Size: h.resSize}
+	return Reservation{Valid: h.resValid, Addr: h.resAddr, Val: h.resVal, Size: h.resSize, PA: h.resPA, PAValid: h.resPAValid}
 }
 
 // SetReservation sets the hart's LR reservation.
 func (h *Hart) SetReservation(r Reservation) {
 	h.resValid, h.resAddr, h.resVal, h.resSize = r.Valid, r.Addr, r.Val, r.Size
+	h.resPAValid = false
+	if r.Valid && r.PAValid {
+		h.watchReservation(r.PA)
+	}
 }
 
 // DataMode is the privilege data accesses use now: MPP when MPRV is set

@@ -6,10 +6,13 @@ package engine
 // interpreted (jit_other.go). Compiled code does what fast's switch does
 // for the same instructions, on the same state:
 //
-//   - guest registers stay in Hart.x (the code addresses them off a base
-//     register), so nothing has to be written back when it stops;
+//   - guest registers live in Hart.x; a block keeps the ones it uses most
+//     in host registers (loaded on entry) and writes the ones it changed
+//     back on every way out (the end, an early exit, a chain to the next
+//     block), so Hart.x is exact whenever compiled code is not running;
 //   - loads and stores look up the same TLB entries with the same tag and
-//     page-offset checks, and touch RAM directly only on a hit;
+//     page checks (tlbEntry.host gives the host address), and touch RAM
+//     directly only on a hit;
 //   - it stops before the first instruction it does not translate (an op
 //     whose row in ops.go lacks jit: CSRs, division, MULHSU, system
 //     instructions) or that misses the TLB, and
@@ -39,9 +42,8 @@ type jitCtx struct {
 	gen      uint64             // h.tlbGen
 	loadTLB  *[tlbSize]tlbEntry // h.loadTLB
 	storeTLB *[tlbSize]tlbEntry // h.storeTLB
-	ram      *byte              // &RAM[0]
 	blocks   *[2048]*block      // the code page's blocks, to chain through
-	left     uint64             // in: the budget; out: what is left of it
+	left     uint64             // out: what is left of the budget (in: callJIT's argument)
 	n        uint64             // out: -1 when the last block completed, else how many of its instructions did
 	cur      uint64             // out: the page offset of the block it stopped in (n != -1)
 	next     uint64             // out: the next page offset (n == -1)
@@ -52,14 +54,6 @@ type jitState struct {
 	hits  uint32  // runs so far, while not compiled
 	tried bool    // compiled, or found not worth compiling
 	code  uintptr // entry of the compiled code; 0 if none
-}
-
-// jitRAM is the host address of RAM for compiled code.
-func jitRAM(ram []byte) *byte {
-	if len(ram) == 0 {
-		return nil
-	}
-	return &ram[0]
 }
 
 // jitCompileBlock compiles b if the machine can, and marks it tried.

@@ -14,4 +14,6 @@ func jitTranslate(*block) []byte { return nil }
 
 func (m *Machine) jitInstall([]byte) uintptr { return 0 }
 
-func callJIT(uintptr, *[256]uint64, *jitCtx) { panic("engine: no compiled code on this host") }
+func callJIT(uintptr, *Hart, uint64) { panic("engine: no compiled code on this host") }
+
+func jitRAMAddr([]byte) uint64 { return 0 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"strings"
@@ -61,7 +62,7 @@ func genJITProgram(r *rand.Rand) string {
 	b.WriteString("loop:\n")
 	rr := []string{"add", "sub", "sll", "slt", "sltu", "xor", "srl", "sra", "or", "and",
 		"addw", "subw", "sllw", "srlw", "sraw", "mul", "mulh", "mulhu", "mulw",
-		"mulhsu", "div", "divu", "rem", "remu", "divw", "remw"}
+		"mulhsu", "div", "divu", "rem", "remu", "divw", "remw", "divuw", "remuw"}
 	ri := []string{"addi", "slti", "sltiu", "xori", "ori", "andi", "addiw"}
 	sh := []string{"slli", "srli", "srai"}
 	shw := []string{"slliw", "srliw", "sraiw"}
@@ -257,4 +258,161 @@ func TestJITLetsGCStopTheWorld(t *testing.T) {
 		t.Error("a GC waited for Run to end: compiled code held off the stop-the-world")
 	}
 	<-done
+}
+
+// TestJITLoopBlockBudget: a loop that is one block runs again straight
+// from its own compiled code (jumpTo), with its registers kept in host
+// registers; it must still stop exactly where the budget ends, with the
+// registers written back. Every budget from 1 to a few iterations past
+// the compile point is compared with the interpreter.
+func TestJITLoopBlockBudget(t *testing.T) {
+	testtool.Supported(t, jitSupported, "block compiler (linux/amd64 without -race)")
+	setJITHot(t, 1)
+	src := ".globl _start\n_start:\n\tli a2, 300\n1:\taddi a0, a0, 1\n\tslli a1, a0, 3\n\tadd a3, a3, a1\n\tbne a0, a2, 1b\n" +
+		"\tli t0, 0x100000\n\tli t1, 0x5555\n\tsw t1, 0(t0)\n"
+	obj, err := asm.Assemble("loop.S", []byte(src), asm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	img, err := boot.Build(cfg, obj.Program("loop"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for limit := uint64(1); limit < 200; limit++ {
+		var ms [2]*Machine
+		for i := range ms {
+			if ms[i], err = New(cfg, img); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ms[0].SetJIT(false)
+		for _, m := range ms {
+			m.Run(limit)
+		}
+		if ms[1].jitMem == nil && limit > 20 {
+			t.Fatalf("limit %d: nothing was compiled", limit)
+		}
+		a, b := ms[0].State(0), ms[1].State(0)
+		if ms[0].Retired() != ms[1].Retired() || a.PC != b.PC || a.X != b.X {
+			t.Fatalf("limit %d: interpreter retired %d, pc %#x, x %v; compiled retired %d, pc %#x, x %v",
+				limit, ms[0].Retired(), a.PC, a.X, ms[1].Retired(), b.PC, b.X)
+		}
+	}
+}
+
+// TestJITDivisionEdges compares every division and remainder (and
+// MULHSU), compiled, with the interpreter over the operands where they
+// have their own rules (Unprivileged spec §7.2, Table 7.1): zero
+// divisors, -1 divisors with the most negative dividends (x86's idiv
+// faults there), and 32-bit edges for the W forms.
+func TestJITDivisionEdges(t *testing.T) {
+	testtool.Supported(t, jitSupported, "block compiler (linux/amd64 without -race)")
+	setJITHot(t, 1)
+	const divData = spec.RAMBase + 0x200000 // past the code
+	vals := []int64{0, 1, -1, 2, -2, 7, -7, math.MinInt64, math.MaxInt64, math.MinInt32, math.MaxInt32,
+		0xffffffff, 0x80000000, 0x100000000, 0x1ffffffff, -0x100000001}
+	ops := []string{"div", "divu", "rem", "remu", "divw", "divuw", "remw", "remuw", "mulhsu"}
+	var b strings.Builder
+	fmt.Fprintf(&b, ".globl _start\n_start:\n\tli s2, %#x\n", uint64(divData))
+	for _, x := range vals {
+		for _, y := range vals {
+			fmt.Fprintf(&b, "\tli a0, %d\n\tli a1, %d\n", x, y)
+			for _, o := range ops {
+				fmt.Fprintf(&b, "\t%s t0, a0, a1\n\tsd t0, 0(s2)\n\taddi s2, s2, 8\n", o)
+			}
+			// the same with the divisor in x0, and rd = rs1
+			fmt.Fprintf(&b, "\tdiv t1, a0, x0\n\trem t2, a0, x0\n\tdivw a0, a0, a1\n\tsd t1, 0(s2)\n\tsd t2, 8(s2)\n\tsd a0, 16(s2)\n\taddi s2, s2, 24\n")
+		}
+	}
+	fmt.Fprintf(&b, "\tli x6, %#x\n\tli x7, %#x\n\tsw x7, 0(x6)\n", spec.TestBase, spec.FinisherPass)
+	obj, err := asm.Assemble("div.S", []byte(b.String()), asm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	img, err := boot.Build(cfg, obj.Program("div"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms [2]*Machine
+	for i := range ms {
+		if ms[i], err = New(cfg, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms[0].SetJIT(false)
+	size := len(vals) * len(vals) * (len(ops) + 3) * 8
+	var mem [2][]byte
+	for i, m := range ms {
+		if e := m.Run(1_000_000); e.Reason != spec.HaltFinisher {
+			t.Fatalf("machine %d: %+v", i, e)
+		}
+		mem[i] = make([]byte, size)
+		m.ReadRAM(divData, mem[i])
+	}
+	if ms[1].jitMem == nil {
+		t.Fatal("nothing was compiled")
+	}
+	for k := 0; k < size; k += 8 {
+		if !bytes.Equal(mem[0][k:k+8], mem[1][k:k+8]) {
+			n := k / 8 % (len(ops) + 3)
+			p := k / 8 / (len(ops) + 3)
+			what := "x0 divisor / rd=rs1 case"
+			if n < len(ops) {
+				what = ops[n]
+			}
+			t.Errorf("%s %d, %d: interpreter %x, compiled %x", what, vals[p/len(vals)], vals[p%len(vals)], mem[0][k:k+8], mem[1][k:k+8])
+		}
+	}
+}
+
+// TestJITPageCrossingMisses: compiled loads and stores look up the TLB
+// with the page of their last byte, so an access that crosses the end of
+// a cached page misses and takes the slow path. Here the page is the last
+// of RAM, already in the TLB, and the doublewords at its end cross into
+// nothing: every ld and sd must fault (a handler counts and skips them),
+// compiled as interpreted; a lookup by the first byte alone would hit
+// and run off the end of RAM.
+func TestJITPageCrossingMisses(t *testing.T) {
+	testtool.Supported(t, jitSupported, "block compiler (linux/amd64 without -race)")
+	setJITHot(t, 1)
+	cfg := testConfig()
+	end := spec.RAMBase + cfg.RAM
+	src := fmt.Sprintf(".globl _start\n_start:\n\tla t0, handler\n\tcsrw mtvec, t0\n\tli s2, %#x\n\tli s3, 100\n"+
+		"\tlw a0, 4(s2)\n\tsw a0, 0(s2)\n\tj 1f\n"+ // the last page in both TLBs
+		"1:\tld a1, 4(s2)\n\tsd s3, 2(s2)\n\tld a2, 1(s2)\n\taddi s3, s3, -1\n\tbnez s3, 1b\n"+
+		"\tli x6, %#x\n\tli x7, %#x\n\tsw x7, 0(x6)\n"+
+		"handler:\n\tcsrr t0, mepc\n\taddi t0, t0, 4\n\tcsrw mepc, t0\n\taddi s4, s4, 1\n\tmret\n",
+		end-8, spec.TestBase, spec.FinisherPass)
+	obj, err := asm.Assemble("cross.S", []byte(src), asm.Options{NoRVC: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := boot.Build(cfg, obj.Program("cross"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms [2]*Machine
+	for i := range ms {
+		if ms[i], err = New(cfg, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms[0].SetJIT(false)
+	for i, m := range ms {
+		if e := m.Run(100_000); e.Reason != spec.HaltFinisher {
+			t.Fatalf("machine %d: %+v", i, e)
+		}
+	}
+	if ms[1].jitMem == nil {
+		t.Fatal("nothing was compiled")
+	}
+	a, b := ms[0].State(0), ms[1].State(0)
+	if a.X != b.X {
+		t.Fatalf("interpreter x %v\ncompiled    x %v", a.X, b.X)
+	}
+	if got := a.X[20]; got != 300 { // s4: three faults per iteration
+		t.Fatalf("%d faults, want 300", got)
+	}
 }

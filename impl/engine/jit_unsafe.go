@@ -8,29 +8,41 @@ import (
 	"unsafe"
 )
 
-// callJIT runs compiled code (jit_amd64.s) with RDI = x and RSI = ctx.
+// callJIT runs compiled code (jit_amd64.s) with RDI = h and R15 = left,
+// and leaves what is left of the budget in h.jctx.left.
 //
 //go:noescape
-func callJIT(code uintptr, x *[256]uint64, ctx *jitCtx)
+func callJIT(code uintptr, h *Hart, left uint64)
 
 func init() {
-	var c jitCtx
-	jitOffsets.base = int32(unsafe.Offsetof(c.base))
-	jitOffsets.gen = int32(unsafe.Offsetof(c.gen))
-	jitOffsets.loadTLB = int32(unsafe.Offsetof(c.loadTLB))
-	jitOffsets.storeTLB = int32(unsafe.Offsetof(c.storeTLB))
-	jitOffsets.ram = int32(unsafe.Offsetof(c.ram))
-	jitOffsets.n = int32(unsafe.Offsetof(c.n))
-	jitOffsets.next = int32(unsafe.Offsetof(c.next))
-	jitOffsets.left = int32(unsafe.Offsetof(c.left))
-	jitOffsets.blocks = int32(unsafe.Offsetof(c.blocks))
-	jitOffsets.cur = int32(unsafe.Offsetof(c.cur))
+	var h Hart
+	c := unsafe.Offsetof(h.jctx)
+	jitOffsets.x = int32(unsafe.Offsetof(h.x))
+	jitOffsets.base = int32(c + unsafe.Offsetof(h.jctx.base))
+	jitOffsets.gen = int32(c + unsafe.Offsetof(h.jctx.gen))
+	jitOffsets.loadTLB = int32(c + unsafe.Offsetof(h.jctx.loadTLB))
+	jitOffsets.storeTLB = int32(c + unsafe.Offsetof(h.jctx.storeTLB))
+	jitOffsets.n = int32(c + unsafe.Offsetof(h.jctx.n))
+	jitOffsets.next = int32(c + unsafe.Offsetof(h.jctx.next))
+	jitOffsets.left = int32(c + unsafe.Offsetof(h.jctx.left))
+	jitOffsets.blocks = int32(c + unsafe.Offsetof(h.jctx.blocks))
+	jitOffsets.cur = int32(c + unsafe.Offsetof(h.jctx.cur))
 	var b block
 	jitOffsets.blkLen = int32(unsafe.Offsetof(b.insts) + unsafe.Sizeof(uintptr(0))) // a slice is {data, len, cap}
 	jitOffsets.blkCode = int32(unsafe.Offsetof(b.jit) + unsafe.Offsetof(b.jit.code))
-	if unsafe.Sizeof(tlbEntry{}) != 16 || unsafe.Offsetof(tlbEntry{}.off) != 8 {
-		panic("engine: the compiled TLB lookup assumes 16-byte entries {tag, off}")
+	if unsafe.Sizeof(tlbEntry{}) != 16 || unsafe.Offsetof(tlbEntry{}.host) != 8 {
+		panic("engine: the compiled TLB lookup assumes 16-byte entries {tag, host}")
 	}
+}
+
+// jitRAMAddr is the host address of RAM, for the TLB entries compiled
+// code reads (tlbEntry.host). RAM is never moved: Go's heap does not move
+// objects, and a VMM's borrowed RAM is pinned by its owner.
+func jitRAMAddr(ram []byte) uint64 {
+	if len(ram) == 0 {
+		return 0
+	}
+	return uint64(uintptr(unsafe.Pointer(&ram[0])))
 }
 
 // jitSupported: this build can compile blocks.

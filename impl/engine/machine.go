@@ -47,7 +47,8 @@ type Machine struct {
 
 	dev devices.Set // CLINT, PLIC, UART, finisher, HTIF (bus.go routes to them)
 
-	next   int // the hart the next Step runs (round-robin)
+	next   int   // the hart the next Step runs (round-robin)
+	storer *Hart // the hart running now: its own stores keep its reservation
 	exit   spec.Exit
 	halted bool
 
@@ -69,6 +70,7 @@ const (
 	pageCode = 1 << iota
 	pageHTIF
 	pagePT
+	pageResv // an LR reservation of some hart (several harts only) lies in it
 )
 
 // codePage holds the predecoded instructions of one 4 KiB RAM page, one
@@ -219,7 +221,7 @@ func (m *Machine) Config() spec.Config { return m.cfg }
 // file, a pipe with data ready). While in is open, Run stops at every
 // tick, one per TimebaseDiv instructions.
 //
-// It implements internal/targets' Runner.
+// It implements diff.Runner.
 func (m *Machine) SetConsole(in io.Reader, out io.Writer) {
 	m.dev.SetConsole(in, out)
 }
@@ -270,7 +272,7 @@ func (m *Machine) Step() spec.Retire {
 // without retiring, the machine halts with HaltTrapLoop, code -1. The
 // trace it follows is exactly the one Step would produce.
 //
-// It implements internal/targets' Runner.
+// It implements diff.Runner.
 func (m *Machine) Run(limit uint64) spec.Exit {
 	left := limit
 	if len(m.Harts) == 1 {
@@ -316,7 +318,7 @@ const trapLoopLimit = spec.TrapLoopLimit
 // State returns the architectural state of one hart: pc, mode, registers
 // and every CSR of spec.CSRs as an M-mode read returns it.
 //
-// It implements internal/targets' Runner.
+// It implements diff.Runner.
 //
 // For a hart the machine does not have it returns Hart = -1 (diff's
 // compareStates walks harts until one is missing).

@@ -13,6 +13,9 @@ import (
 // generation bits (tlbGenOne).
 const tlbSlowFlag = 1 << 52
 
+// tlbVPNMask selects the virtual page number of a TLB tag.
+const tlbVPNMask = tlbSlowFlag - 1
+
 func readRAM(ram []byte, off, size uint64) uint64 {
 	switch size {
 	case 1:
@@ -241,7 +244,8 @@ func (h *Hart) fillTLB(t *[tlbSize]tlbEntry, va, pa uint64, kind int, mode spec.
 			h.m.directStores = true
 		}
 	}
-	t[va>>12&(tlbSize-1)] = tlbEntry{tag: tag, off: page - spec.RAMBase}
+	off := page - spec.RAMBase
+	t[va>>12&(tlbSize-1)] = tlbEntry{tag: tag, host: h.ramHost + off - va&^0xfff}
 }
 
 // loadSlow is a load that missed the TLB: translation, PMP, MMIO,
@@ -359,7 +363,7 @@ func (h *Hart) storeSlow(va, size, v uint64) bool {
 	e := &h.storeTLB[va>>12&(tlbSize-1)]
 	var pa uint64
 	if e.tag == va>>12|h.tlbGen|tlbSlowFlag {
-		pa = spec.RAMBase + e.off + va&0xfff
+		pa = spec.RAMBase + e.ramOff(va, h.ramHost)
 	} else {
 		var ok bool
 		if pa, ok = h.access(va, size, accStore, mode); !ok {
@@ -433,6 +437,73 @@ func (m *Machine) written(off, size uint64, f uint8) {
 	if f&pageHTIF != 0 {
 		m.htifWrite(spec.RAMBase+off, size)
 	}
+	if f&pageResv != 0 {
+		m.storeObserved(spec.RAMBase+off, size)
+	}
+}
+
+// watchReservationAt watches the reservation an LR at virtual address a
+// just took: its load translation, which the LR made already, so no A bit
+// changes.
+func (h *Hart) watchReservationAt(a uint64) {
+	h.resPAValid = false
+	if len(h.m.Harts) == 1 {
+		return
+	}
+	pa, ok := h.translate(a, accLoad, h.dataMode())
+	if !ok {
+		h.excValid = false
+		return
+	}
+	h.watchReservation(pa)
+}
+
+// watchReservation makes every store to the doubleword at pa, where h's
+// LR reservation now lies, take the slow path (written), so that another
+// hart's store breaks it (storeObserved). One hart needs no watching.
+func (h *Hart) watchReservation(pa uint64) {
+	m := h.m
+	h.resPA, h.resPAValid = pa, false
+	if len(m.Harts) == 1 || !m.inRAM(pa, 1) {
+		return
+	}
+	h.resPAValid = true
+	for _, a := range [2]uint64{pa, pa + 7} {
+		if !m.inRAM(a, 1) {
+			continue
+		}
+		p := (a - spec.RAMBase) >> 12
+		if m.pageFlags[p]&pageResv == 0 {
+			m.pageFlags[p] |= pageResv
+			m.dropDirectStores(p)
+		}
+	}
+}
+
+// storeObserved breaks the LR reservations of the harts other than the
+// one running (m.storer; nil: every hart) that a store to [pa, pa+size)
+// touches: an SC fails after another hart's store to its reservation set
+// (Unpriv. §8.2), here the 8 bytes from the LR's physical address, the
+// reference model's rule (docs/retire.md). A page no reservation lies in
+// any more loses its flag.
+func (m *Machine) storeObserved(pa, size uint64) {
+	held := false
+	page := (pa - spec.RAMBase) >> 12
+	for _, o := range m.Harts {
+		if !o.resValid || !o.resPAValid {
+			continue
+		}
+		if o != m.storer && pa < o.resPA+8 && o.resPA < pa+size {
+			o.resValid = false
+			continue
+		}
+		if (o.resPA-spec.RAMBase)>>12 == page || (o.resPA+7-spec.RAMBase)>>12 == page {
+			held = true
+		}
+	}
+	if !held {
+		m.pageFlags[page] &^= pageResv
+	}
 }
 
 // flagPT flags RAM page p as a page-table page, and drops every store-TLB
@@ -441,6 +512,13 @@ func (m *Machine) written(off, size uint64, f uint8) {
 func (m *Machine) flagPT(p uint64) {
 	m.pageFlags[p] |= pagePT
 	m.ptPages = append(m.ptPages, p)
+	m.dropDirectStores(p)
+}
+
+// dropDirectStores drops every store-TLB entry (of any hart) that maps
+// RAM page p directly, after p got a flag: its stores must take the slow
+// path from now on.
+func (m *Machine) dropDirectStores(p uint64) {
 	if !m.directStores {
 		return // the usual case right after ptWritten: nothing to drop
 	}
@@ -449,7 +527,7 @@ func (m *Machine) flagPT(p uint64) {
 		for i := range o.tlb {
 			st := &o.tlb[i][accStore]
 			for j := range st {
-				if st[j].off == off && st[j].tag&tlbSlowFlag == 0 {
+				if st[j].tag&tlbSlowFlag == 0 && st[j].ramOff(st[j].tag&tlbVPNMask<<12, o.ramHost) == off {
 					st[j].tag = 0 // never matches: generations are not 0
 				}
 			}
@@ -493,7 +571,7 @@ func (h *Hart) fetchSlow(pc uint64, cp **codePage, base *uint64) *inst {
 	e := &h.fetchTLB[pc>>12&(tlbSize-1)]
 	var off uint64
 	if e.tag == pc>>12|h.tlbGen {
-		off = e.off
+		off = e.ramOff(pc&^0xfff, h.ramHost)
 	} else {
 		pa, ok := h.translate(pc, accFetch, h.mode)
 		if !ok {

@@ -209,32 +209,10 @@ func (h *Hart) trigBudget(left uint64) uint64 {
 }
 
 // scWillStore reports whether an SC of size bytes at addr will store, by
-// the rule execSlow applies after translating it: the reservation is for
-// addr and, with several harts, memory still holds the value LR read.
-// That memory is found by a load translation, which LR made of the same
-// address already, so it changes no A bit: only a page table changed
-// since could tell (and an address that no longer translates is taken
-// for a failing SC, which then faults in execSlow).
+// the rule execSlow applies: the reservation (which other harts' stores
+// break, storeObserved) is for addr.
 func (h *Hart) scWillStore(addr, size uint64) bool {
-	if !h.resValid || h.resAddr != addr {
-		return false
-	}
-	if len(h.m.Harts) == 1 {
-		return true
-	}
-	pa, ok := h.translate(addr, accLoad, h.dataMode())
-	if !ok {
-		h.excValid = false
-		return false
-	}
-	if !h.m.inRAM(pa, size) {
-		return true
-	}
-	cur := readRAM(h.m.ram, pa-spec.RAMBase, size)
-	if size == 4 {
-		cur = sext32(cur)
-	}
-	return cur == h.resVal
+	return h.resValid && h.resAddr == addr
 }
 
 // trigData checks the load, store or AMO d is about to make against the

@@ -281,14 +281,36 @@ func (v *vcpu) toVirtual() {
 	x := v.ph.GPRs()
 	v.eh.SetGPRs(&x)
 	v.eh.SetPC(v.ph.PC())
-	v.eh.SetReservation(v.ph.Reservation())
+	v.eh.SetReservation(v.vm.guestReservation(v.ph.Reservation()))
 }
 
 func (v *vcpu) fromVirtual() {
 	x := v.eh.GPRs()
 	v.ph.SetGPRs(&x)
 	v.ph.SetPC(v.eh.PC())
-	v.ph.SetReservation(v.eh.Reservation())
+	v.ph.SetReservation(v.vm.hostReservation(v.eh.Reservation()))
+}
+
+// guestReservation moves a reservation of the physical hart to the
+// virtual one: its physical address from host to guest RAM (off the
+// guest's RAM it watches nothing: no other vCPU can store there).
+func (vm *VM) guestReservation(r engine.Reservation) engine.Reservation {
+	if r.PAValid && r.PA >= vm.lay.window && r.PA-vm.lay.window < vm.cfg.RAM {
+		r.PA = r.PA - vm.lay.window + spec.RAMBase
+	} else {
+		r.PAValid = false
+	}
+	return r
+}
+
+// hostReservation is the reverse of guestReservation.
+func (vm *VM) hostReservation(r engine.Reservation) engine.Reservation {
+	if r.PAValid && r.PA >= spec.RAMBase && r.PA-spec.RAMBase < vm.cfg.RAM {
+		r.PA = r.PA - spec.RAMBase + vm.lay.window
+	} else {
+		r.PAValid = false
+	}
+	return r
 }
 
 // key is the vCPU's current translation context.

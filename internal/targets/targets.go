@@ -16,8 +16,9 @@
 //
 // A Factory returns a diff.Target (Step, Exit, State): that is enough for
 // `vcheck diff`, `check` and `fuzz`. A target that can also run without
-// producing records (Run, Retired, SetConsole: the Runner interface) serves
-// `vcheck run` and `vcheck bench` too; nothing else needs registering.
+// producing records (diff.Runner: Run, Retired, SetConsole, and the RAM
+// and device reads run mode compares) serves `vcheck run`, `vcheck bench`
+// and run mode too; nothing else needs registering.
 //
 // A family of targets whose name carries an argument (an external
 // implementation reached over a socket: "gdb:HOST:PORT", "rvfi:HOST:PORT")
@@ -33,7 +34,6 @@ package targets
 
 import (
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -49,20 +49,6 @@ type Factory func(cfg spec.Config, img *boot.Image) (diff.Target, error)
 // PrefixFactory parses the argument after "prefix:" and returns the
 // factory it names, e.g. "127.0.0.1:1234" for "gdb:127.0.0.1:1234".
 type PrefixFactory func(arg string) (Factory, error)
-
-// Runner is a target that also runs on its own, without producing
-// records: what `vcheck run` and `vcheck bench` need. refmodel.Machine and
-// the engine's Machine implement it; an external adapter need not.
-type Runner interface {
-	diff.Target
-	// Run runs up to limit steps and returns how the machine stopped;
-	// docs/retire.md ("Stop reasons") states what every Runner returns.
-	Run(limit uint64) spec.Exit
-	// Retired is the number of instructions retired so far, over all harts.
-	Retired() uint64
-	// SetConsole connects the UART to in and out.
-	SetConsole(in io.Reader, out io.Writer)
-}
 
 var (
 	mu       sync.RWMutex
@@ -161,12 +147,12 @@ func New(name string, cfg spec.Config, img *boot.Image) (diff.Target, error) {
 
 // NewRunner builds the target name and returns it as a Runner, or an
 // error when that target can only be stepped (compared, not run alone).
-func NewRunner(name string, cfg spec.Config, img *boot.Image) (Runner, error) {
+func NewRunner(name string, cfg spec.Config, img *boot.Image) (diff.Runner, error) {
 	t, err := New(name, cfg, img)
 	if err != nil {
 		return nil, err
 	}
-	r, ok := t.(Runner)
+	r, ok := t.(diff.Runner)
 	if !ok {
 		return nil, fmt.Errorf("target %s cannot run on its own (it has no Run, Retired or SetConsole): compare it with vcheck diff instead", name)
 	}
