@@ -33,6 +33,7 @@ func TestResetIsFresh(t *testing.T) {
 			continue
 		}
 		cfg := sweepConfig()
+		cfg.RAM = 16 << 20 // as TestRunMatchesStepCorpus: the benchmarks need more than 4 MiB
 		cfg.Harts = p.Harts()
 		img := corpusImage(t, cfg, p)
 		r, ok := reused[cfg.Harts]
