@@ -3,11 +3,12 @@ package refmodel
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/spec/boot"
@@ -94,8 +95,8 @@ func machineDiff(a, b *Machine, outA, outB *bytes.Buffer) string {
 		return fmt.Sprintf("exit %s / %s, retired %d / %d", a.Exit(), b.Exit(), a.Retired(), b.Retired())
 	}
 	for h := 0; h < a.Harts(); h++ {
-		if d := cmp.Diff(a.State(h), b.State(h)); d != "" {
-			return fmt.Sprintf("hart %d: %s", h, d)
+		if sa, sb := a.State(h), b.State(h); !reflect.DeepEqual(sa, sb) {
+			return fmt.Sprintf("hart %d: state %+v / %+v", h, sa, sb)
 		}
 	}
 	if !bytes.Equal(outA.Bytes(), outB.Bytes()) {
@@ -113,8 +114,16 @@ func machineDiff(a, b *Machine, outA, outB *bytes.Buffer) string {
 		})
 		return out
 	}
-	if d := cmp.Diff(pages(a), pages(b)); d != "" {
-		return "RAM: " + d
+	pa, pb := pages(a), pages(b)
+	for _, addr := range slices.Sorted(maps.Keys(pa)) {
+		if !bytes.Equal(pa[addr], pb[addr]) {
+			return fmt.Sprintf("RAM page %#x differs", addr)
+		}
+	}
+	for addr := range pb {
+		if _, ok := pa[addr]; !ok {
+			return fmt.Sprintf("RAM page %#x differs", addr)
+		}
 	}
 	return ""
 }
