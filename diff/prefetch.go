@@ -68,7 +68,7 @@ func (p *prefetch) produce(limit uint64) {
 		}
 	}()
 	for n < limit {
-		b = batch{recs: make([]spec.Retire, 0, batchSize)}
+		b = batch{recs: newRecs()}
 		for len(b.recs) < batchSize && n < limit {
 			b.recs = append(b.recs, p.t.Step())
 			n++
@@ -94,6 +94,9 @@ func (p *prefetch) Step() spec.Retire {
 	if !p.began || p.i == len(p.cur.recs) {
 		if p.began && p.cur.panic != nil {
 			panic(p.cur.panic)
+		}
+		if p.began {
+			freeRecs(p.cur.recs) // handed out by value: nothing points into it
 		}
 		p.cur, p.i, p.began = <-p.ch, 0, true
 		if len(p.cur.recs) == 0 && p.cur.panic != nil {
@@ -124,4 +127,22 @@ func (p *prefetch) State(hart int) spec.ArchState { return p.t.State(hart) }
 func (p *prefetch) stop() {
 	close(p.quit)
 	p.wg.Wait()
+	for b := range p.ch { // what the goroutine ran ahead
+		freeRecs(b.recs)
+	}
+	freeRecs(p.cur.recs) // the comparison is over: no Step follows
+	p.cur.recs = nil
+}
+
+// recsPool holds record buffers of batchSize for the batches of the next
+// runs: a fuzz campaign compares thousands of short runs a second, and a
+// new buffer per batch (~130 KiB) was most of what it allocated.
+var recsPool = sync.Pool{New: func() any { return new([batchSize]spec.Retire) }}
+
+func newRecs() []spec.Retire { return recsPool.Get().(*[batchSize]spec.Retire)[:0] }
+
+func freeRecs(recs []spec.Retire) {
+	if cap(recs) == batchSize {
+		recsPool.Put((*[batchSize]spec.Retire)(recs[:batchSize]))
+	}
 }

@@ -443,6 +443,9 @@ func (r *runMode) compare(p *pair, parallel bool) *Divergence {
 		if parallel {
 			sa, sb = withoutCounters(sa), withoutCounters(sb)
 		}
+		if SameState(sa, sb) {
+			continue
+		}
 		if diff := cmp.Diff(sa, sb); diff != "" {
 			d.StateA, d.StateB, d.StateDiff = &sa, &sb, diff
 			what = append(what, fmt.Sprintf("hart %d's state differs", hart))

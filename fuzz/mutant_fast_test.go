@@ -78,7 +78,8 @@ func TestFastMutants(t *testing.T) {
 		}
 		c := &fuzz.Campaign{Config: cfg, Pair: p, Gen: fuzz.Options{DRF: conf.parallel, Harts: conf.harts},
 			Seed: uint64(2000 + 10*i), MaxPrograms: fastMutantBudget, Batch: 50,
-			ShrinkTime: 5 * time.Second, RegressDir: t.TempDir(), MaxFindings: 1}
+			ShrinkTime: 5 * time.Second, RegressDir: t.TempDir(), MaxFindings: 1,
+			Workers: 1} // the mutant is process-wide state of the engine (mutant_on.go)
 		start := time.Now()
 		st, found, err := c.Run()
 		if err != nil {

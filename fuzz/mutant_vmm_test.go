@@ -58,7 +58,7 @@ func TestVMMMutants(t *testing.T) {
 			p.Mode, vsRef.Mode = fuzz.ModeRun, fuzz.ModeRun
 		}
 		c := &fuzz.Campaign{Config: cfg, Pair: p, Seed: uint64(2000 + 10*i), MaxPrograms: vmmMutantBudget, Batch: 500,
-			ShrinkTime: 5 * time.Second, RegressDir: t.TempDir(), MaxFindings: 1}
+			ShrinkTime: 5 * time.Second, RegressDir: t.TempDir(), MaxFindings: 1, Workers: 1}
 		start := time.Now()
 		st, found, err := c.Run()
 		if err != nil {

@@ -671,25 +671,54 @@ func (l *Listing) Bytes() []byte {
 
 // Program returns the listing as a load.Program: one segment per run of
 // content (code, handlers, page tables), since RAM is zero at reset.
+//
+// Each segment has a buffer of its own, written as Bytes writes the
+// whole image: a program fills a few KiB of the image, and one buffer of
+// the image's size per program was most of what the campaign allocated.
 func (l *Listing) Program(name string) *load.Program {
-	buf := l.Bytes()
 	p := load.Raw(name, nil, CodeBase)
 	p.Symbols["_start"] = CodeBase
-	var start, end uint64
-	flush := func() {
-		if end > start {
-			seg := buf[start-CodeBase : end-CodeBase]
-			p.Segments = append(p.Segments, load.Segment{Addr: start, Data: seg, MemSize: uint64(len(seg))})
+	// The runs of content, in the order of the lines: a line more than
+	// 64 bytes past the run's end starts a new one.
+	type run struct{ start, end uint64 }
+	var runs []run
+	of := make([]int, len(l.Lines)) // the run of each line
+	for i, ln := range l.Lines {
+		if i == 0 || ln.Addr > runs[len(runs)-1].end+64 {
+			// (A run ends where its furthest line does, so the next
+			// run's lines all come after it.)
+			end := uint64(0)
+			if len(runs) > 0 {
+				end = runs[len(runs)-1].end
+			}
+			runs = append(runs, run{ln.Addr, end})
+		}
+		r := &runs[len(runs)-1]
+		r.end = max(r.end, ln.Addr+uint64(ln.Size))
+		of[i] = len(runs) - 1
+	}
+	bufs := make([][]byte, len(runs))
+	for i, r := range runs {
+		if r.end > r.start {
+			bufs[i] = make([]byte, r.end-r.start)
 		}
 	}
 	for i, ln := range l.Lines {
-		if i == 0 || ln.Addr > end+64 {
-			flush()
-			start = ln.Addr
+		buf, off := bufs[of[i]], ln.Addr-runs[of[i]].start
+		switch ln.Size {
+		case 2:
+			binary.LittleEndian.PutUint16(buf[off:], uint16(ln.Word))
+		case 4:
+			binary.LittleEndian.PutUint32(buf[off:], uint32(ln.Word))
+		case 8:
+			binary.LittleEndian.PutUint64(buf[off:], ln.Word)
 		}
-		end = max(end, ln.Addr+uint64(ln.Size))
 	}
-	flush()
+	for i, r := range runs {
+		if r.end > r.start {
+			p.Segments = append(p.Segments, load.Segment{Addr: r.start, Data: bufs[i], MemSize: uint64(len(bufs[i]))})
+		}
+	}
 	return p
 }
 

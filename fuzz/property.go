@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -21,18 +22,24 @@ import (
 // records and the same exit" over generated programs. observe, when set,
 // sees every outcome, including those rapid runs while shrinking; the
 // last failing outcome rapid reports is the minimal one.
+//
+// The property keeps its targets from one program to the next where they
+// can be reset (a Rig): a go test -fuzz worker or a rapid.Check pays for
+// building the machines once.
 func Property(cfg spec.Config, p Pair, gen Options, observe func(*Outcome)) func(*rapid.T) {
-	return property(cfg, p, gen, observe, nil)
+	return property(NewRig(cfg, p), gen, observe, nil)
 }
 
-// property is Property with known: a failure whose signature known
-// accepts is observed but does not fail the property, so that a campaign
-// keeps exploring instead of shrinking the same bug again.
-func property(cfg spec.Config, p Pair, gen Options, observe func(*Outcome), known func(sig string) bool) func(*rapid.T) {
+// property is Property on rig's targets, with known: a failure whose
+// signature known accepts is observed but does not fail the property, so
+// that a campaign keeps exploring instead of shrinking the same bug
+// again.
+func property(rig *Rig, gen Options, observe func(*Outcome), known func(sig string) bool) func(*rapid.T) {
 	g := Gen(gen)
+	p := rig.p
 	return func(t *rapid.T) {
 		ts := g.Draw(t, "test")
-		o, err := RunTest(cfg, ts, p)
+		o, err := rig.RunTest(ts)
 		if err != nil {
 			t.Fatalf("internal error (not a divergence): %v", err)
 		}
@@ -152,6 +159,13 @@ func csrName(addr uint16) string {
 // its signature. rapid shrinks the drawn values first;
 // this pass also serves go test -fuzz, whose minimizer works on bytes.
 func Minimize(cfg spec.Config, p Pair, o *Outcome, budget int) *Outcome {
+	rig := NewRig(cfg, p)
+	defer rig.Close()
+	return minimize(rig, o, budget)
+}
+
+// minimize is Minimize on rig's targets.
+func minimize(rig *Rig, o *Outcome, budget int) *Outcome {
 	sig := o.Signature()
 	best := o
 	try := func(t *Test) bool {
@@ -159,7 +173,7 @@ func Minimize(cfg spec.Config, p Pair, o *Outcome, budget int) *Outcome {
 			return false
 		}
 		budget--
-		n, err := RunTest(cfg, t, p)
+		n, err := rig.RunTest(t)
 		if err != nil || !n.Failed() || n.Signature() != sig {
 			return false
 		}
@@ -274,7 +288,7 @@ func unrolled(it Item) (Item, bool) {
 type Finding struct {
 	*Outcome
 	NameA, NameB string
-	Seed         uint64 // the rapid seed of the batch that found it (0: go test -fuzz)
+	Seed         uint64 // the rapid seed of the program that found it (ProgramSeed; 0: go test -fuzz)
 	Harts        int    // harts of the machine it ran on (0 or 1: one)
 	Found        time.Time
 	Path         string // where it was saved, if it was
@@ -431,21 +445,25 @@ type Stats struct {
 	Elapsed    time.Duration
 }
 
-// Campaign is a time-bounded fuzzing run: batches of rapid checks, each
+// Campaign is a time-bounded fuzzing run: generated programs, each new
 // failure shrunk by rapid, then by Minimize, and saved.
 type Campaign struct {
-	Config      spec.Config
-	Pair        Pair
-	Gen         Options
-	Seed        uint64        // first rapid seed; batch i uses Seed+i (0: from the clock)
-	Duration    time.Duration // how long to fuzz
-	Batch       int           // checks per rapid run (0: 25)
+	Config   spec.Config
+	Pair     Pair
+	Gen      Options
+	Seed     uint64        // first rapid seed; program n uses ProgramSeed(Seed, n) (0: from the clock)
+	Duration time.Duration // how long to fuzz
+	Batch    int           // unused: programs are no longer drawn in batches of rapid checks (kept for callers)
+	// Workers is how many programs run at once, each worker on its own
+	// targets (0: DefaultWorkers). The findings do not depend on it (Run).
+	Workers     int
 	ShrinkTime  time.Duration // rapid's shrink budget per failure (0: 20s)
 	RegressDir  string        // where findings are saved ("" : not saved)
 	MaxFindings int           // stop after this many distinct findings (0: no limit)
 	// MaxPrograms stops the campaign once it has run this many programs
 	// (0: no limit): a budget that does not depend on the machine's
-	// speed, for tests. It is checked between batches of Batch checks.
+	// speed, for tests. It is checked between programs (shrinking runs
+	// count).
 	MaxPrograms uint64
 	// KnownDirs hold more findings whose signatures count as known (not
 	// stopped on, not saved), besides those in RegressDir.
@@ -454,7 +472,7 @@ type Campaign struct {
 	Progress      func(Stats)
 	ProgressEvery time.Duration
 	// Stop, when set, ends the campaign early once it is closed (the CLI
-	// closes it on Ctrl-C). It is looked at between batches, so a finding
+	// closes it on Ctrl-C). It is looked at between programs, so a finding
 	// being shrunk is still shrunk and saved.
 	Stop <-chan struct{}
 }
@@ -462,8 +480,28 @@ type Campaign struct {
 // rapidMu serializes campaigns: rapid's settings are process-wide flags.
 var rapidMu sync.Mutex
 
+// ProgramSeed is the rapid seed of program n of a campaign whose first
+// seed is seed: seed+n (never 0, which rapid reads as "from the clock").
+// rapid.Check with -rapid.seed=ProgramSeed(seed, n) draws that program
+// first, and Gen(opts).Example(int(ProgramSeed(seed, n))) draws it too.
+func ProgramSeed(seed, n uint64) uint64 {
+	if s := seed + n; s != 0 {
+		return s
+	}
+	return ^uint64(0)
+}
+
 // Run fuzzes until the duration is over and returns the counters and the
 // findings, each shrunk and (with RegressDir) saved.
+//
+// Program n is drawn from ProgramSeed(Seed, n). Workers (Campaign.Workers)
+// run programs concurrently, each on its own targets (a Rig, reset between
+// programs), and take them in order; the outcomes are judged in program
+// order on the calling goroutine, which shrinks each new failure (rapid
+// from the program's seed, then Minimize) while the workers go on. So
+// what a campaign finds, shrinks and saves depends on Seed and on how many
+// programs it judges, never on the number of workers or their timing
+// (docs/testing.md, "Campaign seeds and workers").
 func (c *Campaign) Run() (Stats, []*Finding, error) {
 	if c.Pair.A == nil || c.Pair.B == nil {
 		return Stats{}, nil, ErrNoTargets
@@ -506,43 +544,62 @@ func (c *Campaign) Run() (Stats, []*Finding, error) {
 		}
 		return (c.Duration <= 0 || time.Since(start) < c.Duration) && (c.MaxPrograms == 0 || st.Programs < c.MaxPrograms)
 	}
-	for batch := uint64(0); within(); batch++ {
-		var last *Outcome
-		prop := property(c.Config, c.Pair, c.Gen, func(o *Outcome) {
-			st.Programs++
-			st.Records += o.Result.Compared
-			if o.Failed() {
-				if seen[o.Signature()] {
-					st.Duplicates++
-				} else {
-					last = o
-				}
-			}
-			if c.Progress != nil && time.Since(lastProg) >= every {
-				lastProg = time.Now()
-				st.Elapsed = time.Since(start)
-				c.Progress(st)
+	count := func(o *Outcome) {
+		st.Programs++
+		st.Records += o.Result.Compared
+		if c.Progress != nil && time.Since(lastProg) >= every {
+			lastProg = time.Now()
+			st.Elapsed = time.Since(start)
+			c.Progress(st)
+		}
+	}
+
+	w := c.startWorkers(seed)
+	defer w.stop()
+	shrinker := NewRig(c.Config, c.Pair)
+	defer shrinker.Close()
+	for n := uint64(0); within(); n++ {
+		r := w.result(n)
+		if r.err != nil {
+			return st, findings, fmt.Errorf("fuzz: internal error (not a divergence): %v", r.err)
+		}
+		count(r.o)
+		if !r.o.Failed() {
+			continue
+		}
+		if seen[r.o.Signature()] {
+			st.Duplicates++
+			continue
+		}
+		// A new failure: rapid shrinks it from its seed (observing every
+		// program it runs; the last failing one is the smallest), then
+		// Minimize.
+		s := ProgramSeed(seed, n)
+		last := r.o
+		prop := property(shrinker, c.Gen, func(o *Outcome) {
+			count(o)
+			if o.Failed() && !seen[o.Signature()] {
+				last = o
 			}
 		}, func(sig string) bool { return seen[sig] })
-		s := seed + batch
-		if s == 0 {
-			s = 1
-		}
 		if err := setRapidSeed(s); err != nil {
 			return st, findings, err
 		}
+		// The workers wait meanwhile: the shrink is sequential, and it
+		// then runs alone, as a campaign with one worker would run it
+		// (nothing a factory shares between targets is touched by two
+		// programs at once).
+		w.pause()
 		tb := &campaignTB{}
 		rapid.Check(tb, prop)
 		if tb.internal != "" {
 			return st, findings, fmt.Errorf("fuzz: %s", tb.internal)
 		}
-		if !tb.failed || last == nil {
-			continue
-		}
-		m := Minimize(c.Config, c.Pair, last, 2000)
+		m := minimize(shrinker, last, 2000)
+		w.resume()
 		f := &Finding{Outcome: m, NameA: c.Pair.NameA, NameB: c.Pair.NameB, Seed: s, Found: time.Now(), Harts: c.Config.Harts}
 		dup := seen[m.Signature()]
-		seen[last.Signature()], seen[m.Signature()] = true, true
+		seen[r.o.Signature()], seen[last.Signature()], seen[m.Signature()] = true, true, true
 		if dup {
 			st.Duplicates++
 			continue
@@ -563,6 +620,152 @@ func (c *Campaign) Run() (Stats, []*Finding, error) {
 		c.Progress(st)
 	}
 	return st, findings, nil
+}
+
+// workers runs a campaign's programs ahead of the judging, in order.
+type workers struct {
+	done    chan struct{}
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	cond    *sync.Cond
+	results map[uint64]result
+	next    uint64 // the next program a worker takes
+	judged  uint64 // programs handed to the judge: workers stay within ahead of it
+	ahead   uint64
+	stopped bool
+	paused  bool // the judge is shrinking: take no program
+	running int  // programs being run
+}
+
+// result is one program's outcome on a worker's targets.
+type result struct {
+	o   *Outcome
+	err error
+}
+
+// startWorkers starts c.Workers goroutines (0: DefaultWorkers), each
+// drawing programs with the next free number and running them on its own
+// Rig.
+func (c *Campaign) startWorkers(seed uint64) *workers {
+	n := c.Workers
+	if n <= 0 {
+		n = DefaultWorkers(c.Config, c.Pair)
+	}
+	w := &workers{done: make(chan struct{}), results: map[uint64]result{}, ahead: uint64(4 * n)}
+	w.cond = sync.NewCond(&w.mu)
+	for range n {
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			rig := NewRig(c.Config, c.Pair)
+			defer rig.Close()
+			g := Gen(c.Gen)
+			for {
+				w.mu.Lock()
+				for !w.stopped && (w.paused || w.next >= w.judged+w.ahead) {
+					w.cond.Wait()
+				}
+				if w.stopped {
+					w.mu.Unlock()
+					return
+				}
+				i := w.next
+				w.next++
+				w.running++
+				w.mu.Unlock()
+				r := run(rig, g, ProgramSeed(seed, i))
+				w.mu.Lock()
+				w.results[i] = r
+				w.running--
+				w.cond.Broadcast()
+				w.mu.Unlock()
+			}
+		}()
+	}
+	return w
+}
+
+// DefaultWorkers is a campaign's worker count when it names none: one
+// per CPU (GOMAXPROCS) when both targets of p are Resetters (built-in
+// models, each worker with its own), else 1: an external target may be
+// one process or one connection (a gdbstub, an RVFI-DII socket) that two
+// workers cannot share. It builds both targets once to see.
+func DefaultWorkers(cfg spec.Config, p Pair) int {
+	l, err := (&Test{Mode: spec.ModeM}).Layout()
+	if err != nil {
+		return 1
+	}
+	img, err := BuildImage(cfg, l.Program("probe"))
+	if err != nil {
+		return 1
+	}
+	a, b, err := fresh{}.targets(cfg, img, p)
+	if err != nil {
+		return 1
+	}
+	defer fresh{}.release(a, b, true)
+	_, okA := a.(Resetter)
+	_, okB := b.(Resetter)
+	if !okA || !okB {
+		return 1
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// run draws the program of seed and runs it on rig. A panic of the
+// generator or the harness (a target's own panic is an Outcome) is an
+// internal error.
+func run(rig *Rig, g *rapid.Generator[*Test], seed uint64) (r result) {
+	defer func() {
+		if v := recover(); v != nil {
+			r = result{err: fmt.Errorf("program of seed %d: panic: %v", seed, v)}
+		}
+	}()
+	o, err := rig.RunTest(g.Example(int(seed)))
+	return result{o: o, err: err}
+}
+
+// result waits for program n's outcome, and lets the workers run one
+// program further.
+func (w *workers) result(n uint64) result {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for {
+		if r, ok := w.results[n]; ok {
+			delete(w.results, n)
+			w.judged = n + 1
+			w.cond.Broadcast()
+			return r
+		}
+		w.cond.Wait()
+	}
+}
+
+// pause keeps the workers from taking programs and waits for those being
+// run; resume lets them go on.
+func (w *workers) pause() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.paused = true
+	for w.running > 0 {
+		w.cond.Wait()
+	}
+}
+
+func (w *workers) resume() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.paused = false
+	w.cond.Broadcast()
+}
+
+// stop ends the workers once their current programs are done.
+func (w *workers) stop() {
+	w.mu.Lock()
+	w.stopped = true
+	w.cond.Broadcast()
+	w.mu.Unlock()
+	w.wg.Wait()
 }
 
 func firstLine(s string) string {

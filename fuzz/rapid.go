@@ -43,16 +43,12 @@ func setRapidFlags(c *Campaign) (func(), error) {
 			return nil, err
 		}
 	}
-	batch := c.Batch
-	if batch <= 0 {
-		batch = 25
-	}
 	shrink := c.ShrinkTime
 	if shrink <= 0 {
 		shrink = 20 * time.Second
 	}
 	set := map[string]string{
-		"rapid.checks":     strconv.Itoa(batch),
+		"rapid.checks":     "1", // a shrink starts from one program, drawn first from its seed
 		"rapid.nofailfile": "true",
 		"rapid.shrinktime": shrink.String(),
 		"rapid.failfile":   "",

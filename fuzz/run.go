@@ -103,33 +103,33 @@ func BuildImage(cfg spec.Config, prog *load.Program) (*boot.Image, error) {
 // Compare runs one image on both targets of p in lockstep, on the path
 // p.Mode names.
 func Compare(cfg spec.Config, img *boot.Image, p Pair, opts diff.Options) (diff.Result, error) {
+	return compare(cfg, img, p, opts, fresh{})
+}
+
+// compare is Compare on the targets ms supplies.
+func compare(cfg spec.Config, img *boot.Image, p Pair, opts diff.Options, ms machines) (diff.Result, error) {
 	switch p.Mode {
 	case ModeRun:
-		return compareRun(cfg, img, p, opts)
+		return compareRun(cfg, img, p, opts, ms)
 	case ModeBoth:
-		res, err := compareStep(cfg, img, p, opts)
+		res, err := compareStep(cfg, img, p, opts, ms)
 		if err != nil || res.Divergence != nil || res.ExitA.Reason == spec.Running {
 			return res, err
 		}
-		run, err := compareRun(cfg, img, p, opts)
+		run, err := compareRun(cfg, img, p, opts, ms)
 		run.Compared += res.Compared
 		return run, err
 	}
-	return compareStep(cfg, img, p, opts)
+	return compareStep(cfg, img, p, opts, ms)
 }
 
 // compareStep is Compare on Step: diff.Lockstep, then the states.
-func compareStep(cfg spec.Config, img *boot.Image, p Pair, opts diff.Options) (diff.Result, error) {
-	a, err := p.A(cfg, img)
+func compareStep(cfg spec.Config, img *boot.Image, p Pair, opts diff.Options, ms machines) (res diff.Result, err error) {
+	a, b, err := ms.targets(cfg, img, p)
 	if err != nil {
-		return diff.Result{}, fmt.Errorf("target %s: %w", p.NameA, err)
+		return diff.Result{}, err
 	}
-	defer closeTarget(a)
-	b, err := p.B(cfg, img)
-	if err != nil {
-		return diff.Result{}, fmt.Errorf("target %s: %w", p.NameB, err)
-	}
-	defer closeTarget(b)
+	defer func() { ms.release(a, b, err == nil) }()
 	// A target that cannot observe some fields (an external one: RVFI-DII
 	// without vcheck's extension blocks) lists them; they are not compared.
 	for _, t := range []diff.Target{a, b} {
@@ -137,7 +137,6 @@ func compareStep(cfg spec.Config, img *boot.Image, p Pair, opts diff.Options) (d
 			opts.Ignore = append(append([]string(nil), opts.Ignore...), p.Ignored()...)
 		}
 	}
-	var res diff.Result
 	if p.Lockstep != nil {
 		res, err = p.Lockstep(a, b, opts) // it compares exits as ArchExit does
 	} else {
@@ -152,6 +151,9 @@ func compareStep(cfg spec.Config, img *boot.Image, p Pair, opts diff.Options) (d
 		sa, sb := a.State(hart), b.State(hart)
 		if sa.Hart != hart || sb.Hart != hart {
 			continue // a target that shows no state (RVFI-DII: diff.Target's "no such hart")
+		}
+		if diff.SameState(sa, sb) {
+			continue
 		}
 		if d := cmp.Diff(sa, sb); d != "" {
 			res.Divergence = &diff.Divergence{Index: res.Compared, StateA: &sa, StateB: &sb, StateDiff: d,
@@ -202,6 +204,11 @@ func (o *Outcome) Failed() bool { return o.Reason != "" }
 
 // RunTest lays out t, boots it on both targets and compares them.
 func RunTest(cfg spec.Config, t *Test, p Pair) (*Outcome, error) {
+	return runTest(cfg, t, p, fresh{})
+}
+
+// runTest is RunTest on the targets ms supplies.
+func runTest(cfg spec.Config, t *Test, p Pair, ms machines) (*Outcome, error) {
 	l, err := t.Layout()
 	if err != nil {
 		return nil, fmt.Errorf("layout: %w", err)
@@ -210,7 +217,7 @@ func RunTest(cfg spec.Config, t *Test, p Pair) (*Outcome, error) {
 	if err != nil {
 		return nil, fmt.Errorf("image: %w", err)
 	}
-	res, err := Compare(cfg, img, p, diff.Options{Limit: RecordLimit})
+	res, err := compare(cfg, img, p, diff.Options{Limit: RecordLimit}, ms)
 	var tp *diff.TargetPanic
 	if errors.As(err, &tp) {
 		// A target that panics on a program is a finding like any

@@ -51,22 +51,16 @@ const DefaultCheckpoint = 2000
 
 // compareRun is Compare on the fast paths: diff.RunLockstep, with
 // targets rebuilt from the factories for its replay.
-func compareRun(cfg spec.Config, img *boot.Image, p Pair, opts diff.Options) (diff.Result, error) {
-	build := func() (diff.Runner, diff.Runner, error) {
-		a, err := p.A(cfg, img)
+func compareRun(cfg spec.Config, img *boot.Image, p Pair, opts diff.Options, ms machines) (res diff.Result, err error) {
+	build := func(ms machines) (diff.Runner, diff.Runner, error) {
+		a, b, err := ms.targets(cfg, img, p)
 		if err != nil {
-			return nil, nil, fmt.Errorf("target %s: %w", p.NameA, err)
-		}
-		b, err := p.B(cfg, img)
-		if err != nil {
-			closeTarget(a)
-			return nil, nil, fmt.Errorf("target %s: %w", p.NameB, err)
+			return nil, nil, err
 		}
 		ra, okA := a.(diff.Runner)
 		rb, okB := b.(diff.Runner)
 		if !okA || !okB {
-			closeTarget(a)
-			closeTarget(b)
+			ms.release(a, b, false)
 			name := p.NameA
 			if okA {
 				name = p.NameB
@@ -75,17 +69,18 @@ func compareRun(cfg spec.Config, img *boot.Image, p Pair, opts diff.Options) (di
 		}
 		return ra, rb, nil
 	}
-	a, b, err := build()
+	a, b, err := build(ms)
 	if err != nil {
 		return diff.Result{}, err
 	}
-	defer closeTarget(a)
-	defer closeTarget(b)
+	defer func() { ms.release(a, b, err == nil) }()
 	ro := diff.RunOptions{Options: opts, Checkpoint: p.Checkpoint, Parallel: p.Parallel}
 	if ro.Checkpoint == 0 {
 		ro.Checkpoint = DefaultCheckpoint
 	}
-	ro.Rebuild = build
+	// The replay after a mismatch runs new targets: the ones compared
+	// still hold the state it is about.
+	ro.Rebuild = func() (diff.Runner, diff.Runner, error) { return build(fresh{}) }
 	return diff.RunLockstep(a, b, ro)
 }
 

@@ -20,7 +20,10 @@ type Bus struct {
 	ramSize uint64
 	// ram holds the pages that have been written, by page number
 	// (address / pageSize); a page never written reads as zeros.
-	ram     map[uint64]*[pageSize]byte
+	ram map[uint64]*[pageSize]byte
+	// spare holds zeroed pages for page to take before allocating: the
+	// pages of the program before a Reset.
+	spare   []*[pageSize]byte
 	devices []devices.Device
 	// windows are the devices' address ranges, read once when a device
 	// is added, so that a lookup is a few compares, not interface calls.
@@ -69,20 +72,35 @@ func (b *Bus) loadSegment(addr uint64, data []byte, memSize uint64) error {
 	case addr >= spec.BootROMBase && end <= spec.BootROMBase+spec.BootROMSize && end > addr:
 		copy(b.rom[addr-spec.BootROMBase:], data)
 	case b.inRAM(addr, memSize):
-		for i := uint64(0); i < memSize; i++ {
-			var v byte
-			if i < uint64(len(data)) {
-				v = data[i]
+		// Page by page: a part of a page that is all zero creates no
+		// page (a page never written reads as zeros), else it is copied.
+		for a := addr; a < end; {
+			n := min(end-a, pageSize-a%pageSize)
+			var part []byte // the data for [a, a+n); shorter where the zero fill begins
+			if i := a - addr; i < uint64(len(data)) {
+				part = data[i:min(i+n, uint64(len(data)))]
 			}
-			if v != 0 || b.ram[(addr+i)/pageSize] != nil {
-				b.page(addr + i)[(addr+i)%pageSize] = v
+			if b.ram[a/pageSize] != nil || !allZero(part) {
+				p := b.page(a)[a%pageSize : a%pageSize+n]
+				clear(p[copy(p, part):])
 			}
+			a += n
 		}
 	default:
 		return fmt.Errorf("segment [%#x, %#x) is neither in the boot ROM nor in RAM [%#x, %#x)",
 			addr, end, b.ramBase, b.ramBase+b.ramSize)
 	}
 	return nil
+}
+
+// allZero reports whether every byte of p is zero.
+func allZero(p []byte) bool {
+	for _, v := range p {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func (b *Bus) inRAM(addr, size uint64) bool {
@@ -93,10 +111,27 @@ func (b *Bus) inRAM(addr, size uint64) bool {
 func (b *Bus) page(addr uint64) *[pageSize]byte {
 	p := b.ram[addr/pageSize]
 	if p == nil {
-		p = new([pageSize]byte)
+		if n := len(b.spare); n > 0 {
+			p, b.spare = b.spare[n-1], b.spare[:n-1]
+		} else {
+			p = new([pageSize]byte)
+		}
 		b.ram[addr/pageSize] = p
 	}
 	return p
+}
+
+// reset empties the bus as newBus leaves it (RAM all zero, the boot ROM
+// zero, no devices), keeping the RAM pages, zeroed, for page to reuse.
+func (b *Bus) reset() {
+	for n, p := range b.ram {
+		*p = [pageSize]byte{}
+		b.spare = append(b.spare, p)
+		delete(b.ram, n)
+	}
+	clear(b.rom)
+	b.devices = b.devices[:0]
+	b.windows = b.windows[:0]
 }
 
 // device returns the device that covers [addr, addr+size), if any.

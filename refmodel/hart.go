@@ -43,8 +43,17 @@ type exception struct {
 
 func raise(cause, tval uint64) *exception { return &exception{cause, tval} }
 
-func newHart(m *Machine, id int, resetPC uint64) *Hart {
-	h := &Hart{id: id, m: m, pc: resetPC, mode: spec.ModeM, decodeCache: new([decodeCacheSize]decodeSlot)}
+// newHart returns hart id at reset. old, when not nil, is a hart of the
+// program before a Reset: it is reused, all zeroed but its decode cache
+// (a word always decodes the same way).
+func newHart(m *Machine, id int, resetPC uint64, old *Hart) *Hart {
+	h, cache := old, (*[decodeCacheSize]decodeSlot)(nil)
+	if h == nil {
+		h, cache = new(Hart), new([decodeCacheSize]decodeSlot)
+	} else {
+		cache = h.decodeCache
+	}
+	*h = Hart{id: id, m: m, pc: resetPC, mode: spec.ModeM, decodeCache: cache}
 	for _, c := range spec.CSRs {
 		h.csr[c.Addr] = c.Reset
 	}

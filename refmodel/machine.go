@@ -33,7 +33,8 @@ type Machine struct {
 	next    int    // the hart the next Step runs (round-robin)
 	retired uint64 // instructions retired over all harts
 	exit    spec.Exit
-	loops   []trapRun // per hart: the exceptions in a row its last steps took
+	loops   []trapRun   // per hart: the exceptions in a row its last steps took
+	rec     spec.Retire // the record Step fills
 
 	tickers []devices.Ticker
 	timers  []devices.TimerTicker // ticked where mtime advances
@@ -58,17 +59,51 @@ func New(cfg spec.Config, img *boot.Image) (*Machine, error) {
 		return nil, errors.New("refmodel: no boot image")
 	}
 	m := &Machine{cfg: cfg, img: img, bus: newBus(cfg)}
-	for _, s := range img.Segments {
+	if err := m.load(nil); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// load puts m.img into a machine whose bus is empty (as newBus leaves
+// it) and builds the devices and the harts. old, when not nil, are the
+// harts of the program before a Reset, to reuse (newHart).
+func (m *Machine) load(old []*Hart) error {
+	for _, s := range m.img.Segments {
 		if err := m.bus.loadSegment(s.Addr, s.Data, s.MemSize); err != nil {
-			return nil, fmt.Errorf("refmodel: %w", err)
+			return fmt.Errorf("refmodel: %w", err)
 		}
 	}
 	m.attachDevices(nil, io.Discard)
-	for i := 0; i < cfg.Harts; i++ {
-		m.harts = append(m.harts, newHart(m, i, img.ResetPC))
+	for i := 0; i < m.cfg.Harts; i++ {
+		var h *Hart
+		if i < len(old) {
+			h = old[i]
+		}
+		m.harts = append(m.harts, newHart(m, i, m.img.ResetPC, h))
 	}
-	m.loops = make([]trapRun, cfg.Harts)
-	return m, nil
+	m.loops = make([]trapRun, m.cfg.Harts)
+	return nil
+}
+
+// Reset returns the machine to the state New builds from its own cfg and
+// img, for a caller that runs many programs one after the other (fuzz's
+// campaigns): it is New again, except that the RAM pages written so far
+// are zeroed and kept for the next writes, and the harts are zeroed and
+// reused, each with its decode cache (a word always decodes the same way:
+// the cache holds no state of the program), instead of allocating them
+// anew. The console is
+// disconnected, as on a new machine. On an image New would refuse it
+// returns New's error, and the machine must not be used until a Reset
+// succeeds.
+func (m *Machine) Reset(img *boot.Image) error {
+	if img == nil {
+		return errors.New("refmodel: no boot image")
+	}
+	harts := m.harts
+	m.bus.reset()
+	*m = Machine{cfg: m.cfg, img: img, bus: m.bus}
+	return m.load(harts)
 }
 
 // AddDevice maps d on the bus, ahead of RAM (so HTIF's tohost, which lies
@@ -106,10 +141,11 @@ func (m *Machine) Step() spec.Retire {
 	}
 	i := m.next
 	m.next = (m.next + 1) % len(m.harts)
-	var r spec.Retire
-	m.harts[i].step(&r)
-	m.loops[i].note(&r)
-	return r
+	r := &m.rec // the hart keeps a pointer to it while it steps: on the heap once, not per step
+	*r = spec.Retire{}
+	m.harts[i].step(r)
+	m.loops[i].note(r)
+	return *r
 }
 
 // Run runs up to limit steps and returns how the machine stopped, by the

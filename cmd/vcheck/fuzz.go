@@ -24,9 +24,12 @@ lockstep. Every divergence is shrunk to a minimal program and saved in
 signature is already there counts as known and is not shrunk again.
 
 The seed is printed first (on stderr; in the JSON as a string): the same
-seed, targets and flags give the same programs. Ctrl-C stops the campaign
-after the current batch (a finding being shrunk is still saved) and prints
-the counts; a second Ctrl-C quits at once.`,
+seed, targets and flags give the same programs (program n is drawn from
+seed+n), and the same findings whatever --workers says: workers run the
+programs ahead, each on its own pair of targets, and the outcomes are
+judged in program order. Ctrl-C stops the campaign after the programs
+being run (a finding being shrunk is still saved) and prints the counts;
+a second Ctrl-C quits at once.`,
 		examples: []example{
 			{"vcheck fuzz --time 60s", "the engine against the reference model for a minute"},
 			{"vcheck fuzz --target engine-nojit --ext I,M,C --seed 42", "the interpreter, on integer code only, reproducibly"},
@@ -85,6 +88,7 @@ func fuzzFlags(fs *flag.FlagSet) func(e *env) int {
 	mode := fs.String("mode", "auto", "the `path` compared: step (record by record), run (the targets' fast paths, compared at checkpoints), both, or auto (run where a target has a fast path)")
 	checkpoint := fs.Uint64("checkpoint", fuzz.DefaultCheckpoint, "run mode: `steps` between comparisons")
 	parallel := fs.Bool("parallel", false, "run mode with --harts 2 or more: the target runs its harts concurrently (RunParallel) against --ref's interleaving, on data-race-free programs")
+	workers := fs.Int("workers", 0, "programs run at once, each on its own targets (0: one per CPU where both targets are built-in models that reset between programs, else 1)")
 	coverage := fs.String("coverage", "", "write the statement coverage of impl/ reached to `DIR` and print it with the uncovered regions (needs a binary built with -cover; docs/testing.md)")
 	return func(e *env) int {
 		if *dur <= 0 || *items <= 0 {
@@ -139,6 +143,7 @@ func fuzzFlags(fs *flag.FlagSet) func(e *env) int {
 			RegressDir:  *regress,
 			MaxFindings: *maxFind,
 			MaxPrograms: *programs,
+			Workers:     *workers,
 			Stop:        e.stopChan(),
 		}
 		// The seed first, so that a run cut short can still be repeated.
@@ -155,7 +160,7 @@ func fuzzFlags(fs *flag.FlagSet) func(e *env) int {
 		go func() {
 			select {
 			case <-e.ctx.Done():
-				fmt.Fprintf(e.stderr, "\nvcheck fuzz: interrupted (seed %d): finishing the current batch; Ctrl-C again to quit now\n", *seed)
+				fmt.Fprintf(e.stderr, "\nvcheck fuzz: interrupted (seed %d): finishing the programs being run; Ctrl-C again to quit now\n", *seed)
 			case <-ran:
 			}
 		}()

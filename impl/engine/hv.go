@@ -66,6 +66,7 @@ func (m *Machine) PhysMem(pa, n uint64) ([]byte, error) {
 		return nil, fmt.Errorf("engine: %#x+%d is not RAM", pa, n)
 	}
 	off := pa - spec.RAMBase
+	m.markDirty(off, n) // the caller may write through it
 	return m.ram[off : off+n : off+n], nil
 }
 

@@ -33,6 +33,14 @@ type Machine struct {
 	ptPages      []uint64
 	directStores bool
 	codePages    []*codePage
+	// dirty has a bit per RAM page that may hold a nonzero byte: every
+	// way a byte of RAM is written (loading, a store, a store-TLB fill,
+	// the walk's A/D update, the HTIF device) sets it first. Reset zeroes
+	// only these pages (reset.go).
+	dirty []uint64
+	// spare holds code pages Reset took out of the cache, cleared, for
+	// the next program to reuse.
+	spare []*codePage
 	// codeEpoch changes whenever a code page is dropped or created; a hart
 	// entering its loop with a different epoch refetches and flushes.
 	codeEpoch uint64
@@ -128,9 +136,6 @@ func New(cfg spec.Config, img *boot.Image) (*Machine, error) {
 
 // newMachine builds a machine over ram (len cfg.RAM), which it loads.
 func newMachine(cfg spec.Config, img *boot.Image, ram []byte) (*Machine, error) {
-	if img == nil {
-		return nil, fmt.Errorf("engine: no boot image")
-	}
 	m := &Machine{
 		cfg:       cfg,
 		ram:       ram,
@@ -139,26 +144,58 @@ func newMachine(cfg spec.Config, img *boot.Image, ram []byte) (*Machine, error) 
 		codePages: make([]*codePage, cfg.RAM>>12),
 		jitOn:     jitSupported,
 	}
+	if err := checkImage(cfg, img); err != nil {
+		return nil, err
+	}
+	m.dirty = make([]uint64, (len(m.pageFlags)+63)/64)
+	for i := 0; i < cfg.Harts; i++ {
+		m.Harts = append(m.Harts, &Hart{m: m, id: i})
+	}
+	m.load(img)
+	return m, nil
+}
+
+// checkImage reports why img cannot be loaded into a machine of cfg:
+// a segment outside RAM and the boot ROM, or an HTIF mailbox outside RAM.
+func checkImage(cfg spec.Config, img *boot.Image) error {
+	if img == nil {
+		return fmt.Errorf("engine: no boot image")
+	}
 	for _, s := range img.Segments {
 		if uint64(len(s.Data)) > s.MemSize && s.MemSize != 0 {
-			return nil, fmt.Errorf("engine: segment at %#x: %d bytes of data exceed its size %d", s.Addr, len(s.Data), s.MemSize)
+			return fmt.Errorf("engine: segment at %#x: %d bytes of data exceed its size %d", s.Addr, len(s.Data), s.MemSize)
 		}
 		size := max(s.MemSize, uint64(len(s.Data)))
-		switch {
-		case within(s.Addr, size, spec.RAMBase, cfg.RAM):
-			copy(m.ram[s.Addr-spec.RAMBase:], s.Data)
-		case within(s.Addr, size, spec.BootROMBase, spec.BootROMSize):
-			copy(m.rom[s.Addr-spec.BootROMBase:], s.Data)
-		default:
-			return nil, fmt.Errorf("engine: segment %#x..%#x lies outside RAM (%#x..%#x) and the boot ROM",
+		if !within(s.Addr, size, spec.RAMBase, cfg.RAM) && !within(s.Addr, size, spec.BootROMBase, spec.BootROMSize) {
+			return fmt.Errorf("engine: segment %#x..%#x lies outside RAM (%#x..%#x) and the boot ROM",
 				s.Addr, s.Addr+size, uint64(spec.RAMBase), spec.RAMBase+cfg.RAM)
 		}
 	}
 	for _, a := range []uint64{img.ToHost, img.FromHost} {
+		if a != 0 && (a < spec.RAMBase || a+8 > spec.RAMBase+cfg.RAM) {
+			return fmt.Errorf("engine: HTIF mailbox %#x is not in RAM", a)
+		}
+	}
+	return nil
+}
+
+// load puts a checked image (checkImage) into a machine whose RAM, boot
+// ROM, page flags and harts are as New leaves them before loading: all
+// zero. It loads the segments, flags the HTIF mailbox, builds the devices
+// and resets the harts.
+func (m *Machine) load(img *boot.Image) {
+	cfg := m.cfg
+	for _, s := range img.Segments {
+		size := max(s.MemSize, uint64(len(s.Data)))
+		if within(s.Addr, size, spec.RAMBase, cfg.RAM) {
+			copy(m.ram[s.Addr-spec.RAMBase:], s.Data)
+			m.markDirty(s.Addr-spec.RAMBase, uint64(len(s.Data)))
+		} else {
+			copy(m.rom[s.Addr-spec.BootROMBase:], s.Data)
+		}
+	}
+	for _, a := range []uint64{img.ToHost, img.FromHost} {
 		if a != 0 {
-			if a < spec.RAMBase || a+8 > spec.RAMBase+cfg.RAM {
-				return nil, fmt.Errorf("engine: HTIF mailbox %#x is not in RAM", a)
-			}
 			m.pageFlags[(a-spec.RAMBase)>>12] |= pageHTIF
 		}
 	}
@@ -167,12 +204,9 @@ func newMachine(cfg spec.Config, img *boot.Image, ram []byte) (*Machine, error) 
 	if resetPC == 0 {
 		resetPC = cfg.ResetPC
 	}
-	for i := 0; i < cfg.Harts; i++ {
-		h := &Hart{m: m, id: i}
+	for _, h := range m.Harts {
 		h.reset(resetPC)
-		m.Harts = append(m.Harts, h)
 	}
-	return m, nil
 }
 
 // Config returns the configuration the machine was built from.

@@ -130,6 +130,7 @@ func (h *Hart) walk(va uint64, kind int, mode spec.Mode, update bool) (pa uint64
 			// was cached only with A, and for stores D, already set, and
 			// any other store to the PTE flushes): no page-table flush.
 			off := pteAddr - spec.RAMBase
+			h.m.markDirty(off, 8)
 			writeRAM(h.m.ram, off, 8, nv)
 			if f := h.m.pageFlags[off>>12] &^ pagePT; f != 0 {
 				h.m.written(off, 8, f)
@@ -236,6 +237,7 @@ func (h *Hart) fillTLB(t *[tlbSize]tlbEntry, va, pa uint64, kind int, mode spec.
 	}
 	tag := va>>12 | h.tlbGen
 	if kind == accStore {
+		h.m.markDirty(page-spec.RAMBase, 4096) // the fast path writes through the entry unseen
 		if h.m.pageFlags[(page-spec.RAMBase)>>12] != 0 {
 			tag |= tlbSlowFlag
 		} else {
@@ -384,6 +386,7 @@ func (h *Hart) storeSlow(va, size, v uint64) bool {
 // writePhysRAM writes RAM at offset off and keeps the code cache, the
 // TLBs and the HTIF mailbox coherent with it.
 func (m *Machine) writePhysRAM(off, size, v uint64) {
+	m.markDirty(off, size)
 	writeRAM(m.ram, off, size, v)
 	if f := m.pageFlags[off>>12]; f != 0 {
 		m.written(off, size, f)
@@ -397,6 +400,7 @@ func (m *Machine) writePhysRAM(off, size, v uint64) {
 // off (bus.go's htifRAM): coherent with the code cache and the TLBs like
 // a guest store, but it does not run the HTIF protocol again.
 func (m *Machine) deviceWriteRAM(off, v uint64) {
+	m.markDirty(off, 8)
 	writeRAM(m.ram, off, 8, v)
 	if f := m.pageFlags[off>>12] &^ pageHTIF; f != 0 {
 		m.written(off, 8, f)
@@ -581,7 +585,7 @@ func (h *Hart) fetchSlow(pc uint64, cp **codePage, base *uint64) *inst {
 		}
 		off = page - spec.RAMBase
 		if m.codePages[off>>12] == nil {
-			m.codePages[off>>12] = newCodePage(off)
+			m.codePages[off>>12] = m.newCodePage(off)
 			m.pageFlags[off>>12] |= pageCode
 			// No store TLB may map a code page directly any more.
 			m.codeEpoch++

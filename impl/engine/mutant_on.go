@@ -15,6 +15,8 @@ package engine
 import (
 	"fmt"
 	"sort"
+	"sync"
+	"sync/atomic"
 
 	"github.com/vcheck-dev/vcheck/spec"
 )
@@ -95,12 +97,24 @@ var (
 	compiling  *Machine
 
 	activeMutant func(h *Hart, d *inst, a, b uint64)
-	// mutantMachine is the one machine that carries the active mutant,
+	// mutated holds the machines that carry the active mutant (Mutate),
 	// so that a clean engine and a mutated one can run side by side in
-	// lockstep (tests build them one after the other, never concurrently).
-	// nil: every machine carries it.
-	mutantMachine *Machine
+	// lockstep; when mutating is false, every machine carries it. A set,
+	// not the last machine mutated: a fuzz campaign keeps its mutated
+	// machine from program to program (Reset) while it builds others (a
+	// replay, the shrinker's), and each must keep carrying the bug.
+	mutated  sync.Map // *Machine → struct{}
+	mutating atomic.Bool
 )
+
+// carries reports whether machine m carries the active mutant.
+func carries(m *Machine) bool {
+	if !mutating.Load() {
+		return true
+	}
+	_, ok := mutated.Load(m)
+	return ok
+}
 
 // Mutants lists the mutants SetMutant accepts.
 func Mutants() []string {
@@ -118,7 +132,9 @@ func Mutants() []string {
 // SetMutant selects the bug that Mutate gives a machine; "" removes it.
 // Until Mutate is called, every engine in the process carries it.
 func SetMutant(name string) error {
-	activeMutant, activeFast, mutantMachine = nil, 0, nil
+	activeMutant, activeFast = nil, 0
+	mutated.Clear()
+	mutating.Store(false)
 	if name == "" {
 		return nil
 	}
@@ -134,20 +150,23 @@ func SetMutant(name string) error {
 	return nil
 }
 
-// Mutate makes m the machine that carries the bug SetMutant selected
-// (and no other machine).
-func Mutate(m *Machine) { mutantMachine = m }
+// Mutate makes m carry the bug SetMutant selected: m and the other
+// machines Mutate was given since, and no other machine.
+func Mutate(m *Machine) {
+	mutated.Store(m, struct{}{})
+	mutating.Store(true)
+}
 
 // mutateAfterStep is the hook Hart.Step calls after each step.
 func mutateAfterStep(h *Hart) {
-	if activeMutant != nil && (mutantMachine == nil || h.m == mutantMachine) {
+	if activeMutant != nil && carries(h.m) {
 		activeMutant(h, &h.recInst, h.recA, h.recB)
 	}
 }
 
 // mutantOn reports whether fast-path mutant id is active on machine m.
 func mutantOn(m *Machine, id int) bool {
-	return activeFast == id && (mutantMachine == nil || m == mutantMachine)
+	return activeFast == id && carries(m)
 }
 
 // mutantCompiling names the machine whose block is about to be compiled,

@@ -6,12 +6,16 @@ import "github.com/vcheck-dev/vcheck/spec"
 // needs beyond Run, Retired, SetConsole and RunParallel: memory and
 // device registers as a checker compares them, in plain types.
 
-// RAMPages calls visit for every 4 KiB page of RAM with its physical
-// address (all of them: flat RAM keeps no record of the pages written).
-// visit must not keep page.
+// RAMPages calls visit for every 4 KiB page of RAM that may hold a
+// nonzero byte, with its physical address: the pages written since the
+// machine was built or reset (Machine.dirty); the others are zero. An
+// emulator's RAM is its VMM's, written where the machine does not see
+// it: there every page is visited. visit must not keep page.
 func (m *Machine) RAMPages(visit func(pa uint64, page []byte)) {
 	for off := uint64(0); off+4096 <= uint64(len(m.ram)); off += 4096 {
-		visit(spec.RAMBase+off, m.ram[off:off+4096:off+4096])
+		if p := off >> 12; m.emulator || m.dirty[p>>6]&(1<<(p&63)) != 0 {
+			visit(spec.RAMBase+off, m.ram[off:off+4096:off+4096])
+		}
 	}
 }
 
