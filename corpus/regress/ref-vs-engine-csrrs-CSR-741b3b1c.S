@@ -4,7 +4,7 @@
 # seed: 9187
 # date: 2026-12-08T00:44:45Z
 # body: 17 instructions in M-mode (see "body" below)
-# status: open
+# status: fixed (the engine read mip back after its retirement's timer tick; docs/retire.md)
 # 
 # report:
 #   DIVERGENCE: record 399 at pc 0x80000064: CSR.Value differ

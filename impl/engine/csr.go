@@ -65,9 +65,16 @@ func (h *Hart) csrInsn(d *inst) bool {
 			base = old&^spec.MipSEIP | h.mipSW&spec.MipSEIP&c.ReadMask
 		}
 		h.csrWrite(addr, csrModify(d.op, base, src))
-		h.count++ // read back as it reads after this instruction retires
-		h.recCSR = spec.CSRWrite{Valid: true, Addr: addr, Value: h.csrRead(addr)}
-		h.count--
+		if addr == spec.CSRMip || addr == spec.CSRSip {
+			// The interrupt lines as this instruction saw them: the
+			// timer tick its retirement may cause comes after the
+			// record (docs/retire.md).
+			h.recCSR = spec.CSRWrite{Valid: true, Addr: addr, Value: h.csrRead(addr)}
+		} else {
+			h.count++ // a counter reads back as it reads after this instruction retires
+			h.recCSR = spec.CSRWrite{Valid: true, Addr: addr, Value: h.csrRead(addr)}
+			h.count--
+		}
 		h.exitLoop = true
 	}
 	h.x[d.rd] = old
