@@ -20,12 +20,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vcheck-dev/vcheck/diff"
 	"github.com/vcheck-dev/vcheck/fuzz"
 	"github.com/vcheck-dev/vcheck/impl/engine"
 	"github.com/vcheck-dev/vcheck/internal/targets"
-	"github.com/vcheck-dev/vcheck/spec"
-	"github.com/vcheck-dev/vcheck/spec/boot"
 )
 
 // fastMutantBudget bounds the search for one fast-path mutant: about 20 s
@@ -49,14 +46,7 @@ func TestFastMutants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clean := func(cfg spec.Config, img *boot.Image) (diff.Target, error) { return engine.New(cfg, img) }
-	mutated := func(cfg spec.Config, img *boot.Image) (diff.Target, error) {
-		m, err := engine.New(cfg, img)
-		if err == nil {
-			engine.Mutate(m)
-		}
-		return m, err
-	}
+	clean, mutated := engineMutantFactories()
 	defer engine.SetMutant("")
 	var sizes []int
 	n := 0
@@ -89,23 +79,7 @@ func TestFastMutants(t *testing.T) {
 			t.Errorf("mutant %s: not found in %d programs", name, st.Programs)
 			continue
 		}
-		f := found[0]
-		size := f.Test.BodyInsns()
-		sizes = append(sizes, size)
-		t.Logf("mutant %s: found and shrunk in %v after %d programs, to %d body instructions (%s-mode): %s",
-			name, time.Since(start).Round(time.Millisecond), st.Programs, size, f.Test.Mode, f.Signature())
-		if size > 40 {
-			t.Errorf("mutant %s: shrunk only to %d body instructions\n%s", name, size, f.Source())
-		}
-		// The clean engine agrees with itself on the program, so the
-		// divergence is the mutant's; the reference sees it too.
-		o, err := fuzz.RunTest(cfg, f.Test, replay)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !o.Failed() {
-			t.Errorf("mutant %s: %s agrees with the mutated engine on the shrunk program", name, replay.NameA)
-		}
+		sizes = append(sizes, judgeMutant(t, name, start, st.Programs, found[0], 40, cfg, replay))
 	}
 	if n < 10 {
 		t.Errorf("%d fast-path mutants, want at least 10", n)

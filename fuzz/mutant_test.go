@@ -33,14 +33,7 @@ func TestMutants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clean := func(cfg spec.Config, img *boot.Image) (diff.Target, error) { return engine.New(cfg, img) }
-	mutated := func(cfg spec.Config, img *boot.Image) (diff.Target, error) {
-		m, err := engine.New(cfg, img)
-		if err == nil {
-			engine.Mutate(m)
-		}
-		return m, err
-	}
+	clean, mutated := engineMutantFactories()
 	p := fuzz.Pair{NameA: "engine", NameB: "engine+mutant", A: clean, B: mutated}
 	vsRef := fuzz.Pair{NameA: "ref", NameB: "engine+mutant", A: fuzz.Factory(ref), B: mutated}
 	cfg := fuzz.Config()
@@ -69,23 +62,7 @@ func TestMutants(t *testing.T) {
 			t.Errorf("mutant %s: not found in %d programs", name, st.Programs)
 			continue
 		}
-		f := found[0]
-		n := f.Test.BodyInsns()
-		sizes = append(sizes, n)
-		t.Logf("mutant %s: found in %v after %d programs, shrunk to %d body instructions (%s-mode): %s",
-			name, time.Since(start).Round(time.Millisecond), st.Programs, n, f.Test.Mode, f.Reason)
-		if n > 8 {
-			t.Errorf("mutant %s: shrunk only to %d body instructions\n%s", name, n, f.Source())
-		}
-		// The clean engine agrees with itself on the program, so the
-		// divergence is the mutant's; ref must see it too.
-		o, err := fuzz.RunTest(cfg, f.Test, vsRef)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !o.Failed() {
-			t.Errorf("mutant %s: ref agrees with the mutated engine on the shrunk program", name)
-		}
+		sizes = append(sizes, judgeMutant(t, name, start, st.Programs, found[0], 8, cfg, vsRef))
 	}
 	sort.Ints(sizes)
 	if len(sizes) > 0 {
@@ -95,4 +72,42 @@ func TestMutants(t *testing.T) {
 			t.Errorf("median shrunk size %d > 5", med)
 		}
 	}
+}
+
+// engineMutantFactories returns the clean engine's factory and that of an
+// engine the current mutant (engine.SetMutant) is applied to.
+func engineMutantFactories() (clean, mutated fuzz.Factory) {
+	clean = func(cfg spec.Config, img *boot.Image) (diff.Target, error) { return engine.New(cfg, img) }
+	mutated = func(cfg spec.Config, img *boot.Image) (diff.Target, error) {
+		m, err := engine.New(cfg, img)
+		if err == nil {
+			engine.Mutate(m)
+		}
+		return m, err
+	}
+	return clean, mutated
+}
+
+// judgeMutant reports a mutant's finding f and checks it: shrunk to at
+// most maxSize body instructions, and still failing when replayed with
+// replay (the clean engine agrees with itself on the program, so the
+// divergence is the mutant's, and the replay's other side, the reference
+// model or the clean engine's deterministic Run, must see it too). It
+// returns the shrunk size.
+func judgeMutant(t *testing.T, name string, start time.Time, programs uint64, f *fuzz.Finding, maxSize int, cfg spec.Config, replay fuzz.Pair) int {
+	t.Helper()
+	size := f.Test.BodyInsns()
+	t.Logf("mutant %s: found and shrunk in %v after %d programs, to %d body instructions (%s-mode): %s",
+		name, time.Since(start).Round(time.Millisecond), programs, size, f.Test.Mode, f.Signature())
+	if size > maxSize {
+		t.Errorf("mutant %s: shrunk only to %d body instructions\n%s", name, size, f.Source())
+	}
+	o, err := fuzz.RunTest(cfg, f.Test, replay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.Failed() {
+		t.Errorf("mutant %s: %s agrees with the mutated engine on the shrunk program", name, replay.NameA)
+	}
+	return size
 }
