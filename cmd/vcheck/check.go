@@ -260,9 +260,12 @@ func checkOne(e *env, cfg spec.Config, p corpus.Program, fa, fb targets.Factory,
 				return fail(fmt.Errorf("run mode: %w", err))
 			}
 			r.RunMode = true
-			if run.Divergence != nil {
+			switch {
+			case run.Divergence != nil:
 				res = run
 				res.Divergence.Reason = "run mode: " + res.Divergence.Reason
+			case run.Verdict() == diff.Interrupted:
+				res = run // Ctrl-C during the run-mode pass: the program is not done
 			}
 		}
 	}
