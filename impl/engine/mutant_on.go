@@ -17,6 +17,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"weak"
 
 	"github.com/vcheck-dev/vcheck/spec"
 )
@@ -103,7 +104,7 @@ var (
 	// not the last machine mutated: a fuzz campaign keeps its mutated
 	// machine from program to program (Reset) while it builds others (a
 	// replay, the shrinker's), and each must keep carrying the bug.
-	mutated  sync.Map // *Machine → struct{}
+	mutated  sync.Map // weak.Pointer[Machine] → struct{}: a dropped machine is freed
 	mutating atomic.Bool
 )
 
@@ -112,7 +113,7 @@ func carries(m *Machine) bool {
 	if !mutating.Load() {
 		return true
 	}
-	_, ok := mutated.Load(m)
+	_, ok := mutated.Load(weak.Make(m))
 	return ok
 }
 
@@ -153,7 +154,7 @@ func SetMutant(name string) error {
 // Mutate makes m carry the bug SetMutant selected: m and the other
 // machines Mutate was given since, and no other machine.
 func Mutate(m *Machine) {
-	mutated.Store(m, struct{}{})
+	mutated.Store(weak.Make(m), struct{}{})
 	mutating.Store(true)
 }
 
