@@ -132,7 +132,9 @@ func (h *Hart) walk(va uint64, kind int, mode spec.Mode, update bool) (pa uint64
 			off := pteAddr - spec.RAMBase
 			h.m.markDirty(off, 8)
 			writeRAM(h.m.ram, off, 8, nv)
-			if f := h.m.pageFlags[off>>12] &^ pagePT; f != 0 {
+			// Nor does it break an LR reservation (pageResv): the
+			// reference model's walk updates A/D without one.
+			if f := h.m.pageFlags[off>>12] &^ (pagePT | pageResv); f != 0 {
 				h.m.written(off, 8, f)
 			}
 			if h.m.onWrite != nil {

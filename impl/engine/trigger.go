@@ -208,10 +208,10 @@ func (h *Hart) trigBudget(left uint64) uint64 {
 	return left
 }
 
-// scWillStore reports whether an SC of size bytes at addr will store, by
+// scWillStore reports whether an SC at addr will store, by
 // the rule execSlow applies: the reservation (which other harts' stores
 // break, storeObserved) is for addr.
-func (h *Hart) scWillStore(addr, size uint64) bool {
+func (h *Hart) scWillStore(addr uint64) bool {
 	return h.resValid && h.resAddr == addr
 }
 
@@ -233,7 +233,7 @@ func (h *Hart) trigData(d *inst) bool {
 		kind, addr = spec.McontrolLoad, x[d.rs1]
 	case memSC:
 		kind, addr = spec.McontrolStore, x[d.rs1]
-		if !h.scWillStore(addr, size) {
+		if !h.scWillStore(addr) {
 			return false
 		}
 	case memAMO:
