@@ -27,7 +27,10 @@ func TestBenchCommandNoPrograms(t *testing.T) {
 
 // TestBenchWholeProcess: bench also times each target as a process of its
 // own (this test binary standing in for vcheck, main_test.go), which must
-// retire the in-process run's instructions, and compares those.
+// retire the in-process run's instructions (runProcessBench reports an
+// error otherwise), and compares those. No timing is compared: the two
+// runs are minutes apart on a loaded machine, and the process, start-up
+// included, was once faster than the run inside the test binary.
 func TestBenchWholeProcess(t *testing.T) {
 	code, out, errs := runCLI("bench", "--qemu", "", "--ref=false", "--vmm=false", "--runs", "1", "--json", "../../corpus/bench/coremark.elf")
 	if code != exitOK {
@@ -38,8 +41,8 @@ func TestBenchWholeProcess(t *testing.T) {
 		t.Fatalf("bad JSON: %v\n%s", err, out)
 	}
 	r := v.Programs[0]
-	if r.Engine.Error != "" || r.Engine.ProcSeconds <= r.Engine.Seconds || r.Engine.ProcMIPS <= 0 {
-		t.Errorf("engine %+v: no whole-process figure, or one shorter than the run inside it", r.Engine)
+	if r.Engine.Error != "" || r.Engine.ProcSeconds <= 0 || r.Engine.ProcMIPS <= 0 {
+		t.Errorf("engine %+v: no whole-process figure", r.Engine)
 	}
 	if r.EngineNoJIT != nil && (r.EngineNoJIT.Error != "" || r.EngineNoJIT.ProcMIPS <= 0 || r.EngineOverNoJIT <= 0) {
 		t.Errorf("engine-nojit %+v, engine/nojit %v", r.EngineNoJIT, r.EngineOverNoJIT)
