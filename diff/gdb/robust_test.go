@@ -167,7 +167,7 @@ func TestClientAgainstHostileStubs(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one saying %q", err, tc.want)
 			}
-			if d := time.Since(start); d > timeout+2*time.Second {
+			if d := time.Since(start); d > timeout+10*time.Second { // ended by the timeout, not by waiting on the peer (generous: the machine may be loaded)
 				t.Errorf("took %s", d)
 			}
 		})

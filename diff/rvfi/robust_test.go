@@ -154,7 +154,7 @@ func TestClientAgainstHostileImplementations(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one saying %q", err, tc.want)
 			}
-			if d := time.Since(start); d > timeout+time.Second {
+			if d := time.Since(start); d > timeout+10*time.Second { // ended by the timeout, not by waiting on the peer (generous: the machine may be loaded)
 				t.Errorf("took %s", d)
 			}
 		})
