@@ -15,23 +15,25 @@ import (
 
 	"github.com/vcheck-dev/vcheck/diff"
 	"github.com/vcheck-dev/vcheck/fuzz"
+	"github.com/vcheck-dev/vcheck/impl/vmm"
 	"github.com/vcheck-dev/vcheck/internal/targets"
 	"github.com/vcheck-dev/vcheck/spec"
 	"github.com/vcheck-dev/vcheck/spec/load"
 )
 
 // TestResetMatchesFresh: for each built-in model (ref, engine,
-// engine-nojit), one instance Reset from generated program to generated
+// engine-nojit, vmm), one instance Reset from generated program to generated
 // program (single- and two-hart, alternately driven by Step and by Run,
 // so that each leaves different state behind) behaves like a new
 // instance on every program: records in lockstep, then the fast paths
-// compared at checkpoints (states, RAM, devices, console).
+// compared at checkpoints (states, RAM, devices, console), and the VMM's
+// exit statistics after each.
 func TestResetMatchesFresh(t *testing.T) {
 	programs := 60
 	if testing.Short() {
 		programs = 40
 	}
-	for _, name := range []string{"ref", "engine", "engine-nojit"} {
+	for _, name := range []string{"ref", "engine", "engine-nojit", "vmm"} {
 		build, err := targets.Lookup(name)
 		if err != nil {
 			if name == "engine-nojit" {
@@ -83,6 +85,9 @@ func TestResetMatchesFresh(t *testing.T) {
 							t.Fatalf("program %d, Step: hart %d's state at the end differs: %s", i, h, d)
 						}
 					}
+					if d := statsDiff(f, kept); d != "" {
+						t.Fatalf("program %d, Step: %s", i, d)
+					}
 					f = fresh()
 					runner, ok := f.(diff.Runner)
 					if !ok {
@@ -92,10 +97,27 @@ func TestResetMatchesFresh(t *testing.T) {
 					if err != nil || res.Divergence != nil {
 						t.Fatalf("program %d, Run: %v %s", i, err, text(res))
 					}
+					if d := statsDiff(f, kept); d != "" {
+						t.Fatalf("program %d, Run: %s", i, d)
+					}
 				}
 			})
 		}
 	}
+}
+
+// statsDiff compares the VMM's exit statistics of a new and a reset VM
+// (what the guest cannot see, but a VM's efficiency report shows); ""
+// for other targets.
+func statsDiff(f, r diff.Target) string {
+	fv, ok := f.(*vmm.VM)
+	if !ok {
+		return ""
+	}
+	if d := cmp.Diff(fv.Stats(), r.(*vmm.VM).Stats()); d != "" {
+		return "VMM statistics differ (-new +reset):\n" + d
+	}
+	return ""
 }
 
 func text(res diff.Result) string {
