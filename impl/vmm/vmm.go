@@ -106,8 +106,9 @@ func (vm *VM) boot(img *boot.Image) {
 	}
 	host.Invalidate(vm.lay.rom, romPages*pageSize)
 	guard := vm.physMem(vm.lay.guard, guardPages*pageSize)
-	for i := range guard {
-		guard[i] = guardByte
+	guard[0] = guardByte
+	for n := 1; n < len(guard); n *= 2 { // memmove, not a byte loop: New and Reset pay for it
+		copy(guard[n:], guard[:n])
 	}
 	if vm.pool == nil {
 		vm.pool = newPool(host, vm.lay.pool, vm.lay.poolN)
