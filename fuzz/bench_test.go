@@ -1,7 +1,10 @@
 package fuzz_test
 
 import (
+	"math/rand/v2"
 	"testing"
+
+	"pgregory.net/rapid"
 
 	"github.com/vcheck-dev/vcheck/corpus"
 	"github.com/vcheck-dev/vcheck/diff"
@@ -119,4 +122,33 @@ func BenchmarkLockstep(b *testing.B) {
 	b.Run("ref-vs-engine", func(b *testing.B) { run(b, "ref", "engine") })
 	b.Run("ref-alone", func(b *testing.B) { run(b, "ref") })
 	b.Run("engine-alone", func(b *testing.B) { run(b, "engine") })
+}
+
+// BenchmarkGoFuzzInput is one input of FuzzEngineVsRef as a go test
+// -fuzz worker runs it, minus the fuzzer's instrumentation: eight
+// random words through Choices, a program generated from them, run on
+// the worker's reset machines (fuzz.Rig) and compared record by record.
+func BenchmarkGoFuzzInput(b *testing.B) {
+	cfg := fuzz.Config()
+	rig := fuzz.NewRig(cfg, refVsEngine(b))
+	defer rig.Close()
+	g := fuzz.Gen(fuzz.Options{})
+	rng := rand.New(rand.NewPCG(1, 2))
+	var records uint64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var w [8]uint64
+		for j := range w {
+			w[j] = rng.Uint64()
+		}
+		rapid.MakeFuzz(func(rt *rapid.T) {
+			o, err := rig.RunTest(g.Draw(rt, "test"))
+			if err != nil {
+				rt.Fatal(err)
+			}
+			records += o.Result.Compared
+		})(&testing.T{}, Choices(w[:]...))
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "execs/s")
+	b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
 }

@@ -41,17 +41,11 @@ func refVsEngine(t testing.TB) fuzz.Pair {
 // retire records and exits" as a go test -fuzz target. A failure is
 // minimized and saved in corpus/regress before the test fails; one whose
 // signature is saved there as open is known and does not fail (as in
-// vcheck fuzz and FuzzEngineVsRefRun). Run it alone with
-// -fuzz='^FuzzEngineVsRef$' (the pattern also matches
-// FuzzEngineVsRefRun).
+// vcheck fuzz and FuzzRunEngineVsRef). Its input is eight words, the
+// generator's first draws (Choices says why not bytes).
 func FuzzEngineVsRef(f *testing.F) {
-	for _, seed := range [][]byte{
-		{},
-		{1, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0},
-		[]byte("\x02\x00\x00\x00\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff\x07"),
-		[]byte(strings.Repeat("vcheck-rv64pg-fuzz-seed", 16)),
-	} {
-		f.Add(seed)
+	for _, seed := range choiceSeeds("vcheck-rv64pg-fuzz-seed") {
+		f.Add(seed[0], seed[1], seed[2], seed[3], seed[4], seed[5], seed[6], seed[7])
 	}
 	cfg := fuzz.Config()
 	p := refVsEngine(f)
@@ -61,7 +55,7 @@ func FuzzEngineVsRef(f *testing.F) {
 	// cost. Inputs run one at a time.
 	rig := fuzz.NewRig(cfg, p)
 	g := fuzz.Gen(fuzz.Options{})
-	f.Fuzz(func(t *testing.T, data []byte) {
+	f.Fuzz(func(t *testing.T, c0, c1, c2, c3, c4, c5, c6, c7 uint64) {
 		rapid.MakeFuzz(func(rt *rapid.T) {
 			o, err := rig.RunTest(g.Draw(rt, "test"))
 			if err != nil {
@@ -74,27 +68,53 @@ func FuzzEngineVsRef(f *testing.F) {
 			fd := &fuzz.Finding{Outcome: m, NameA: p.NameA, NameB: p.NameB, Found: timeNow()}
 			path, err := fuzz.WriteRegress(regressDir, fd)
 			rt.Fatalf("%s vs %s: %s; saved as %s (%v), shrunk to %d body instructions", p.NameA, p.NameB, o.Reason, path, err, m.Test.BodyInsns())
-		})(t, Expand(data))
+		})(t, Choices(c0, c1, c2, c3, c4, c5, c6, c7))
 	})
 }
 
-// Expand stretches a fuzz input to the size a generated program draws:
-// rapid reads its choices from the input and rejects one that runs out,
-// which would reject most of what go test -fuzz tries. The input is kept
-// as the prefix, so the engine's mutations still steer the first choices,
-// and the rest comes from a PRNG seeded by the input's hash.
-func Expand(data []byte) []byte {
+// Choices is the choice stream a program-generating fuzz target hands
+// the generator (rapid.MakeFuzz reads one draw per 8 bytes): the fuzz
+// input's words are the first draws, so Go's mutations steer them, and
+// the rest, up to the size a generated program draws, comes from a PRNG
+// seeded by the input (rapid rejects an input that runs out, which would
+// reject most of what go test -fuzz tries).
+//
+// The targets take words, not []byte, because Go's fuzzer minimizes
+// every []byte or string input that reaches new coverage, for up to
+// -fuzzminimizetime (60 s) per input, in every worker, and counts none
+// of it. A program drawn from a PRNG tail reaches new coverage with most
+// inputs, and minimizing bytes is quadratic in their length at about a
+// millisecond a try: with a []byte input, go test -fuzz spent nearly
+// all its time minimizing (29-38 executions/s over a minute, the fuzzer
+// sitting at "0/sec" for tens of seconds at a time). Integers are not
+// minimized; a finding is shrunk by fuzz.Minimize, which shrinks the
+// program, not its bytes, and is saved to corpus/regress before the
+// test fails (docs/testing.md, "go test -fuzz").
+func Choices(words ...uint64) []byte {
 	const want = 16 << 10
-	if len(data) >= want {
-		return data
+	out := make([]byte, 0, want)
+	for _, w := range words {
+		out = binary.LittleEndian.AppendUint64(out, w)
 	}
-	sum := sha256.Sum256(data)
+	sum := sha256.Sum256(out)
 	rng := rand.New(rand.NewPCG(binary.LittleEndian.Uint64(sum[:8]), binary.LittleEndian.Uint64(sum[8:16])))
-	out := append(make([]byte, 0, want), data...)
 	for len(out) < want {
 		out = binary.LittleEndian.AppendUint64(out, rng.Uint64())
 	}
 	return out
+}
+
+// choiceSeeds is the seed corpus of a program-generating fuzz target:
+// all zeros (every first choice the smallest), two hand-picked starts,
+// and the words of a text unique to the target.
+func choiceSeeds(text string) [][8]uint64 {
+	seeds := [][8]uint64{{}, {1, 9}, {2, ^uint64(0), 7}}
+	var w [8]uint64
+	b := []byte(strings.Repeat(text, 4))
+	for i := range w {
+		w[i] = binary.LittleEndian.Uint64(b[8*i:])
+	}
+	return append(seeds, w)
 }
 
 // FuzzDecode: spec.Decode never panics, and for every word it accepts,

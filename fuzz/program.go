@@ -140,6 +140,19 @@ func (t *Test) BodyInsns() int {
 	return n
 }
 
+// GoString is what rapid logs for every drawn Test (%#v): a summary.
+// rapid logs each top-level draw, including go test -fuzz's, and printing
+// the whole struct (its pointers as addresses) was an eighth of an
+// execution; a failing program is reported and saved as its listing
+// (Listing.Source, corpus/regress), which says everything this omits.
+func (t *Test) GoString() string {
+	if t == nil {
+		return "(*fuzz.Test)(nil)"
+	}
+	return fmt.Sprintf("&fuzz.Test{Mode: %v, Sv39: %v, Harts: %d, PMP: %d entries, Triggers: %d, Body: %d items, %d instructions}",
+		t.Mode, t.Sv39, t.Harts, len(t.PMP)+len(t.CodePMP), len(t.Triggers), len(t.Body), t.BodyInsns())
+}
+
 // line is one instruction or data word at an address, with a comment.
 type line struct {
 	Addr    uint64

@@ -87,31 +87,26 @@ func TestParallelDRF(t *testing.T) {
 	}
 }
 
-// FuzzEngineVsRefRun is FuzzEngineVsRef in run mode, what `vcheck fuzz`
+// FuzzRunEngineVsRef is FuzzEngineVsRef in run mode, what `vcheck fuzz`
 // runs by default: the engine's blocks, compiled code, chaining and TLB
 // fills against ref, compared at checkpoints and replayed with Step to
-// the first divergent record. The input's first byte also picks the
-// configuration: compiler on or off, one hart or two. A failure is
-// minimized and saved in corpus/regress before the test fails.
-func FuzzEngineVsRefRun(f *testing.F) {
-	for _, seed := range [][]byte{
-		{},
-		{1, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0},
-		{2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x07},
-		{3, 'r', 'u', 'n'},
-	} {
-		f.Add(seed)
+// the first divergent record. The first word's two low bits also pick
+// the configuration: compiler on or off, one hart or two. A failure is
+// minimized and saved in corpus/regress before the test fails. (Its name
+// does not start with FuzzEngineVsRef, so -fuzz=FuzzEngineVsRef names
+// one target.)
+func FuzzRunEngineVsRef(f *testing.F) {
+	for _, seed := range choiceSeeds("vcheck-rv64pg-run-mode-seed") {
+		f.Add(seed[0], seed[1], seed[2], seed[3], seed[4], seed[5], seed[6], seed[7])
 	}
-	f.Fuzz(func(t *testing.T, data []byte) {
+	f.Fuzz(func(t *testing.T, c0, c1, c2, c3, c4, c5, c6, c7 uint64) {
 		cfg := fuzz.Config()
 		b := "engine"
-		if len(data) > 0 {
-			if data[0]&1 != 0 {
-				b = "engine-nojit"
-			}
-			if data[0]&2 != 0 {
-				cfg.Harts = 2
-			}
+		if c0&1 != 0 {
+			b = "engine-nojit"
+		}
+		if c0&2 != 0 {
+			cfg.Harts = 2
 		}
 		p := pairOf(t, "ref", b)
 		p.Mode = fuzz.ModeRun
@@ -128,6 +123,6 @@ func FuzzEngineVsRefRun(f *testing.F) {
 			fd := &fuzz.Finding{Outcome: m, NameA: p.NameA, NameB: p.NameB, Found: timeNow(), Harts: cfg.Harts}
 			path, err := fuzz.WriteRegress(regressDir, fd)
 			rt.Fatalf("%s vs %s (run mode): %s; saved as %s (%v), shrunk to %d body instructions", p.NameA, p.NameB, o.Reason, path, err, m.Test.BodyInsns())
-		})(t, Expand(data))
+		})(t, Choices(c0, c1, c2, c3, c4, c5, c6, c7))
 	})
 }

@@ -38,19 +38,15 @@ func TestVMMProperty(t *testing.T) {
 	rapid.Check(t, fuzz.Property(cfg, p, fuzz.Options{}, nil))
 }
 
-// FuzzVMMVsRef is TestVMMProperty as a go test -fuzz target. A failure
-// is minimized and saved in corpus/regress before the test fails.
+// FuzzVMMVsRef is TestVMMProperty as a go test -fuzz target, its input
+// eight words as FuzzEngineVsRef's (Choices). A failure is minimized and
+// saved in corpus/regress before the test fails.
 func FuzzVMMVsRef(f *testing.F) {
-	for _, seed := range [][]byte{
-		{},
-		{1, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0},
-		[]byte("\x02\x00\x00\x00\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff\x07"),
-		[]byte(strings.Repeat("vcheck-rv64pg-vmm-seed", 16)),
-	} {
-		f.Add(seed)
+	for _, seed := range choiceSeeds("vcheck-rv64pg-vmm-seed") {
+		f.Add(seed[0], seed[1], seed[2], seed[3], seed[4], seed[5], seed[6], seed[7])
 	}
 	cfg := fuzz.Config()
-	f.Fuzz(func(t *testing.T, data []byte) {
+	f.Fuzz(func(t *testing.T, c0, c1, c2, c3, c4, c5, c6, c7 uint64) {
 		p := refVsVMM(t)
 		rapid.MakeFuzz(fuzz.Property(cfg, p, fuzz.Options{}, func(o *fuzz.Outcome) {
 			if !o.Failed() {
@@ -60,7 +56,7 @@ func FuzzVMMVsRef(f *testing.F) {
 			fd := &fuzz.Finding{Outcome: m, NameA: p.NameA, NameB: p.NameB, Found: timeNow()}
 			path, err := fuzz.WriteRegress(regressDir, fd)
 			t.Logf("finding saved as %s (%v), shrunk to %d body instructions", path, err, m.Test.BodyInsns())
-		}))(t, Expand(data))
+		}))(t, Choices(c0, c1, c2, c3, c4, c5, c6, c7))
 	})
 }
 

@@ -71,6 +71,10 @@ if [ $# -eq 0 ]; then
 	# and VMM mutants, and the engine's fast-path mutants in run mode, must
 	# each be found and shrunk (production builds have none).
 	go test -count=1 -timeout 20m -tags vcheck_mutant -run 'TestMutants|TestVMMMutants|TestFastMutants|TestNoMutantsInProduction' ./fuzz
+	# Go's own fuzzer on the ref-vs-engine property, as users run it
+	# (docs/testing.md, "go test -fuzz"); a count, not a duration: Go
+	# 1.26's fuzzer can fail a clean duration run (golang/go#75804).
+	go test -count=1 -run XXX -fuzz '^FuzzEngineVsRef$' -fuzztime 2000x ./fuzz
 fi
 go test -count=1 -timeout 20m "${@:-./...}"
 # staticcheck, at the version go.mod's tool directive pins.
