@@ -3,6 +3,7 @@ package fuzz_test
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -41,33 +42,55 @@ func refVsEngine(t testing.TB) fuzz.Pair {
 // retire records and exits" as a go test -fuzz target. A failure is
 // minimized and saved in corpus/regress before the test fails; one whose
 // signature is saved there as open is known and does not fail (as in
-// vcheck fuzz and FuzzRunEngineVsRef). Its input is eight words, the
-// generator's first draws (Choices says why not bytes).
+// vcheck fuzz). Its input is eight words, the generator's first draws
+// (Choices says why not bytes).
 func FuzzEngineVsRef(f *testing.F) {
-	for _, seed := range choiceSeeds("vcheck-rv64pg-fuzz-seed") {
+	p := refVsEngine(f)
+	fuzzPrograms(f, "vcheck-rv64pg-fuzz-seed", func(uint64) (spec.Config, fuzz.Pair) { return fuzz.Config(), p })
+}
+
+// fuzzPrograms is the body of every program-generating go test -fuzz
+// target: pick chooses the configuration and pair from the input's first
+// word; each (configuration, pair) gets one fuzz.Rig per worker process,
+// whose machines are reset between inputs (building them was most of an
+// input's cost; inputs run one at a time). The program is drawn from
+// Choices. A finding not already saved as open in corpus/regress is
+// minimized, saved there, and fails the input.
+func fuzzPrograms(f *testing.F, seedText string, pick func(c0 uint64) (spec.Config, fuzz.Pair)) {
+	for _, seed := range choiceSeeds(seedText) {
 		f.Add(seed[0], seed[1], seed[2], seed[3], seed[4], seed[5], seed[6], seed[7])
 	}
-	cfg := fuzz.Config()
-	p := refVsEngine(f)
-	known := fuzz.KnownSignatures(regressDir, p)
-	// One pair of machines for every input of this worker process, reset
-	// between programs (fuzz.Rig): building them was most of an input's
-	// cost. Inputs run one at a time.
-	rig := fuzz.NewRig(cfg, p)
+	type key struct {
+		cfg        spec.Config
+		a, b, mode string
+	}
+	type rigged struct {
+		rig   *fuzz.Rig
+		known map[string]bool
+	}
+	rigs := map[key]rigged{}
 	g := fuzz.Gen(fuzz.Options{})
 	f.Fuzz(func(t *testing.T, c0, c1, c2, c3, c4, c5, c6, c7 uint64) {
+		cfg, p := pick(c0)
+		k := key{cfg, p.NameA, p.NameB, fmt.Sprint(p.Mode)}
+		r, ok := rigs[k]
+		if !ok {
+			r = rigged{fuzz.NewRig(cfg, p), fuzz.KnownSignatures(regressDir, p)}
+			rigs[k] = r
+		}
 		rapid.MakeFuzz(func(rt *rapid.T) {
-			o, err := rig.RunTest(g.Draw(rt, "test"))
+			o, err := r.rig.RunTest(g.Draw(rt, "test"))
 			if err != nil {
 				rt.Fatalf("internal error (not a divergence): %v", err)
 			}
-			if !o.Failed() || known[o.Signature()] {
+			if !o.Failed() || r.known[o.Signature()] {
 				return
 			}
 			m := fuzz.Minimize(cfg, p, o, 500)
-			fd := &fuzz.Finding{Outcome: m, NameA: p.NameA, NameB: p.NameB, Found: timeNow()}
+			fd := &fuzz.Finding{Outcome: m, NameA: p.NameA, NameB: p.NameB, Found: timeNow(), Harts: cfg.Harts}
 			path, err := fuzz.WriteRegress(regressDir, fd)
-			rt.Fatalf("%s vs %s: %s; saved as %s (%v), shrunk to %d body instructions", p.NameA, p.NameB, o.Reason, path, err, m.Test.BodyInsns())
+			rt.Fatalf("%s vs %s (%v mode, %d harts): %s; saved as %s (%v), shrunk to %d body instructions",
+				p.NameA, p.NameB, p.Mode, cfg.Harts, o.Reason, path, err, m.Test.BodyInsns())
 		})(t, Choices(c0, c1, c2, c3, c4, c5, c6, c7))
 	})
 }

@@ -57,8 +57,12 @@ func TestVMMMutants(t *testing.T) {
 		if vmm.FastMutant(name) {
 			p.Mode, vsRef.Mode = fuzz.ModeRun, fuzz.ModeRun
 		}
+		// Workers as in any campaign (one per CPU: the VMs are reset
+		// between programs, fuzz.Rig): the mutated VMs are a set that
+		// several goroutines may consult (impl/vmm, mutant_on.go), and
+		// the finding does not depend on the worker count.
 		c := &fuzz.Campaign{Config: cfg, Pair: p, Seed: uint64(2000 + 10*i), MaxPrograms: vmmMutantBudget, Batch: 500,
-			ShrinkTime: 5 * time.Second, RegressDir: t.TempDir(), MaxFindings: 1, Workers: 1}
+			ShrinkTime: 5 * time.Second, RegressDir: t.TempDir(), MaxFindings: 1}
 		start := time.Now()
 		st, found, err := c.Run()
 		if err != nil {

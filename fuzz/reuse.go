@@ -26,10 +26,11 @@ type Resetter interface {
 // program and closed after it, as Compare does. A Rig is safe for use by
 // one goroutine at a time; a campaign's workers have one each.
 type Rig struct {
-	cfg  spec.Config
-	p    Pair
-	mu   sync.Mutex
-	a, b diff.Target // kept from the last program, or nil
+	cfg   spec.Config
+	p     Pair
+	mu    sync.Mutex
+	a, b  diff.Target // kept from the last program, or nil
+	spare *Rig        // the run mode's replay targets (replay), or nil
 }
 
 // NewRig returns a Rig for p's targets on machines of cfg.
@@ -56,6 +57,19 @@ func (r *Rig) drop() {
 		}
 	}
 	r.a, r.b = nil, nil
+	if r.spare != nil {
+		r.spare.drop()
+	}
+}
+
+// replay returns the rig's second pair of machines, for the targets a run
+// mode replay rebuilds while the rig's own pair still holds the program
+// it is about.
+func (r *Rig) replay() machines {
+	if r.spare == nil {
+		r.spare = &Rig{cfg: r.cfg, p: r.p}
+	}
+	return r.spare
 }
 
 // targets returns both targets at reset with img: the kept ones reset,
@@ -103,10 +117,12 @@ func (r *Rig) release(a, b diff.Target, ok bool) {
 }
 
 // machines supplies the targets of one comparison: a Rig, or fresh
-// (new targets from the factories, closed after).
+// (new targets from the factories, closed after). replay supplies those
+// of the run mode's replays, which run while the compared ones are held.
 type machines interface {
 	targets(cfg spec.Config, img *boot.Image, p Pair) (a, b diff.Target, err error)
 	release(a, b diff.Target, ok bool)
+	replay() machines
 }
 
 // fresh builds new targets for every comparison.
@@ -129,3 +145,5 @@ func (fresh) release(a, b diff.Target, _ bool) {
 	closeTarget(a)
 	closeTarget(b)
 }
+
+func (fresh) replay() machines { return fresh{} }

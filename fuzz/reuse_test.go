@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,23 +16,27 @@ import (
 
 	"github.com/vcheck-dev/vcheck/diff"
 	"github.com/vcheck-dev/vcheck/fuzz"
+	"github.com/vcheck-dev/vcheck/impl/engine"
+	"github.com/vcheck-dev/vcheck/impl/vmm"
 	"github.com/vcheck-dev/vcheck/internal/targets"
 	"github.com/vcheck-dev/vcheck/spec"
+	"github.com/vcheck-dev/vcheck/spec/boot"
 	"github.com/vcheck-dev/vcheck/spec/load"
 )
 
 // TestResetMatchesFresh: for each built-in model (ref, engine,
-// engine-nojit), one instance Reset from generated program to generated
+// engine-nojit, vmm), one instance Reset from generated program to generated
 // program (single- and two-hart, alternately driven by Step and by Run,
 // so that each leaves different state behind) behaves like a new
 // instance on every program: records in lockstep, then the fast paths
-// compared at checkpoints (states, RAM, devices, console).
+// compared at checkpoints (states, RAM, devices, console), and the VMM's
+// exit statistics after each.
 func TestResetMatchesFresh(t *testing.T) {
 	programs := 60
 	if testing.Short() {
 		programs = 40
 	}
-	for _, name := range []string{"ref", "engine", "engine-nojit"} {
+	for _, name := range []string{"ref", "engine", "engine-nojit", "vmm"} {
 		build, err := targets.Lookup(name)
 		if err != nil {
 			if name == "engine-nojit" {
@@ -83,6 +88,9 @@ func TestResetMatchesFresh(t *testing.T) {
 							t.Fatalf("program %d, Step: hart %d's state at the end differs: %s", i, h, d)
 						}
 					}
+					if d := statsDiff(f, kept); d != "" {
+						t.Fatalf("program %d, Step: %s", i, d)
+					}
 					f = fresh()
 					runner, ok := f.(diff.Runner)
 					if !ok {
@@ -92,10 +100,27 @@ func TestResetMatchesFresh(t *testing.T) {
 					if err != nil || res.Divergence != nil {
 						t.Fatalf("program %d, Run: %v %s", i, err, text(res))
 					}
+					if d := statsDiff(f, kept); d != "" {
+						t.Fatalf("program %d, Run: %s", i, d)
+					}
 				}
 			})
 		}
 	}
+}
+
+// statsDiff compares the VMM's exit statistics of a new and a reset VM
+// (what the guest cannot see, but a VM's efficiency report shows); ""
+// for other targets.
+func statsDiff(f, r diff.Target) string {
+	fv, ok := f.(*vmm.VM)
+	if !ok {
+		return ""
+	}
+	if d := cmp.Diff(fv.Stats(), r.(*vmm.VM).Stats()); d != "" {
+		return "VMM statistics differ (-new +reset):\n" + d
+	}
+	return ""
 }
 
 func text(res diff.Result) string {
@@ -209,5 +234,77 @@ func TestProgramMatchesBytes(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// runBug is the engine with a bug of Run only: the first Run call that
+// ends past record 40 flips a bit of x31. It resets with the engine.
+type runBug struct {
+	*engine.Machine
+	done bool
+}
+
+func (b *runBug) Run(n uint64) spec.Exit {
+	e := b.Machine.Run(n)
+	if !b.done && b.Machine.Retired() >= 40 {
+		b.done = true
+		h := b.Machine.Harts[0]
+		h.SetReg(31, h.Reg(31)^1)
+	}
+	return e
+}
+
+func (b *runBug) Reset(img *boot.Image) error {
+	b.done = false
+	return b.Machine.Reset(img)
+}
+
+// TestRigReplaysMatchFresh: a run-mode divergence found on a Rig, whose
+// replays (the Step replay, the bisection's) reset a second pair of
+// targets kept from program to program, is reported as on new targets
+// for every replay (fuzz.RunTest), down to the record, and localized as
+// a bug of Run.
+func TestRigReplaysMatchFresh(t *testing.T) {
+	ref, err := targets.Lookup("ref")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bug := func(cfg spec.Config, img *boot.Image) (diff.Target, error) {
+		m, err := engine.New(cfg, img)
+		if err != nil {
+			return nil, err
+		}
+		return &runBug{Machine: m}, nil
+	}
+	cfg := fuzz.Config()
+	p := fuzz.Pair{NameA: "ref", NameB: "engine+runbug", A: fuzz.Factory(ref), B: bug, Mode: fuzz.ModeRun, Checkpoint: 64}
+	rig := fuzz.NewRig(cfg, p)
+	defer rig.Close()
+	g := fuzz.Gen(fuzz.Options{})
+	failed, example := 0, ""
+	for i := range 40 {
+		ts := g.Example(i)
+		got, err := rig.RunTest(ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := fuzz.RunTest(cfg, ts, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Reason != want.Reason || got.Result.Compared != want.Result.Compared {
+			t.Fatalf("program %d: on the rig %q (%d compared), on new targets %q (%d)", i, got.Reason, got.Result.Compared, want.Reason, want.Result.Compared)
+		}
+		if got.Failed() {
+			if !strings.Contains(got.Reason, "Step agrees, but after Run ran it") {
+				t.Fatalf("program %d: the replays did not localize the bug of Run: %s", i, got.Reason)
+			}
+			failed++
+			example = got.Reason
+		}
+	}
+	t.Logf("%d of 40 programs show the bug, e.g. %q", failed, example)
+	if failed < 10 {
+		t.Errorf("only %d of 40 programs show the bug", failed)
 	}
 }

@@ -78,9 +78,30 @@ func compareRun(cfg spec.Config, img *boot.Image, p Pair, opts diff.Options, ms 
 	if ro.Checkpoint == 0 {
 		ro.Checkpoint = DefaultCheckpoint
 	}
-	// The replay after a mismatch runs new targets: the ones compared
-	// still hold the state it is about.
-	ro.Rebuild = func() (diff.Runner, diff.Runner, error) { return build(fresh{}) }
+	// The replay after a mismatch runs other targets at reset: the ones
+	// compared still hold the state it is about. A replay needs a dozen
+	// (one per bisection step), each done with when the next is asked
+	// for, so they come from ms's replay machines: a Rig resets one pair
+	// again and again, and keeps it for the next program's replays.
+	rms := ms.replay()
+	var ra, rb diff.Runner
+	defer func() {
+		if ra != nil {
+			rms.release(ra, rb, err == nil)
+		}
+	}()
+	ro.Rebuild = func() (diff.Runner, diff.Runner, error) {
+		if ra != nil {
+			rms.release(ra, rb, true) // a panic would have ended the replay
+			ra, rb = nil, nil
+		}
+		x, y, err := build(rms)
+		if err != nil {
+			return nil, nil, err
+		}
+		ra, rb = x, y
+		return x, y, nil
+	}
 	return diff.RunLockstep(a, b, ro)
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vcheck-dev/vcheck/fuzz"
 	"github.com/vcheck-dev/vcheck/internal/targets"
+	"github.com/vcheck-dev/vcheck/spec"
 )
 
 // pairOf is the pair of registered targets a and b.
@@ -96,10 +97,13 @@ func TestParallelDRF(t *testing.T) {
 // does not start with FuzzEngineVsRef, so -fuzz=FuzzEngineVsRef names
 // one target.)
 func FuzzRunEngineVsRef(f *testing.F) {
-	for _, seed := range choiceSeeds("vcheck-rv64pg-run-mode-seed") {
-		f.Add(seed[0], seed[1], seed[2], seed[3], seed[4], seed[5], seed[6], seed[7])
+	pairs := map[string]fuzz.Pair{}
+	for _, b := range []string{"engine", "engine-nojit"} {
+		p := pairOf(f, "ref", b)
+		p.Mode = fuzz.ModeRun
+		pairs[b] = p
 	}
-	f.Fuzz(func(t *testing.T, c0, c1, c2, c3, c4, c5, c6, c7 uint64) {
+	fuzzPrograms(f, "vcheck-rv64pg-run-mode-seed", func(c0 uint64) (spec.Config, fuzz.Pair) {
 		cfg := fuzz.Config()
 		b := "engine"
 		if c0&1 != 0 {
@@ -108,21 +112,6 @@ func FuzzRunEngineVsRef(f *testing.F) {
 		if c0&2 != 0 {
 			cfg.Harts = 2
 		}
-		p := pairOf(t, "ref", b)
-		p.Mode = fuzz.ModeRun
-		known := fuzz.KnownSignatures(regressDir, p)
-		rapid.MakeFuzz(func(rt *rapid.T) {
-			o, err := fuzz.RunTest(cfg, fuzz.Gen(fuzz.Options{}).Draw(rt, "test"), p)
-			if err != nil {
-				rt.Fatalf("internal error (not a divergence): %v", err)
-			}
-			if !o.Failed() || known[o.Signature()] {
-				return
-			}
-			m := fuzz.Minimize(cfg, p, o, 500)
-			fd := &fuzz.Finding{Outcome: m, NameA: p.NameA, NameB: p.NameB, Found: timeNow(), Harts: cfg.Harts}
-			path, err := fuzz.WriteRegress(regressDir, fd)
-			rt.Fatalf("%s vs %s (run mode): %s; saved as %s (%v), shrunk to %d body instructions", p.NameA, p.NameB, o.Reason, path, err, m.Test.BodyInsns())
-		})(t, Choices(c0, c1, c2, c3, c4, c5, c6, c7))
+		return cfg, pairs[b]
 	})
 }

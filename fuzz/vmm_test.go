@@ -38,26 +38,12 @@ func TestVMMProperty(t *testing.T) {
 	rapid.Check(t, fuzz.Property(cfg, p, fuzz.Options{}, nil))
 }
 
-// FuzzVMMVsRef is TestVMMProperty as a go test -fuzz target, its input
-// eight words as FuzzEngineVsRef's (Choices). A failure is minimized and
-// saved in corpus/regress before the test fails.
+// FuzzVMMVsRef is TestVMMProperty as a go test -fuzz target, on the
+// same body as FuzzEngineVsRef (fuzzPrograms: eight words of input, one
+// reset VM per worker, findings saved to corpus/regress).
 func FuzzVMMVsRef(f *testing.F) {
-	for _, seed := range choiceSeeds("vcheck-rv64pg-vmm-seed") {
-		f.Add(seed[0], seed[1], seed[2], seed[3], seed[4], seed[5], seed[6], seed[7])
-	}
-	cfg := fuzz.Config()
-	f.Fuzz(func(t *testing.T, c0, c1, c2, c3, c4, c5, c6, c7 uint64) {
-		p := refVsVMM(t)
-		rapid.MakeFuzz(fuzz.Property(cfg, p, fuzz.Options{}, func(o *fuzz.Outcome) {
-			if !o.Failed() {
-				return
-			}
-			m := fuzz.Minimize(cfg, p, o, 500)
-			fd := &fuzz.Finding{Outcome: m, NameA: p.NameA, NameB: p.NameB, Found: timeNow()}
-			path, err := fuzz.WriteRegress(regressDir, fd)
-			t.Logf("finding saved as %s (%v), shrunk to %d body instructions", path, err, m.Test.BodyInsns())
-		}))(t, Choices(c0, c1, c2, c3, c4, c5, c6, c7))
-	})
+	p := refVsVMM(f)
+	fuzzPrograms(f, "vcheck-rv64pg-vmm-seed", func(uint64) (spec.Config, fuzz.Pair) { return fuzz.Config(), p })
 }
 
 // TestVMMRunMatchesStep: a VM's Run, cut into calls of any size, follows

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/vcheck-dev/vcheck/spec"
@@ -56,6 +57,30 @@ func NewEmulator(cfg spec.Config, img *boot.Image, ram []byte, onWrite func(off,
 	m.jitOn = false
 	m.onWrite = onWrite
 	return m, nil
+}
+
+// CheckImage reports why img cannot be loaded into a machine of m's
+// configuration (New's and Reset's refusal), changing nothing: a VMM
+// checks a guest image before it resets anything.
+func (m *Machine) CheckImage(img *boot.Image) error { return checkImage(m.cfg, img) }
+
+// ResetEmulator is Reset for an emulator: it puts it back in the state
+// NewEmulator(cfg, img, ram, onWrite) builds, with its own cfg, ram and
+// onWrite. Of ram it zeroes only the pages the emulator itself wrote
+// (loading, emulated stores, A/D updates, HTIF); the pages written by
+// whoever else maps ram (the VMM's physical harts) are that one's to
+// clear, before this is called, since loading img writes ram. The
+// console is disconnected. It fails, and changes nothing, on an image
+// NewEmulator would refuse, and on a machine that is no emulator.
+func (m *Machine) ResetEmulator(img *boot.Image) error {
+	if !m.emulator {
+		return errors.New("engine: ResetEmulator of a machine that is no emulator (use Reset)")
+	}
+	if err := checkImage(m.cfg, img); err != nil {
+		return err
+	}
+	m.reset(img)
+	return nil
 }
 
 // PhysMem returns physical RAM [pa, pa+n) as M-mode sees it, to read and

@@ -29,11 +29,18 @@ import (
 // a new one does.
 func (m *Machine) Reset(img *boot.Image) error {
 	if m.emulator {
-		return errors.New("engine: an emulator's machine cannot be reset (its RAM is the VMM's)")
+		return errors.New("engine: an emulator's machine cannot be reset (its RAM is the VMM's): its VMM uses ResetEmulator")
 	}
 	if err := checkImage(m.cfg, img); err != nil {
 		return err
 	}
+	m.reset(img)
+	return nil
+}
+
+// reset is Reset of a checked image, on a machine or an emulator
+// (ResetEmulator): an emulator keeps its onWrite.
+func (m *Machine) reset(img *boot.Image) {
 	for w, set := range m.dirty {
 		for set != 0 {
 			b := set & -set
@@ -54,8 +61,11 @@ func (m *Machine) Reset(img *boot.Image) error {
 		}
 	}
 	m.codeEpoch = 0
-	m.next, m.exit, m.halted = 0, spec.Exit{}, false
-	m.onWrite, m.words = nil, nil
+	m.next, m.storer, m.exit, m.halted = 0, nil, spec.Exit{}, false
+	if !m.emulator {
+		m.onWrite = nil
+	}
+	m.words = nil
 	m.jitMem.reuse()
 	for i, h := range m.Harts {
 		scratch := h.scratch
@@ -66,7 +76,6 @@ func (m *Machine) Reset(img *boot.Image) error {
 		}
 	}
 	m.load(img)
-	return nil
 }
 
 // newCodePage returns an empty code page for the RAM page at ramOff, one

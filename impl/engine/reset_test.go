@@ -101,8 +101,10 @@ func resetDiff(f, r harness) string {
 }
 
 // TestResetImages: Reset refuses what New refuses and then changes
-// nothing; an emulator is never reset; and what an image put in the boot
-// ROM goes with the next Reset.
+// nothing; an emulator is never reset by Reset, only by ResetEmulator
+// (which refuses machines, and bad images); and what an image put in the
+// boot ROM goes with the next Reset. (impl/vmm's TestResetIsFresh proves
+// ResetEmulator leaves an emulator as NewEmulator builds it.)
 func TestResetImages(t *testing.T) {
 	cfg := sweepConfig()
 	good := &boot.Image{Segments: []load.Segment{{Addr: spec.RAMBase, Data: []byte{0x6f, 0, 0, 0}}}, ResetPC: spec.RAMBase}
@@ -138,5 +140,21 @@ func TestResetImages(t *testing.T) {
 	}
 	if err := emu.Reset(good); err == nil {
 		t.Error("an emulator was reset")
+	}
+	if err := m.ResetEmulator(good); err == nil {
+		t.Error("ResetEmulator reset a machine that is no emulator")
+	}
+	emu.Step()
+	if err := emu.ResetEmulator(bad); err == nil {
+		t.Error("ResetEmulator accepts a segment outside RAM and ROM")
+	}
+	if r := emu.Step(); r.PC != spec.RAMBase || r.Insn != 0x6f {
+		t.Errorf("after a refused ResetEmulator the emulator changed: %+v", r)
+	}
+	if err := emu.ResetEmulator(rom); err != nil {
+		t.Fatal(err)
+	}
+	if r := emu.Step(); r.PC != spec.BootROMBase || r.Insn != 0x13 {
+		t.Errorf("after ResetEmulator: %+v", r)
 	}
 }

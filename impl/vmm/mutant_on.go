@@ -14,6 +14,9 @@ package vmm
 import (
 	"fmt"
 	"sort"
+	"sync"
+	"sync/atomic"
+	"weak"
 
 	"github.com/vcheck-dev/vcheck/spec"
 )
@@ -65,8 +68,16 @@ var mutants = map[string]mutant{
 }
 
 var (
-	active    *mutant
-	mutatedVM *VM // the one VM that carries the active mutant; nil: every VM
+	active *mutant
+	// mutated holds the VMs that carry the active mutant (Mutate), so that
+	// a clean VMM and a mutated one can run side by side in lockstep; when
+	// mutating is false, every VM carries it. A set, not the last VM
+	// mutated: a fuzz campaign keeps its mutated VM from program to
+	// program (Reset) while it builds others (the shrinker's, a replay),
+	// and each must keep carrying the bug. Weak pointers, so that VMs a
+	// campaign dropped are freed (as the engine's, mutant_on.go there).
+	mutated  sync.Map // weak.Pointer[VM] → struct{}
+	mutating atomic.Bool
 )
 
 // Mutants lists the mutants SetMutant accepts.
@@ -82,23 +93,37 @@ func Mutants() []string {
 // SetMutant selects the bug Mutate gives a VM; "" removes it. Until Mutate
 // is called, every VM in the process carries it.
 func SetMutant(name string) error {
+	active = nil
+	mutated.Clear()
+	mutating.Store(false)
 	if name == "" {
-		active = nil
 		return nil
 	}
 	m, ok := mutants[name]
 	if !ok {
 		return fmt.Errorf("vmm: no mutant %q (have %v)", name, Mutants())
 	}
-	active, mutatedVM = &m, nil
+	active = &m
 	return nil
 }
 
-// Mutate makes vm the VM that carries the bug SetMutant selected (and no
-// other VM).
-func Mutate(vm *VM) { mutatedVM = vm }
+// Mutate makes vm carry the bug SetMutant selected: vm and the other VMs
+// Mutate was given since, and no other VM. A VM keeps it across Reset.
+func Mutate(vm *VM) {
+	mutated.Store(weak.Make(vm), struct{}{})
+	mutating.Store(true)
+}
 
-func carries(vm *VM) bool { return active != nil && (mutatedVM == nil || mutatedVM == vm) }
+func carries(vm *VM) bool {
+	if active == nil {
+		return false
+	}
+	if !mutating.Load() {
+		return true
+	}
+	_, ok := mutated.Load(weak.Make(vm))
+	return ok
+}
 
 func mutateBeforeEmulate(v *vcpu) func() {
 	if carries(v.vm) && active.before != nil {

@@ -32,16 +32,25 @@ type table struct {
 
 // pool hands out zeroed host pages for tables.
 type pool struct {
-	host *engine.Machine
-	free []uint64
+	host    *engine.Machine
+	base, n uint64
+	free    []uint64
+	spare   []*table // zeroed mirrors of released tables, for alloc to reuse
 }
 
 func newPool(host *engine.Machine, base, n uint64) *pool {
-	p := &pool{host: host}
-	for i := n; i > 0; i-- {
-		p.free = append(p.free, base+(i-1)*pageSize)
-	}
+	p := &pool{host: host, base: base, n: n}
+	p.reset()
 	return p
+}
+
+// reset makes every pool page free again, in newPool's order (Reset: the
+// host's reset has zeroed them).
+func (p *pool) reset() {
+	p.free = p.free[:0]
+	for i := p.n; i > 0; i-- {
+		p.free = append(p.free, p.base+(i-1)*pageSize)
+	}
 }
 
 func (p *pool) alloc() *table {
@@ -50,7 +59,26 @@ func (p *pool) alloc() *table {
 	}
 	pa := p.free[len(p.free)-1]
 	p.free = p.free[:len(p.free)-1]
+	if n := len(p.spare); n > 0 {
+		t := p.spare[n-1]
+		p.spare = p.spare[:n-1]
+		t.pa = pa
+		return t
+	}
 	return &table{pa: pa}
+}
+
+// recycle keeps the mirrors of t and every table below it for alloc,
+// zeroed, without writing host RAM (Reset: the host's own reset zeroes
+// the pool pages). Their pages are not freed: pool.reset frees them all.
+func (p *pool) recycle(t *table) {
+	for _, k := range t.kids {
+		if k != nil {
+			p.recycle(k)
+		}
+	}
+	*t = table{}
+	p.spare = append(p.spare, t)
 }
 
 // set writes entry i of t, in the mirror and in host RAM (coherently:
@@ -65,7 +93,8 @@ func (p *pool) set(t *table, i int, v uint64) {
 	}
 }
 
-// release zeroes t and every table below it and returns them to the pool.
+// release zeroes t and every table below it and returns them to the pool
+// (a released context is dead: nothing walks its tables any more).
 func (p *pool) release(t *table) {
 	for i := range t.e {
 		if k := t.kids[i]; k != nil {
@@ -75,6 +104,7 @@ func (p *pool) release(t *table) {
 		p.set(t, i, 0)
 	}
 	p.free = append(p.free, t.pa)
+	p.spare = append(p.spare, t) // all zero now: alloc reuses the mirror
 }
 
 // ctxKey names a translation context of a vCPU: what decides how its

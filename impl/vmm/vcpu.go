@@ -1,6 +1,9 @@
 package vmm
 
 import (
+	"cmp"
+	"slices"
+
 	"github.com/vcheck-dev/vcheck/impl/engine"
 	"github.com/vcheck-dev/vcheck/spec"
 )
@@ -376,17 +379,26 @@ func (vm *VM) resync(except *vcpu) {
 	}
 }
 
-// release drops the vCPU's contexts that pred selects.
+// release drops the vCPU's contexts that pred selects. It returns their
+// tables to the pool in the order of their roots, not in the map's
+// random order, so that the pool hands out the same pages on every run:
+// a VM's host state is a function of its guest's (TestResetIsFresh
+// compares all of it).
 func (v *vcpu) release(pred func(*context) bool) {
-	for k, c := range v.ctxs {
+	var drop []*context
+	for _, c := range v.ctxs {
 		if pred(c) {
-			for va := range c.deps {
-				v.vm.undepend(c, va)
-			}
-			v.vm.pool.release(c.root)
-			c.dead = true
-			delete(v.ctxs, k)
+			drop = append(drop, c)
 		}
+	}
+	slices.SortFunc(drop, func(a, b *context) int { return cmp.Compare(a.root.pa, b.root.pa) })
+	for _, c := range drop {
+		for va := range c.deps {
+			v.vm.undepend(c, va)
+		}
+		v.vm.pool.release(c.root)
+		c.dead = true
+		delete(v.ctxs, c.key)
 	}
 }
 

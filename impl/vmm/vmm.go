@@ -68,45 +68,54 @@ func New(cfg spec.Config, img *boot.Image) (*VM, error) {
 			cfg.RAM, vm.lay.hostRAM, uint64(spec.MaxRAM))
 	}
 	hostCfg := spec.Config{RAM: vm.lay.hostRAM, Harts: cfg.Harts, TimebaseDiv: cfg.TimebaseDiv, ResetPC: spec.RAMBase, Variant: cfg.Variant}
-	host, err := engine.New(hostCfg, &boot.Image{ResetPC: spec.RAMBase})
+	host, err := engine.New(hostCfg, hostImage)
 	if err != nil {
 		return nil, fmt.Errorf("vmm: host machine: %w", err)
 	}
 	vm.host = host
-	window, err := host.PhysMem(vm.lay.window, cfg.RAM)
-	if err != nil {
-		return nil, fmt.Errorf("vmm: %w", err)
-	}
+	window := vm.physMem(vm.lay.window, cfg.RAM)
 	emu, err := engine.NewEmulator(cfg, img, window, vm.guestWrote)
 	if err != nil {
 		return nil, fmt.Errorf("vmm: the guest image does not fit the VM: %w", err)
 	}
 	vm.emu = emu
+	vm.boot(img)
+	return vm, nil
+}
+
+// hostImage is the host machine's boot image: nothing, the harts at
+// RAMBase (the VMM sets them up before they run).
+var hostImage = &boot.Image{ResetPC: spec.RAMBase}
+
+// boot sets up what New and Reset build on a host machine and an
+// emulator at reset, with img loaded in the emulator: the boot-ROM copy
+// and the guard in host RAM, the shadow pool, and the vCPUs, each
+// physical hart in U-mode behind the VMM's PMP, in its first shadow
+// context.
+func (vm *VM) boot(img *boot.Image) {
+	host := vm.host
 	if img.ToHost != 0 {
 		vm.htif = img.ToHost &^ (pageSize - 1)
 	}
 	// The boot ROM: a read-only, executable copy in host RAM.
-	rom, err := host.PhysMem(vm.lay.rom, romPages*pageSize)
-	if err != nil {
-		return nil, fmt.Errorf("vmm: %w", err)
-	}
+	rom := vm.physMem(vm.lay.rom, romPages*pageSize)
 	for _, s := range img.Segments {
 		if s.Addr >= spec.BootROMBase && s.Addr < spec.BootROMBase+spec.BootROMSize {
 			copy(rom[s.Addr:], s.Data)
 		}
 	}
 	host.Invalidate(vm.lay.rom, romPages*pageSize)
-	guard, err := host.PhysMem(vm.lay.guard, guardPages*pageSize)
-	if err != nil {
-		return nil, fmt.Errorf("vmm: %w", err)
+	guard := vm.physMem(vm.lay.guard, guardPages*pageSize)
+	guard[0] = guardByte
+	for n := 1; n < len(guard); n *= 2 { // memmove, not a byte loop: New and Reset pay for it
+		copy(guard[n:], guard[:n])
 	}
-	for i := range guard {
-		guard[i] = guardByte
+	if vm.pool == nil {
+		vm.pool = newPool(host, vm.lay.pool, vm.lay.poolN)
 	}
-	vm.pool = newPool(host, vm.lay.pool, vm.lay.poolN)
 	pmpCfg, pmpAddr := vm.lay.pmp()
 	for i, h := range host.Harts {
-		v := &vcpu{id: i, vm: vm, ph: h, eh: emu.Harts[i], ctxs: map[ctxKey]*context{}}
+		v := &vcpu{id: i, vm: vm, ph: h, eh: vm.emu.Harts[i], ctxs: map[ctxKey]*context{}}
 		h.Intercept = func(*engine.Hart, spec.Trap) bool { return true } // every trap is a VM exit
 		for j, a := range pmpAddr {
 			h.WriteCSR(spec.CSRPmpaddr0+uint16(j), a)
@@ -122,7 +131,67 @@ func New(cfg spec.Config, img *boot.Image) (*VM, error) {
 	for _, v := range vm.vcpus {
 		v.sync()
 	}
-	return vm, nil
+}
+
+// physMem is the host's PhysMem of a range of the VMM's layout, which is
+// always host RAM.
+func (vm *VM) physMem(pa, n uint64) []byte {
+	b, err := vm.host.PhysMem(pa, n)
+	if err != nil {
+		panic("vmm: layout outside host RAM: " + err.Error()) // a VMM bug, never the guest's doing
+	}
+	return b
+}
+
+// Reset puts the VM back in the state New(cfg, img) builds, cfg being
+// the VM's own, without building it again: fuzz campaigns run thousands
+// of short guests, and building a VM (a host machine of guest RAM plus
+// the VMM's area, an emulator, the shadow pool) cost more than running
+// one (fuzz.Resetter; docs/vmm.md, "Reset").
+//
+// The host machine is reset by the engine (Machine.Reset: the host RAM
+// its harts, the ROM copy, the pool and the guard wrote is zeroed), then
+// the emulator (Machine.ResetEmulator: the guest RAM it wrote is zeroed
+// and img loaded); the VMM's own state goes back to New's: every shadow
+// context is dropped and its tables returned to the pool (their mirrors
+// kept for reuse), the page-table tracking, the vCPUs (virtual CSRs are
+// the emulator's, physical PMP, counter enables, satp and mode are set up
+// again as New does), the round-robin, the stop, Release, and the
+// statistics. What was set after New goes: the console is disconnected
+// (as on the engine) and the event log (NewWithEvents) too, since a reset
+// VM is a new VM, not the one the log's model was told of. It fails, and
+// changes nothing, on an image New would refuse; the VM is then still
+// usable for the program it ran, but a campaign does not reuse it.
+func (vm *VM) Reset(img *boot.Image) error {
+	if img == nil {
+		return fmt.Errorf("vmm: no boot image")
+	}
+	if err := vm.emu.CheckImage(img); err != nil {
+		return fmt.Errorf("vmm: the guest image does not fit the VM: %w", err)
+	}
+	if err := vm.host.Reset(hostImage); err != nil {
+		return fmt.Errorf("vmm: host machine: %w", err) // the host's image never changes: a VMM bug
+	}
+	if err := vm.emu.ResetEmulator(img); err != nil {
+		return fmt.Errorf("vmm: the guest image does not fit the VM: %w", err)
+	}
+	for _, v := range vm.vcpus {
+		for _, c := range v.ctxs {
+			vm.pool.recycle(c.root)
+			c.dead = true
+		}
+	}
+	vm.pool.reset()
+	vm.vcpus = vm.vcpus[:0]
+	vm.next = 0
+	clear(vm.refs)
+	clear(vm.tracked)
+	vm.htif = 0
+	vm.exit, vm.released = spec.Exit{}, false
+	vm.stats = Stats{}
+	vm.ev = nil
+	vm.boot(img)
+	return nil
 }
 
 // Config returns the guest's configuration.
