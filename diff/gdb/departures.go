@@ -210,8 +210,10 @@ var warlDepartures = map[uint16]uint64{
 	spec.CSRMip:           1<<2 | 1<<6 | 1<<10 | 1<<12 | 1<<13,
 	spec.CSRSie:           1<<2 | 1<<6 | 1<<10 | 1<<12 | 1<<13,
 	spec.CSRSip:           1<<2 | 1<<6 | 1<<10 | 1<<12 | 1<<13,
-	spec.CSRPmpcfg0:       0x6262626262626262,
-	spec.CSRPmpcfg0 + 2:   0x6262626262626262,
+	// A pmpcfg byte locked with them would refuse the sync as well: the
+	// client holds its L bits back (pmplock.go).
+	spec.CSRPmpcfg0:     0x6262626262626262,
+	spec.CSRPmpcfg0 + 2: 0x6262626262626262,
 }
 
 func init() {

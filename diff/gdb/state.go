@@ -15,6 +15,9 @@ func (t *Target) State(hart int) spec.ArchState {
 	if hart < 0 || hart >= len(t.harts) || t.c.closed != nil {
 		return spec.ArchState{Hart: -1}
 	}
+	if err := t.settle(); err != nil {
+		panic(fmt.Errorf("%w: %v", diff.ErrTargetFailed, err))
+	}
 	s, err := t.state(t.harts[hart])
 	if err != nil {
 		panic(fmt.Errorf("%w: %v", diff.ErrTargetFailed, err))
@@ -55,11 +58,21 @@ func (t *Target) SetState(want spec.ArchState) error {
 		return fmt.Errorf("gdb %s: no hart %d", t.c.Addr, want.Hart)
 	}
 	h := t.harts[want.Hart]
+	// L bits a pmpcfg write held back (pmplock.go): the loop below
+	// writes the reference's pmpcfg, locked, into the entry still open;
+	// when it has no reason to, the bits are set after it.
+	var pending *pmpLock
+	if t.lock != nil && t.lock.h == h {
+		pending, t.lock = t.lock, nil
+	} else if err := t.settle(); err != nil {
+		return err
+	}
 	have, err := t.state(h)
 	if err != nil {
 		return err
 	}
 	var bad []string
+	var written []spec.CSR
 	for _, row := range spec.CSRs {
 		v, ok := want.CSRs[row.Addr]
 		old, has := have.CSRs[row.Addr]
@@ -72,6 +85,32 @@ func (t *Target) SetState(want spec.ArchState) error {
 				return err
 			}
 			bad = append(bad, row.Name)
+			continue
+		}
+		written = append(written, row)
+		if pending != nil && row.Addr == pending.csr {
+			pending = nil
+		}
+	}
+	if pending != nil {
+		t.lock = pending
+		if err := t.settle(); err != nil {
+			return err
+		}
+	}
+	// A stub may accept a write and keep another value: QEMU 7.2 ignores
+	// any write to a locked PMP entry's pmpcfg byte, the debugger's too
+	// (target/riscv/pmp.c, pmp_write_cfg), and legalizes some CSRs its own
+	// way. Read each written CSR back, after all the writes (views such as
+	// sstatus share bits with others): a state that did not take is an
+	// error, never a silent difference that shows records later.
+	for _, row := range written {
+		got, ok, err := t.readCSR(row.Addr)
+		if err != nil {
+			return err
+		}
+		if v := want.CSRs[row.Addr]; !ok || got != v {
+			bad = append(bad, fmt.Sprintf("%s (wrote %#x, reads %#x)", row.Name, v, got))
 		}
 	}
 	for i := 1; i < 32; i++ {
@@ -128,6 +167,9 @@ func (t *Target) RunTo(pc uint64, hits int, timeout time.Duration) error {
 		return fmt.Errorf("gdb %s: running to a breakpoint needs one hart", t.c.Addr)
 	}
 	h := t.harts[0]
+	if err := t.settle(); err != nil {
+		return err
+	}
 	if err := t.c.Breakpoint(pc, true); err != nil {
 		return err
 	}

@@ -163,6 +163,9 @@ func (t *Target) step(h *hart) (spec.Retire, error) {
 	if t.exit.Reason != spec.Running {
 		return spec.Retire{}, fmt.Errorf("gdb %s: stepped after the exit (%s)", t.c.Addr, t.exit)
 	}
+	if err := t.settle(); err != nil {
+		return spec.Retire{}, err
+	}
 	if err := t.c.selectThread(h.tid); err != nil {
 		return spec.Retire{}, err
 	}
@@ -213,6 +216,12 @@ func (t *Target) step(h *hart) (spec.Retire, error) {
 		}
 	}
 	pre := *h
+	var held uint64 // L bits of a pmpcfg write held back (pmplock.go)
+	if decoded {
+		if held, err = t.holdLock(h, in); err != nil {
+			return r, err
+		}
+	}
 	stop, err := t.c.Step(h.tid)
 	if err != nil || stop.Exited() {
 		// QEMU exits when the sifive_test finisher is written: the last
@@ -227,6 +236,11 @@ func (t *Target) step(h *hart) (spec.Retire, error) {
 	}
 	if err := t.readGPRs(h); err != nil {
 		return r, err
+	}
+	if held != 0 && in.ops.Rd != in.ops.Rs1 {
+		if err := t.releaseRs1(h, &pre, in, false); err != nil {
+			return r, err
+		}
 	}
 	// Was it a trap? Only if the pc is now on a vector and the trap's
 	// epc names this instruction.
@@ -267,6 +281,7 @@ func (t *Target) step(h *hart) (spec.Retire, error) {
 			if err != nil {
 				return rec, err
 			}
+			t.heldLock(h, &rec, held)
 			// The mode between the two is what the trap saved in xPP.
 			ms, err := t.mustCSR(spec.CSRMstatus)
 			if err != nil {
@@ -288,6 +303,11 @@ func (t *Target) step(h *hart) (spec.Retire, error) {
 		}
 	}
 	if trapped {
+		if held != 0 && in.ops.Rd == in.ops.Rs1 {
+			if err := t.releaseRs1(h, &pre, in, false); err != nil {
+				return r, err
+			}
+		}
 		return t.trapRecord(h, &pre, r, word, haveWord, tc, target)
 	}
 	if !decoded {
@@ -296,7 +316,11 @@ func (t *Target) step(h *hart) (spec.Retire, error) {
 		r.NextPC, r.NextMode = h.pc, h.mode
 		return r, nil
 	}
-	return t.retired(h, &pre, r, word, in, amoOld, amoOldOK)
+	rec, err := t.retired(h, &pre, r, word, in, amoOld, amoOldOK)
+	if err == nil {
+		t.heldLock(h, &rec, held)
+	}
+	return rec, err
 }
 
 // trapRecord builds the record of a step that trapped.

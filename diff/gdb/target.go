@@ -48,6 +48,7 @@ type Target struct {
 	cov            Coverage
 	regNum         map[uint16]Register // the stub's CSRs, by spec address
 	priv           *Register
+	lock           *pmpLock // L bits a pmpcfg write's step held back (pmplock.go)
 }
 
 // Coverage says what a target could not observe: fields never seen

@@ -156,13 +156,17 @@ func Compare(a, b diff.Target, opts CompareOptions) (Comparison, error) {
 		out.Departures[i].Count++
 		nDep++
 		setter, ok := b.(StateSetter)
+		// StoppedAt names the record the comparison stopped at, which
+		// may be a later instance of the departure than Index.
 		if !ok || nDep > maxDep {
 			stop := out.Departures[i]
+			stop.Index = d.Index
 			out.StoppedAt = &stop
 			return out, nil
 		}
 		if err := setter.SetState(a.State(d.A.Hart)); err != nil {
 			stop := out.Departures[i]
+			stop.Index = d.Index
 			out.StoppedAt, out.SyncError = &stop, err
 			return out, nil
 		}
@@ -245,7 +249,9 @@ func (c *Comparison) Summary() string {
 		}
 		fmt.Fprintf(&b, "documented departure %s: %d times, first at record %d (%s)\n    spec: %s\n", d.Name, d.Count, d.Index, how, d.Spec)
 	}
-	if c.SyncError != nil {
+	if c.StoppedAt != nil && c.SyncError != nil {
+		fmt.Fprintf(&b, "run stopped at record %d: the state after departure %s could not be set: %v\n", c.StoppedAt.Index, c.StoppedAt.Name, c.SyncError)
+	} else if c.SyncError != nil {
 		fmt.Fprintf(&b, "setting the state after the departure failed: %v\n", c.SyncError)
 	}
 	return b.String()
@@ -465,6 +471,9 @@ func FastCompare(a diff.Target, b FastForwarder, opts FastOptions) (FastComparis
 		if res.Divergence != nil || res.StoppedAt != nil {
 			if res.Divergence != nil {
 				res.Divergence.Index = total - 1
+			}
+			if res.StoppedAt != nil {
+				res.StoppedAt.Index = total - 1
 			}
 			out.Result, out.StoppedAt, out.SyncError = res.Result, res.StoppedAt, res.SyncError
 			out.Compared = total

@@ -274,3 +274,51 @@ func TestQEMUDepartureFindings(t *testing.T) {
 		})
 	}
 }
+
+// TestQEMUSetStateReadBack: a state the stub accepts and does not keep is
+// an error, never a silent difference. QEMU 7.2 ignores any write to a
+// locked PMP entry (the debugger's too), so setting pmpcfg0 of a locked
+// entry must fail and name it (docs/external.md).
+func TestQEMUSetStateReadBack(t *testing.T) {
+	testtool.Tool(t, "qemu-system-riscv64")
+	src := []byte(`	.option norvc
+	.globl _start
+_start:
+	li t0, 0x8c00     /* entry 1: L, TOR, X */
+	csrw pmpcfg0, t0
+	nop
+locked:
+	j locked
+`)
+	obj, err := asm.Assemble("readback.S", src, asm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := spec.DefaultConfig()
+	img, err := boot.Build(cfg, obj.Program("readback"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := gdb.StartQEMU(gdb.QEMUOptions{Config: cfg, Image: img})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	for i := 0; ; i++ {
+		if i == 100 {
+			t.Fatal("the program did not reach the loop in 100 steps")
+		}
+		if r := q.Step(); r.Insn == 0x0000006f {
+			break // the loop: pmpcfg0 is locked (the nop settled it)
+		}
+	}
+	st := q.State(0)
+	if st.CSRs[spec.CSRPmpcfg0] != 0x8c00 {
+		t.Fatalf("pmpcfg0 = %#x, want 0x8c00", st.CSRs[spec.CSRPmpcfg0])
+	}
+	st.CSRs[spec.CSRPmpcfg0] = 0x8800
+	err = q.SetState(st)
+	if err == nil || !strings.Contains(err.Error(), "pmpcfg0 (wrote 0x8800, reads 0x8c00)") {
+		t.Fatalf("SetState of a locked pmpcfg0: %v, want an error naming it", err)
+	}
+}
