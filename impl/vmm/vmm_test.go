@@ -48,6 +48,11 @@ func lockstep(tb testing.TB, cfg spec.Config, img *boot.Image, limit int) string
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return lockstepOn(bare, vm, cfg, limit)
+}
+
+// lockstepOn is lockstep on machines already at reset with the image.
+func lockstepOn(bare *engine.Machine, vm *VM, cfg spec.Config, limit int) string {
 	for i := 0; i < limit; i++ {
 		if a, b := bare.Exit(), vm.Exit(); a.Reason != b.Reason || a.Code != b.Code {
 			return fmt.Sprintf("step %d: exits differ: engine %s, vmm %s", i, a, b)
@@ -95,16 +100,16 @@ _start:
 // checkGarbage runs code as a guest (M-mode bare, or S/U with satp) on
 // harts harts, in lockstep with the bare engine; then it runs the VM on
 // with Run and audits it: no panic, no difference, nothing outside.
-func checkGarbage(t *testing.T, code []byte, satp uint64, mode spec.Mode, harts int) {
+func checkGarbage(t *testing.T, r *garbageRig, code []byte, satp uint64, mode spec.Mode, harts int) {
 	cfg := spec.DefaultConfig()
 	cfg.RAM = 4 << 20
 	cfg.Harts = harts
 	img := asmImage(t, cfg, fmt.Sprintf(garbagePrologue, satp, mode), code)
-	if d := lockstep(t, cfg, img, 3000); d != "" {
+	bare, vm := r.machines(t, cfg, img)
+	if d := lockstepOn(bare, vm, cfg, 3000); d != "" {
 		t.Fatalf("satp %#x mode %s harts %d code %x:\n%s", satp, mode, harts, code, d)
 	}
-	vm, err := New(cfg, img)
-	if err != nil {
+	if err := vm.Reset(img); err != nil {
 		t.Fatal(err)
 	}
 	before, err := vm.Audit()
@@ -126,6 +131,7 @@ func checkGarbage(t *testing.T, code []byte, satp uint64, mode spec.Mode, harts 
 // against the bare engine.
 func TestGarbage(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 1))
+	rig := newGarbageRig()
 	n := 60
 	if testing.Short() {
 		n = 12
@@ -137,17 +143,52 @@ func TestGarbage(t *testing.T) {
 		}
 		satp := []uint64{0, 8<<60 | (spec.RAMBase+0x1000)>>12, 8<<60 | rng.Uint64()&(1<<44-1)}[i%3]
 		mode := []spec.Mode{spec.ModeM, spec.ModeS, spec.ModeU}[i/3%3]
-		checkGarbage(t, code, satp, mode, 1+i%2)
+		checkGarbage(t, rig, code, satp, mode, 1+i%2)
 	}
+}
+
+// garbageRig keeps a bare engine and a VM per hart count and resets them
+// for each program (Reset is proven equal to a new machine by
+// TestResetIsFresh here and in impl/engine): building three machines was
+// most of a go test -fuzz execution of FuzzGarbage.
+type garbageRig struct {
+	bare map[int]*engine.Machine
+	vm   map[int]*VM
+}
+
+func newGarbageRig() *garbageRig {
+	return &garbageRig{bare: map[int]*engine.Machine{}, vm: map[int]*VM{}}
+}
+
+// machines returns the rig's machines for cfg, at reset with img.
+func (r *garbageRig) machines(tb testing.TB, cfg spec.Config, img *boot.Image) (*engine.Machine, *VM) {
+	tb.Helper()
+	bare, vm := r.bare[cfg.Harts], r.vm[cfg.Harts]
+	if bare == nil || bare.Reset(img) != nil {
+		var err error
+		if bare, err = engine.New(cfg, img); err != nil {
+			tb.Fatal(err)
+		}
+		r.bare[cfg.Harts] = bare
+	}
+	if vm == nil || vm.Reset(img) != nil {
+		var err error
+		if vm, err = New(cfg, img); err != nil {
+			tb.Fatal(err)
+		}
+		r.vm[cfg.Harts] = vm
+	}
+	return bare, vm
 }
 
 // FuzzGarbage is TestGarbage under go test -fuzz.
 func FuzzGarbage(f *testing.F) {
 	f.Add([]byte{0x73, 0, 0, 0}, uint64(0), uint8(0), uint8(1))
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0, 0}, uint64(8<<60|0x80001), uint8(1), uint8(2))
+	rig := newGarbageRig() // one per worker process; inputs run one at a time
 	f.Fuzz(func(t *testing.T, code []byte, satp uint64, mode, harts uint8) {
 		m := []spec.Mode{spec.ModeM, spec.ModeS, spec.ModeU}[mode%3]
-		checkGarbage(t, code, satp, m, 1+int(harts%2))
+		checkGarbage(t, rig, code, satp, m, 1+int(harts%2))
 	})
 }
 
