@@ -36,22 +36,9 @@ func asmImage(tb testing.TB, cfg spec.Config, src string, extra []byte) *boot.Im
 	return img
 }
 
-// lockstep steps the bare engine and a VM over img for up to limit steps
-// and returns the first difference of records or exits, or "".
-func lockstep(tb testing.TB, cfg spec.Config, img *boot.Image, limit int) string {
-	tb.Helper()
-	bare, err := engine.New(cfg, img)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	vm, err := New(cfg, img)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return lockstepOn(bare, vm, cfg, limit)
-}
-
-// lockstepOn is lockstep on machines already at reset with the image.
+// lockstepOn steps the bare engine and a VM, both at reset with the same
+// image, for up to limit steps and returns the first difference of
+// records or exits, or "".
 func lockstepOn(bare *engine.Machine, vm *VM, cfg spec.Config, limit int) string {
 	for i := 0; i < limit; i++ {
 		if a, b := bare.Exit(), vm.Exit(); a.Reason != b.Reason || a.Code != b.Code {
