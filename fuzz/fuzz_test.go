@@ -3,7 +3,6 @@ package fuzz_test
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -61,8 +60,9 @@ func fuzzPrograms(f *testing.F, seedText string, pick func(c0 uint64) (spec.Conf
 		f.Add(seed[0], seed[1], seed[2], seed[3], seed[4], seed[5], seed[6], seed[7])
 	}
 	type key struct {
-		cfg        spec.Config
-		a, b, mode string
+		cfg  spec.Config
+		a, b string
+		mode fuzz.Mode
 	}
 	type rigged struct {
 		rig   *fuzz.Rig
@@ -72,7 +72,7 @@ func fuzzPrograms(f *testing.F, seedText string, pick func(c0 uint64) (spec.Conf
 	g := fuzz.Gen(fuzz.Options{})
 	f.Fuzz(func(t *testing.T, c0, c1, c2, c3, c4, c5, c6, c7 uint64) {
 		cfg, p := pick(c0)
-		k := key{cfg, p.NameA, p.NameB, fmt.Sprint(p.Mode)}
+		k := key{cfg, p.NameA, p.NameB, p.Mode}
 		r, ok := rigs[k]
 		if !ok {
 			r = rigged{fuzz.NewRig(cfg, p), fuzz.KnownSignatures(regressDir, p)}

@@ -76,13 +76,11 @@ func (t *Target) holdLock(h *hart, in insnInfo) (uint64, error) {
 	return bits, nil
 }
 
-// releaseRs1 puts back the source register holdLock changed, unless the
-// instruction retired and wrote it as its destination (rd = rs1).
-func (t *Target) releaseRs1(h, pre *hart, in insnInfo, retired bool) error {
+// releaseRs1 puts back the source register holdLock changed. The step
+// calls it unless the instruction retired and wrote that register as its
+// destination (rd = rs1).
+func (t *Target) releaseRs1(h, pre *hart, in insnInfo) error {
 	rs1 := in.ops.Rs1
-	if retired && in.ops.Rd == rs1 {
-		return nil
-	}
 	if err := t.c.WriteRegister(int(rs1), 64, pre.x[rs1]); err != nil {
 		return err
 	}

@@ -238,7 +238,7 @@ func (t *Target) step(h *hart) (spec.Retire, error) {
 		return r, err
 	}
 	if held != 0 && in.ops.Rd != in.ops.Rs1 {
-		if err := t.releaseRs1(h, &pre, in, false); err != nil {
+		if err := t.releaseRs1(h, &pre, in); err != nil {
 			return r, err
 		}
 	}
@@ -304,7 +304,7 @@ func (t *Target) step(h *hart) (spec.Retire, error) {
 	}
 	if trapped {
 		if held != 0 && in.ops.Rd == in.ops.Rs1 {
-			if err := t.releaseRs1(h, &pre, in, false); err != nil {
+			if err := t.releaseRs1(h, &pre, in); err != nil {
 				return r, err
 			}
 		}
